@@ -1,0 +1,131 @@
+"""Shared fixtures: one in-process synth per session, tool lookup that never skips in CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+from syrupy.assertion import SnapshotAssertion  # noqa: E402
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import main  # noqa: E402
+
+SEED = ROOT.parent / "shared" / "seed" / "000_7557595a55f133eb.txt"
+
+
+def require_tool(name: str, install_hint: str) -> str:
+    """Path of an executable; outside CI a missing tool skips, under CI=true it fails."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"'{name}' is not installed: {install_hint}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every object in ``folder/*.k8s.yaml`` keyed by (kind, name)."""
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(folder.glob("*.k8s.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            key = (document["kind"], document["metadata"]["name"])
+            assert key not in objects, f"duplicate object {key}"
+            objects[key] = document
+    return objects
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """main.py synthesised once, in process, into a temporary dist/."""
+    outdir = tmp_path_factory.mktemp("synth") / "dist"
+    main.synth(outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def manifests(synth_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    return load_dir(synth_dir)
+
+
+@pytest.fixture(scope="session")
+def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
+    """The seed's two YAML blocks that define Kubernetes objects, parsed."""
+    text = SEED.read_text(encoding="utf-8")
+    blocks = text.split("```yaml\n")[1:]
+    objects = {}
+    for block in blocks:
+        document = yaml.safe_load(block.split("```", 1)[0])
+        if isinstance(document, dict) and "kind" in document:
+            objects[(document["kind"], document["metadata"]["name"])] = document
+    assert set(objects) == {("Deployment", "redis"), ("Service", "redis")}, objects.keys()
+    return objects
+
+
+@pytest.fixture()
+def synth_chart() -> Iterator[Callable[..., list[dict[str, Any]]]]:
+    """Build constructs in a fresh chart and return the synthesised objects."""
+    import cdk8s
+
+    def run(build: Callable[[Any], object], *, namespace: str | None = "agentsmith") -> list[dict[str, Any]]:
+        app = cdk8s.Testing.app()
+        chart = cdk8s.Chart(app, "test", namespace=namespace, disable_resource_name_hashes=True)
+        build(chart)
+        return list(cdk8s.Testing.synth(chart))
+
+    yield run
+
+
+class YamlSnapshotExtension(SingleFileSnapshotExtension):
+    """Snapshots as readable multi-document YAML files under tests/__snapshots__/."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "yaml"
+
+    def serialize(self, data: Any, **kwargs: Any) -> str:
+        return yaml.safe_dump_all(data, sort_keys=True, default_flow_style=False)
+
+
+@pytest.fixture()
+def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(YamlSnapshotExtension)
+
+
+@pytest.fixture(scope="session")
+def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with this package installed from its built wheel.
+
+    Returns the environment's python. Dependencies come from the package index,
+    pinned by constraints.txt; nothing from the repository is on its path.
+    """
+    import subprocess
+
+    base = tmp_path_factory.mktemp("installed")
+    wheels = base / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels), str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    (wheel,) = wheels.glob("agentsmith_infra-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
+        check=True,
+        timeout=900,
+    )
+    return python

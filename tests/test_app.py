@@ -1,0 +1,129 @@
+"""main.py: what lands in dist/, and how a failed synth leaves it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+
+import main
+from agentsmith import EphemeralRedis
+from tests.conftest import ROOT, require_tool
+
+EXPECTED_FILES = [
+    "Deployment.redis.k8s.yaml",
+    "Namespace.agentsmith.k8s.yaml",
+    "Secret.agentsmith-secrets.k8s.yaml",
+    "Service.redis.k8s.yaml",
+    "kustomization.yaml",
+]
+
+
+def snapshot_dir(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_dist_file_names_are_stable(synth_dir: Path) -> None:
+    assert sorted(path.name for path in synth_dir.iterdir()) == EXPECTED_FILES
+
+
+def test_objects_and_namespaces(manifests: dict[tuple[str, str], Any]) -> None:
+    assert {key: obj["metadata"].get("namespace") for key, obj in manifests.items()} == {
+        ("Namespace", "agentsmith"): None,
+        ("Deployment", "redis"): "agentsmith",
+        ("Service", "redis"): "agentsmith",
+        ("Secret", "agentsmith-secrets"): "agentsmith",
+    }
+
+
+def test_connection_secret_comes_from_the_redis_handle(manifests: dict[tuple[str, str], Any]) -> None:
+    app = cdk8s.Testing.app()
+    redis = main.build(app)
+    assert manifests[("Secret", "agentsmith-secrets")]["stringData"] == {"redis-url": redis.url}
+    assert redis.url == "redis://redis:6379"
+    # the app does not repeat the literal: it takes it from the handle
+    assert "redis://" not in (ROOT / "main.py").read_text(encoding="utf-8")
+
+
+def test_kustomization_lists_every_manifest_sorted(synth_dir: Path) -> None:
+    text = (synth_dir / "kustomization.yaml").read_text(encoding="utf-8")
+    listed = [line.removeprefix("  - ") for line in text.splitlines() if line.startswith("  - ")]
+    assert listed == sorted(name for name in EXPECTED_FILES if name.endswith(".k8s.yaml"))
+
+
+def test_failed_synth_leaves_previous_dist_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a good synth in dist/
+    outdir = tmp_path / "dist"
+    assert main.main(["--outdir", str(outdir)]) == 0
+    before = snapshot_dir(outdir)
+    capsys.readouterr()
+
+    # WHEN the app is built with an invalid prop
+    def bad_build(app: cdk8s.App) -> EphemeralRedis:
+        chart = cdk8s.Chart(app, "agentsmith", namespace="agentsmith")
+        return EphemeralRedis(chart, "redis", maxmemory="lots")
+
+    monkeypatch.setattr(main, "build", bad_build)
+    code = main.main(["--outdir", str(outdir)])
+
+    # THEN: exit code 1, one line on stderr naming prop, value and path; dist/ untouched
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: [agentsmith/redis] 'maxmemory' is not a Redis memory size (got 'lots')")
+    assert snapshot_dir(outdir) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"], "no staging folder left behind"
+
+
+def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
+    # A broken consumer of main.build, run as its own process, as a user would.
+    script = tmp_path / "bad.py"
+    script.write_text(
+        "import sys, cdk8s\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import main\n"
+        "from agentsmith import EphemeralRedis\n"
+        "def build(app):\n"
+        "    return EphemeralRedis(cdk8s.Chart(app, 'c'), 'redis', maxmemory_policy='allkeys-lru2')\n"
+        "main.build = build\n"
+        "sys.exit(main.main(sys.argv[1:]))\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, str(script), "--outdir", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "AGENTSMITH_DEBUG": ""},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: [c/redis] 'maxmemory_policy' must be one of volatile-lru, allkeys-lru, volatile-lfu, "
+        "allkeys-lfu, volatile-random, allkeys-random, volatile-ttl, noeviction (got 'allkeys-lru2'). "
+        "Did you mean 'allkeys-lru'?"
+    ]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_cdk8s_cli_synth_writes_the_same_manifests(tmp_path: Path, synth_dir: Path) -> None:
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    if not cli.exists():
+        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
+    outdir = tmp_path / "cli-dist"
+    result = subprocess.run(
+        [str(cli), "--no-check-upgrade", "synth", "--output", str(outdir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert snapshot_dir(outdir) == snapshot_dir(synth_dir)

@@ -1,0 +1,29 @@
+"""RedisConnectionSecret: where clients read REDIS_URL from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+
+from agentsmith import EphemeralRedis, RedisConnectionSecret
+
+
+def test_defaults_hold_the_url_from_the_handle(synth_chart: Any, snapshot_yaml: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        RedisConnectionSecret(chart, "connection", url=EphemeralRedis(chart, "redis").url)
+
+    (secret,) = [o for o in synth_chart(build) if o["kind"] == "Secret"]
+    assert secret == snapshot_yaml
+    assert secret["metadata"] == {"name": "agentsmith-secrets", "namespace": "agentsmith"}
+    assert secret["type"] == "Opaque"
+    assert secret["stringData"] == {"redis-url": "redis://redis:6379"}
+
+
+def test_name_key_and_namespace(synth_chart: Any) -> None:
+    objects = synth_chart(
+        lambda chart: RedisConnectionSecret(chart, "c", url="rediss://h:6380", name="bus", key="url", namespace="x"),
+        namespace=None,
+    )
+    assert objects[0]["metadata"] == {"name": "bus", "namespace": "x"}
+    assert objects[0]["stringData"] == {"url": "rediss://h:6380"}

@@ -1,0 +1,35 @@
+"""AgentsmithNamespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+
+from agentsmith import AgentsmithNamespace
+
+
+def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
+    names: list[str] = []
+    objects = synth_chart(lambda chart: names.append(AgentsmithNamespace(chart, "namespace").name), namespace=None)
+    assert names == ["agentsmith"]
+    assert objects == snapshot_yaml
+    (namespace,) = objects
+    assert namespace["kind"] == "Namespace"
+    assert namespace["metadata"]["name"] == "agentsmith"
+    assert "namespace" not in namespace["metadata"]
+
+
+def test_name_and_labels(synth_chart: Any) -> None:
+    objects = synth_chart(
+        lambda chart: AgentsmithNamespace(chart, "namespace", name="agents-dev", labels={"team": "platform"}),
+        namespace=None,
+    )
+    assert objects[0]["metadata"]["name"] == "agents-dev"
+    assert objects[0]["metadata"]["labels"]["team"] == "platform"
+
+
+def test_construct_id_is_stable() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "namespace")
+    assert AgentsmithNamespace(chart, "namespace").api_object.node.path == "namespace/namespace/Resource"

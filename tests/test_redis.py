@@ -1,0 +1,246 @@
+"""EphemeralRedis: the seed's Deployment and Service, field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+
+from agentsmith import EphemeralRedis, Resources
+from agentsmith.errors import AgentsmithConfigError
+from tests._seed_diff import field_diff
+
+#: Fields the construct adds on top of the seed, each a documented hardening
+#: default (see the EphemeralRedis docstring and README "Security").
+EXTRA_FIELDS: dict[str, list[str]] = {"Deployment": [], "Service": []}
+
+
+def by_kind(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = {}
+    for obj in objects:
+        assert obj["kind"] not in result, f"two {obj['kind']} objects"
+        result[obj["kind"]] = obj
+    return result
+
+
+@pytest.fixture()
+def default(synth_chart: Any) -> dict[str, dict[str, Any]]:
+    return by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis")))
+
+
+def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    return only
+
+
+# -- the seed, whole ------------------------------------------------------
+
+
+def test_defaults_snapshot(default: dict[str, dict[str, Any]], snapshot_yaml: Any) -> None:
+    assert [default["Deployment"], default["Service"]] == snapshot_yaml
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "Service"])
+def test_defaults_carry_every_seed_field_and_value(
+    kind: str, default: dict[str, dict[str, Any]], seed_manifests: dict[tuple[str, str], Any]
+) -> None:
+    # GIVEN the seed's manifest WHEN EphemeralRedis synthesises with defaults
+    differences, extras = field_diff(seed_manifests[(kind, "redis")], default[kind])
+    # THEN every seed field is there with the seed's value, and only documented extras
+    assert differences == []
+    assert extras == EXTRA_FIELDS[kind]
+
+
+# -- the seed's Definition of Done, one test per checkable line ----------
+
+
+def test_no_persistent_volume_or_claim_referenced(default: dict[str, dict[str, Any]]) -> None:
+    pod = default["Deployment"]["spec"]["template"]["spec"]
+    assert "volumeClaimTemplates" not in default["Deployment"]["spec"]
+    assert all("persistentVolumeClaim" not in volume for volume in pod.get("volumes", []))
+    text = repr(default).lower()
+    assert "persistentvolume" not in text and "claim" not in text
+
+
+def test_save_empty_argument_disables_persistence(default: dict[str, dict[str, Any]]) -> None:
+    args = container(default)["args"]
+    index = args.index("--save")
+    assert args[index + 1] == ""
+    assert args.count("--save") == 1
+    assert "--appendonly" not in args
+
+
+def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str, Any]]) -> None:
+    assert container(default)["resources"]["limits"]["memory"] == "384Mi"
+    args = container(default)["args"]
+    assert args[args.index("--maxmemory") + 1] == "256mb"
+
+
+def test_single_replica(default: dict[str, dict[str, Any]]) -> None:
+    assert default["Deployment"]["spec"]["replicas"] == 1
+
+
+def test_maxmemory_policy_is_allkeys_lru(default: dict[str, dict[str, Any]]) -> None:
+    args = container(default)["args"]
+    assert args[args.index("--maxmemory-policy") + 1] == "allkeys-lru"
+
+
+def test_service_is_cluster_ip_only(default: dict[str, dict[str, Any]]) -> None:
+    spec = default["Service"]["spec"]
+    assert spec["type"] == "ClusterIP"
+    assert "externalIPs" not in spec and "loadBalancerIP" not in spec
+    assert all("nodePort" not in port for port in spec["ports"])
+
+
+def test_service_selects_the_pods(default: dict[str, dict[str, Any]]) -> None:
+    pod_labels = default["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert default["Service"]["spec"]["selector"].items() <= pod_labels.items()
+    assert default["Deployment"]["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+
+
+def test_probes_run_redis_cli_ping(default: dict[str, dict[str, Any]]) -> None:
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container(default)[probe]["exec"]["command"] == ["redis-cli", "ping"]
+
+
+def test_runs_as_redis_user_without_privilege_escalation(default: dict[str, dict[str, Any]]) -> None:
+    context = container(default)["securityContext"]
+    assert context["runAsUser"] == 999
+    assert context["runAsNonRoot"] is True
+    assert context["allowPrivilegeEscalation"] is False
+
+
+# -- handles ---------------------------------------------------------------
+
+
+def test_handles(synth_chart: Any) -> None:
+    handles: dict[str, Any] = {}
+
+    def build(chart: cdk8s.Chart) -> None:
+        redis = EphemeralRedis(chart, "redis")
+        handles.update(host=redis.host, port=redis.port, url=redis.url, fqdn=redis.fqdn)
+
+    synth_chart(build)
+    assert handles == {
+        "host": "redis",
+        "port": 6379,
+        "url": "redis://redis:6379",
+        "fqdn": "redis.agentsmith.svc.cluster.local",
+    }
+
+
+def test_fqdn_uses_the_namespace_prop_over_the_chart(synth_chart: Any) -> None:
+    fqdns: list[str] = []
+    synth_chart(lambda chart: fqdns.append(EphemeralRedis(chart, "redis", name="bus", namespace="jobs").fqdn))
+    assert fqdns == ["bus.jobs.svc.cluster.local"]
+
+
+def test_fqdn_without_any_namespace_is_a_clear_error(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        with pytest.raises(AgentsmithConfigError, match=r"\[test/redis\] 'namespace' is needed for 'fqdn'"):
+            _ = EphemeralRedis(chart, "redis").fqdn
+
+    synth_chart(build, namespace=None)
+
+
+# -- props -----------------------------------------------------------------
+
+
+def test_selector_follows_name_so_two_instances_do_not_overlap(synth_chart: Any) -> None:
+    objects = synth_chart(
+        lambda chart: (EphemeralRedis(chart, "a", name="redis-a"), EphemeralRedis(chart, "b", name="redis-b"))
+    )
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    assert sorted(deployments) == sorted(services) == ["redis-a", "redis-b"]
+    pods = {name: d["spec"]["template"]["metadata"]["labels"] for name, d in deployments.items()}
+    for name, other in (("redis-a", "redis-b"), ("redis-b", "redis-a")):
+        selector = services[name]["spec"]["selector"]
+        assert selector.items() <= pods[name].items()
+        assert not selector.items() <= pods[other].items()
+        assert not deployments[name]["spec"]["selector"]["matchLabels"].items() <= pods[other].items()
+
+
+def test_namespace_prop_sets_metadata_namespace(synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", namespace="jobs"), namespace=None)
+    assert {o["metadata"]["namespace"] for o in objects} == {"jobs"}
+
+
+def test_namespace_none_uses_the_chart_namespace(synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis"), namespace="elsewhere")
+    assert {o["metadata"]["namespace"] for o in objects} == {"elsewhere"}
+
+
+def test_port_override_moves_redis_service_and_probes(synth_chart: Any) -> None:
+    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
+    spec = container(objects)
+    assert spec["args"][-2:] == ["--port", "6380"]
+    assert spec["ports"][0]["containerPort"] == 6380
+    assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert objects["Service"]["spec"]["ports"][0] == {
+        "name": "redis",
+        "port": 6380,
+        "targetPort": 6380,
+        "protocol": "TCP",
+    }
+
+
+def test_custom_values_reach_the_container(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        EphemeralRedis(
+            chart,
+            "redis",
+            name="bus",
+            image="redis:7.2-alpine",
+            maxmemory="1gb",
+            maxmemory_policy="allkeys-lfu",
+            resources=Resources(memory_request="1Gi", memory_limit="2Gi"),
+            run_as_user=1000,
+        )
+
+    objects = by_kind(synth_chart(build))
+    spec = container(objects)
+    assert spec["name"] == "bus"
+    assert spec["image"] == "redis:7.2-alpine"
+    assert spec["args"] == ["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--save", ""]
+    assert spec["resources"] == {
+        "requests": {"cpu": "100m", "memory": "1Gi"},
+        "limits": {"cpu": "500m", "memory": "2Gi"},
+    }
+    assert spec["securityContext"]["runAsUser"] == 1000
+    assert objects["Deployment"]["spec"]["selector"]["matchLabels"] == {"app": "bus"}
+
+
+def test_user_labels_are_added_without_touching_selectors(synth_chart: Any) -> None:
+    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", labels={"team": "platform"})))
+    for kind in ("Deployment", "Service"):
+        assert objects[kind]["metadata"]["labels"]["team"] == "platform"
+    assert objects["Deployment"]["spec"]["template"]["metadata"]["labels"] == {"app": "redis", "team": "platform"}
+    assert objects["Deployment"]["spec"]["selector"]["matchLabels"] == {"app": "redis"}
+    assert objects["Service"]["spec"]["selector"] == {"app": "redis"}
+
+
+def test_there_is_no_replicas_prop() -> None:
+    import inspect
+
+    assert "replicas" not in inspect.signature(EphemeralRedis).parameters
+
+
+def test_props_are_keyword_only() -> None:
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "test")
+    with pytest.raises(TypeError):
+        EphemeralRedis(chart, "redis", "bus")  # type: ignore[misc]
+
+
+def test_construct_ids_are_stable(synth_chart: Any) -> None:
+    paths: list[str] = []
+
+    def build(chart: cdk8s.Chart) -> None:
+        redis = EphemeralRedis(chart, "redis")
+        paths.extend([redis.deployment.node.path, redis.service.node.path])
+
+    synth_chart(build)
+    assert paths == ["test/redis/Deployment", "test/redis/Service"]

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up everything the app and the tests need, idempotently:
+#   .venv/ with this package and its test extras (versions pinned by constraints.txt),
+#   node_modules/ with cdk8s-cli (package-lock.json),
+#   Debian's redis-server for the runtime tests (installed when missing and we are root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { echo "error: $1" >&2; exit 1; }
+command -v python3 >/dev/null || need "python3 (>= 3.10) is required: apt-get install python3 python3-venv"
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' || need "Python >= 3.10 is required (found $(python3 -V))"
+command -v node >/dev/null || need "Node.js (>= 18) is required by jsii: apt-get install nodejs npm, or see nodejs.org"
+node -e 'process.exit(parseInt(process.versions.node) < 18 ? 1 : 0)' || need "Node.js >= 18 is required (found $(node -v))"
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.agentsmith-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
+  touch "$stamp"
+fi
+
+if [ ! -x node_modules/.bin/cdk8s ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+    # Debian starts a system redis on 6379; the tests run their own on free ports.
+    (service redis-server stop || true) >/dev/null 2>&1
+  else
+    echo "note: redis-server is missing; the runtime tests need it: sudo apt-get install redis-server" >&2
+  fi
+fi

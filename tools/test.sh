@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: set up (idempotent), then run the whole pytest suite.
+# Extra arguments go to pytest, e.g. `bash tools/test.sh -m "not runtime"`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh || exit 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
+export PATH="$PWD/.venv/bin:$PATH"
+.venv/bin/python -m pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "error: pytest collected no tests (exit 5); that is a failure here" >&2
+  exit 1
+fi
+exit "$rc"
