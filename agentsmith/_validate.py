@@ -45,10 +45,13 @@ _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
 _PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _IMAGE_REFERENCE = re.compile(
-    rf"(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+    rf"(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
     r"(?P<tag>:[\w][\w.-]{0,127})?"
-    r"(?P<digest>@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+    r"(?P<digest>@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
 )
+# github.com/opencontainers/go-digest: the registered algorithms, lowercase hex of a fixed length.
+_DIGEST = re.compile(r"@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})")
 
 
 def fail(path: str | None, prop: str, value: object, rule: str, fix: str) -> AgentsmithConfigError:
@@ -56,11 +59,13 @@ def fail(path: str | None, prop: str, value: object, rule: str, fix: str) -> Age
     return AgentsmithConfigError(f"'{prop}' {rule} (got {value!r}). {fix}", prop=prop, value=value, path=path)
 
 
-def dns_label(path: str | None, prop: str, value: object, *, service: bool = False) -> str:
+def dns_label(path: str | None, prop: str, value: object, *, service: bool = False, example: str | None = None) -> str:
     """A Kubernetes object name: DNS-1123 label, or DNS-1035 when it names a Service."""
     pattern, kind = (_DNS1035_LABEL, "RFC 1035") if service else (_DNS1123_LABEL, "RFC 1123")
+    if example is None:
+        example = "agentsmith" if prop == "namespace" else "redis"
     if not isinstance(value, str) or not value:
-        raise fail(path, prop, value, "must be a non-empty string", "Use a name such as 'redis'.")
+        raise fail(path, prop, value, "must be a non-empty string", f"Use a name such as {example!r}.")
     if len(value) > 63:
         raise fail(path, prop, value, f"must be at most 63 characters, not {len(value)}", "Use a shorter name.")
     if not pattern.fullmatch(value):
@@ -69,18 +74,18 @@ def dns_label(path: str | None, prop: str, value: object, *, service: bool = Fal
             path,
             prop,
             value,
-            f"must be a {kind} label: lowercase letters, digits and '-', starting with {start} "
+            f"must be an {kind} label: lowercase letters, digits and '-', starting with {start} "
             "and ending with a letter or digit",
-            f"Did you mean {_suggest_label(value, service=service)!r}?",
+            f"Did you mean {_suggest_label(value, service=service, example=example)!r}?",
         )
     return value
 
 
-def _suggest_label(value: str, *, service: bool) -> str:
+def _suggest_label(value: str, *, service: bool, example: str) -> str:
     cleaned = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
     if service:
         cleaned = cleaned.lstrip("0123456789-")
-    return cleaned[:63].rstrip("-") or "redis"
+    return cleaned[:63].rstrip("-") or example
 
 
 def maxmemory(path: str | None, value: object) -> int:
@@ -88,7 +93,7 @@ def maxmemory(path: str | None, value: object) -> int:
     try:
         size = parse_redis_memory(value)  # type: ignore[arg-type]
     except QuantityError as error:
-        raise fail(path, "maxmemory", value, "is not a Redis memory size", f"{error}.") from None
+        raise fail(path, "maxmemory", value, error.reason, error.fix) from None
     if size <= 0:
         raise fail(path, "maxmemory", value, "must be greater than 0", "Use a size such as '256mb'; 0 means no limit.")
     return size
@@ -96,21 +101,33 @@ def maxmemory(path: str | None, value: object) -> int:
 
 def maxmemory_policy(path: str | None, value: object) -> str:
     """One of Redis's eight eviction policies, with a did-you-mean hint."""
-    if value in MAXMEMORY_POLICIES:
-        return value  # type: ignore[return-value]
-    close = difflib.get_close_matches(str(value), MAXMEMORY_POLICIES, n=1)
+    if isinstance(value, str) and value in MAXMEMORY_POLICIES:
+        return value
+    # Redis compares enum values case-insensitively; suggest the canonical spelling.
+    typed = str(value).strip().lower().replace("_", "-")
+    close = difflib.get_close_matches(typed, MAXMEMORY_POLICIES, n=1)
     hint = f"Did you mean {close[0]!r}?" if close else "Use 'allkeys-lru' (the seed's choice)."
     raise fail(path, "maxmemory_policy", value, f"must be one of {', '.join(MAXMEMORY_POLICIES)}", hint)
 
 
-def quantity(path: str | None, prop: str, value: object, *, example: str) -> Fraction:
-    """A Kubernetes quantity greater than zero."""
+def quantity(path: str | None, prop: str, value: object, *, example: str, whole: bool = False) -> Fraction:
+    """A Kubernetes quantity greater than zero; ``whole`` for memory, counted in bytes."""
     try:
         amount = parse_quantity(value)  # type: ignore[arg-type]
     except QuantityError as error:
-        raise fail(path, prop, value, "is not a Kubernetes quantity", f"{error}.") from None
+        raise fail(path, prop, value, error.reason, error.fix) from None
     if amount <= 0:
         raise fail(path, prop, value, "must be greater than 0", f"Use a quantity such as {example!r}.")
+    if whole and amount.denominator != 1:
+        # "128m" is 0.128 bytes: the suffix 'm' means milli, a classic slip for 'Mi'.
+        suggestion = value[:-1] + "Mi" if isinstance(value, str) and value.endswith("m") else example
+        raise fail(
+            path,
+            prop,
+            value,
+            "must be a whole number of bytes ('m' means 1/1000)",
+            f"Did you mean {suggestion!r}?",
+        )
     return amount
 
 
@@ -120,8 +137,8 @@ def resources(path: str | None, value: object) -> Resources:
         raise fail(path, "resources", value, "must be an agentsmith.Resources", "Pass Resources(cpu_limit=..., ...).")
     cpu_request = quantity(path, "resources.cpu_request", value.cpu_request, example="100m")
     cpu_limit = quantity(path, "resources.cpu_limit", value.cpu_limit, example="500m")
-    memory_request = quantity(path, "resources.memory_request", value.memory_request, example="128Mi")
-    memory_limit = quantity(path, "resources.memory_limit", value.memory_limit, example="384Mi")
+    memory_request = quantity(path, "resources.memory_request", value.memory_request, example="128Mi", whole=True)
+    memory_limit = quantity(path, "resources.memory_limit", value.memory_limit, example="384Mi", whole=True)
     for kind, request, limit in (("cpu", cpu_request, cpu_limit), ("memory", memory_request, memory_limit)):
         if request > limit:
             raise fail(
@@ -129,7 +146,7 @@ def resources(path: str | None, value: object) -> Resources:
                 f"resources.{kind}_request",
                 getattr(value, f"{kind}_request"),
                 f"must not exceed 'resources.{kind}_limit' ({getattr(value, f'{kind}_limit')})",
-                f"Lower the request or raise the limit.",
+                "Lower the request or raise the limit.",
             )
     return value
 
@@ -138,21 +155,30 @@ def maxmemory_headroom(path: str | None, maxmemory_value: str, maxmemory_bytes: 
     """``maxmemory`` <= 3/4 of the container's memory limit (see MAXMEMORY_HEADROOM)."""
     limit = parse_quantity(memory_limit)
     if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
-        ceiling = int(limit * MAXMEMORY_HEADROOM) // 2**20
         raise fail(
             path,
             "maxmemory",
             maxmemory_value,
             f"must be at most 3/4 of 'resources.memory_limit' ({memory_limit}), leaving headroom "
             "for fragmentation and client buffers",
-            f"Use at most '{ceiling}mb' or raise 'resources.memory_limit'.",
+            f"Use at most {_redis_floor(int(limit * MAXMEMORY_HEADROOM))!r} or raise 'resources.memory_limit'.",
         )
+
+
+def _redis_floor(size: int) -> str:
+    """``size`` bytes rounded down to whole mb (or kb, or bytes when smaller)."""
+    for unit, factor in (("mb", 2**20), ("kb", 2**10)):
+        if size >= factor:
+            return f"{size // factor}{unit}"
+    return str(size)
 
 
 def integer(path: str | None, prop: str, value: object, *, minimum: int, maximum: int | None = None, fix: str) -> int:
     """An ``int`` (not a bool) within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(path, prop, value, "must be an integer", fix)
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip(), re.ASCII):
+            fix = f"Pass the number without quotes: {int(value)}."
+        raise fail(path, prop, value, "must be an integer, not a " + type(value).__name__, fix)
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise fail(path, prop, value, f"must be {bounds}", fix)
@@ -177,9 +203,10 @@ def probe(path: str | None, prop: str, value: object) -> ProbeTiming:
     """Kubernetes' minimums: initialDelaySeconds >= 0, periodSeconds and timeoutSeconds >= 1."""
     if not isinstance(value, ProbeTiming):
         raise fail(path, prop, value, "must be an agentsmith.ProbeTiming", "Pass ProbeTiming(...).")
-    integer(path, f"{prop}.initial_delay_seconds", value.initial_delay_seconds, minimum=0, fix="Use 0 or more.")
-    integer(path, f"{prop}.period_seconds", value.period_seconds, minimum=1, fix="Use 1 or more.")
-    integer(path, f"{prop}.timeout_seconds", value.timeout_seconds, minimum=1, fix="Use 1 or more.")
+    integer(path, f"{prop}.initial_delay_seconds", value.initial_delay_seconds, minimum=0, fix="Use 0 or more seconds.")
+    # Kubernetes silently replaces 0 with its default (10 s period, 1 s timeout).
+    integer(path, f"{prop}.period_seconds", value.period_seconds, minimum=1, fix="Use 1 or more seconds.")
+    integer(path, f"{prop}.timeout_seconds", value.timeout_seconds, minimum=1, fix="Use 1 or more seconds.")
     return value
 
 
@@ -188,16 +215,26 @@ def image(path: str | None, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise fail(path, "image", value, "must be a non-empty string", "Use an image such as 'redis:7-alpine'.")
     if any(character.isspace() for character in value):
-        raise fail(path, "image", value, "must not contain whitespace", f"Did you mean {''.join(value.split())!r}?")
+        raise fail(path, "image", value, "must not contain whitespace", _image_hint(value, "-".join(value.split())))
     match = _IMAGE_REFERENCE.fullmatch(value)
     if match is None:
+        # Suggest the same reference with the repository in lowercase (tags are case-sensitive).
+        name, at, digest = value.partition("@")
+        repository, colon, tag = name.rpartition(":")
+        if not colon or "/" in tag:
+            repository, colon, tag = name, "", ""
+        lowered = f"{repository.lower()}{colon}{tag}{at}{digest}"
+        raise fail(path, "image", value, "is not a valid image reference", _image_hint(value, lowered))
+    if match["digest"] and not _DIGEST.fullmatch(match["digest"]):
         raise fail(
             path,
             "image",
             value,
-            "is not a valid image reference",
-            "Use [registry/]repository[:tag][@sha256:digest] in lowercase, e.g. 'redis:7-alpine'.",
+            "has an invalid digest",
+            "A digest is 'sha256:' followed by 64 lowercase hex digits (or sha384/sha512).",
         )
+    if len(match["name"]) > 255:
+        raise fail(path, "image", value, "must have a name of at most 255 characters", "Use a shorter repository name.")
     if not match["tag"] and not match["digest"]:
         raise fail(
             path,
@@ -207,6 +244,13 @@ def image(path: str | None, value: object) -> str:
             f"Use e.g. '{value}:7-alpine'.",
         )
     return value
+
+
+def _image_hint(value: str, candidate: str) -> str:
+    """A did-you-mean when ``candidate`` is a valid reference, else the generic fix."""
+    if candidate != value and _IMAGE_REFERENCE.fullmatch(candidate):
+        return f"Did you mean {candidate!r}?"
+    return "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
 
 
 def labels(path: str | None, value: object, *, reserved: Iterable[str]) -> dict[str, str]:
@@ -226,24 +270,30 @@ def labels(path: str | None, value: object, *, reserved: Iterable[str]) -> dict[
                 f"must not set {key!r}: the construct owns it (selector and identity labels)",
                 "Remove it; use 'name' to change the instance's selector label.",
             )
-        if not isinstance(item, str) or (item and (len(item) > 63 or not _LABEL_NAME.fullmatch(item))):
+        if not isinstance(item, str):
+            raise fail(path, "labels", item, f"value for {key!r} must be a string", f"Use e.g. {str(item)!r}.")
+        if item and (len(item) > 63 or not _LABEL_NAME.fullmatch(item)):
             raise fail(
                 path,
-                f"labels[{key!r}]",
+                "labels",
                 item,
-                "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', "
+                f"value for {key!r} must be at most 63 characters of letters, digits, '-', '_' and '.', "
                 "starting and ending with a letter or digit",
-                "Shorten it or replace the other characters with '-'.",
+                _label_hint(item, "Shorten it or replace the other characters with '-'."),
             )
     return dict(value)
 
 
 def label_key(path: str | None, key: object) -> str:
+    """A label key: ``[prefix/]name``, prefix a DNS subdomain, name like a label value."""
     if not isinstance(key, str) or not key:
         raise fail(path, "labels", key, "keys must be non-empty strings", "Use a key such as 'team'.")
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
-        raise fail(path, "labels", key, "key prefix must be a DNS subdomain", "Use e.g. 'example.com/team'.")
+    prefix, slash, name = key.rpartition("/")
+    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        candidate = f"{prefix.lower()}/{name}" if prefix else name
+        fixable = not prefix or (len(prefix) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(prefix.lower()))
+        fix = f"Did you mean {candidate!r}?" if fixable else "Use e.g. 'team' or 'example.com/team'."
+        raise fail(path, "labels", key, "key prefix must be a lowercase DNS subdomain such as 'example.com'", fix)
     if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         raise fail(
             path,
@@ -251,6 +301,89 @@ def label_key(path: str | None, key: object) -> str:
             key,
             "key name must be at most 63 characters of letters, digits, '-', '_' and '.', "
             "starting and ending with a letter or digit",
-            "Use e.g. 'team' or 'example.com/team'.",
+            _label_hint(name, "Use e.g. 'team' or 'example.com/team'.", prefix=prefix + slash),
         )
     return key
+
+
+def _label_hint(text: str, fallback: str, *, prefix: str = "") -> str:
+    """Did you mean ``text`` with other characters replaced by '-', trimmed and cut to 63?"""
+    cleaned = re.sub(r"[^-A-Za-z0-9_.]+", "-", text)[:63]
+    cleaned = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
+    if cleaned and cleaned != text and _LABEL_NAME.fullmatch(cleaned):
+        return f"Did you mean {prefix + cleaned!r}?"
+    return fallback
+
+
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def dns_subdomain(path: str | None, prop: str, value: object) -> str:
+    """A DNS-1123 subdomain (Secret and ConfigMap names): at most 253 characters."""
+    if not isinstance(value, str) or not value or len(value) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(value):
+        raise fail(
+            path,
+            prop,
+            value,
+            "must be a DNS subdomain: lowercase letters, digits, '-' and '.', at most 253 characters",
+            _subdomain_hint(value),
+        )
+    return value
+
+
+def _subdomain_hint(value: object) -> str:
+    """Did you mean ``value`` in lowercase with other characters replaced by '-'?"""
+    if isinstance(value, str):
+        labels = (re.sub(r"[^a-z0-9-]+", "-", part.lower()).strip("-") for part in value.split("."))
+        candidate = ".".join(label for label in labels if label)[:253].strip(".-")
+        if candidate and candidate != value and _DNS1123_SUBDOMAIN.fullmatch(candidate):
+            return f"Did you mean {candidate!r}?"
+    return "Use a name such as 'agentsmith-secrets'."
+
+
+def secret_key(path: str | None, prop: str, value: object) -> str:
+    """A key inside a Secret: letters, digits, '-', '_' and '.'."""
+    if not isinstance(value, str) or len(value) > 253 or not _SECRET_KEY.fullmatch(value):
+        raise fail(
+            path,
+            prop,
+            value,
+            "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters",
+            "Use a key such as 'redis-url'.",
+        )
+    return value
+
+
+def selector(path: str | None, prop: str, value: object) -> dict[str, str]:
+    """Match labels of a selector: valid label keys and values."""
+    if not isinstance(value, Mapping):
+        raise fail(path, prop, value, "must be a mapping of label keys to values", "Pass a dict such as {'app': 'x'}.")
+    for key, item in value.items():
+        label_key(path, key)
+        label_value(path, f"{prop}[{key!r}]", item)
+    return dict(value)
+
+
+def boolean(path: str | None, prop: str, value: object) -> bool:
+    """A real ``bool`` (``"false"`` is truthy, so strings are refused)."""
+    if not isinstance(value, bool):
+        raise fail(path, prop, value, "must be True or False", f"Use {prop}=True or {prop}=False.")
+    return value
+
+
+#: Pod Security Standards version label values other than "latest".
+POD_SECURITY_VERSION = re.compile(r"v1\.[0-9]+")
+
+
+def label_value(path: str | None, prop: str, value: object) -> str:
+    """A label value: empty, or at most 63 characters of [-A-Za-z0-9_.], alphanumeric at both ends."""
+    if not isinstance(value, str) or (value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value))):
+        raise fail(
+            path,
+            prop,
+            value,
+            "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit",
+            "Use e.g. 'dispatcher'.",
+        )
+    return value

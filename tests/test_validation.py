@@ -1,0 +1,654 @@
+"""Bad props fail at construction, with one exact, helpful error each.
+
+Table-driven: every row of :data:`BAD` is one bad input to one construct.
+
+GIVEN a fresh chart that already holds one unrelated ApiObject,
+WHEN the construct is built with the bad prop,
+THEN it raises ``AgentsmithConfigError`` whose ``prop``, ``value`` and ``path``
+are exact and whose message is exactly ``[test/<id>] '<prop>' <rule> (got
+<value!r>). <fix>``, AND the chart still synthesises only the earlier object:
+validation runs before the construct creates any API object.
+
+A fresh chart per row matters: a constructor that raises has already
+registered its construct id in the tree (``Construct.__init__`` runs first), so
+the same id cannot be used again in that chart.
+
+Valid edge cases that must keep passing are at the end of the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+
+from agentsmith import (
+    AgentsmithConfigError,
+    AgentsmithNamespace,
+    EphemeralRedis,
+    ProbeTiming,
+    RedisConnectionSecret,
+    Resources,
+)
+
+CONSTRUCTS: dict[str, Any] = {
+    "redis": EphemeralRedis,
+    "namespace": AgentsmithNamespace,
+    "secret": RedisConnectionSecret,
+}
+REQUIRED: dict[str, dict[str, Any]] = {"secret": {"url": "redis://redis:6379"}}
+HEX64 = "0123456789abcdef" * 4
+
+# Rules and fixes shared by several rows, spelled out once.
+RFC1035 = (
+    "must be an RFC 1035 label: lowercase letters, digits and '-', starting with a lowercase letter "
+    "and ending with a letter or digit"
+)
+RFC1123 = (
+    "must be an RFC 1123 label: lowercase letters, digits and '-', starting with a lowercase letter or digit "
+    "and ending with a letter or digit"
+)
+SUBDOMAIN = "must be a DNS subdomain: lowercase letters, digits, '-' and '.', at most 253 characters"
+SECRET_KEY = "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters"
+TOO_LONG = "must be at most 63 characters, not 64"
+NOT_REDIS_SIZE = "is not a Redis memory size"
+REDIS_SIZE_FIX = "Use an integer with an optional unit b, k, kb, m, mb, g or gb (k=1000, kb=1024), e.g. '256mb'."
+NO_REDIS_UNIT = "Redis has no unit {!r}; its 1024-based units are kb, mb and gb. Did you mean {!r}?"
+HEADROOM = "must be at most 3/4 of 'resources.memory_limit' ({}), leaving headroom for fragmentation and client buffers"
+HEADROOM_384MI = HEADROOM.format("384Mi")
+HEADROOM_FIX = "Use at most {!r} or raise 'resources.memory_limit'."
+URL_SCHEMES = "redis:// or rediss://"
+NOT_INT = "must be an integer, not a {}"
+POLICIES = (
+    "must be one of volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, "
+    "allkeys-random, volatile-ttl, noeviction"
+)
+NOT_QUANTITY = "is not a Kubernetes quantity"
+QUANTITY_FIX = "Use a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, ...), e.g. '500m' or '384Mi'."
+PORT_FIX = "Use a TCP port such as 6379."
+UID_FIX = "Use a non-root UID such as 999 (the redis user of the official image); 0 is root."
+IMAGE_FIX = "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+BAD_DIGEST = "has an invalid digest"
+DIGEST_FIX = "A digest is 'sha256:' followed by 64 lowercase hex digits (or sha384/sha512)."
+LABEL_CHARS = (
+    "must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+)
+OWNED = "must not set {!r}: the construct owns it (selector and identity labels)"
+OWNED_FIX = "Remove it; use 'name' to change the instance's selector label."
+PREFIX_RULE = "key prefix must be a lowercase DNS subdomain such as 'example.com'"
+
+
+def bad(id: str, construct: str, prop: str, value: object, rule: str, fix: str, **kwargs: Any) -> Any:
+    """One row: build ``construct`` with ``kwargs`` (default ``{prop: value}``)."""
+    return pytest.param(construct, kwargs or {prop: value}, prop, value, rule, fix, id=id)
+
+
+def probe(initial_delay_seconds: int = 10, period_seconds: Any = 15, timeout_seconds: Any = 3) -> ProbeTiming:
+    return ProbeTiming(
+        initial_delay_seconds=initial_delay_seconds, period_seconds=period_seconds, timeout_seconds=timeout_seconds
+    )
+
+
+BAD = [
+    # -- EphemeralRedis 'name': DNS-1035, because it also names the Service --------
+    bad("redis-name-uppercase", "redis", "name", "Redis", RFC1035, "Did you mean 'redis'?"),
+    bad("redis-name-underscore", "redis", "name", "my_redis", RFC1035, "Did you mean 'my-redis'?"),
+    bad("redis-name-leading-digit", "redis", "name", "1redis", RFC1035, "Did you mean 'redis'?"),
+    bad("redis-name-leading-dash", "redis", "name", "-redis", RFC1035, "Did you mean 'redis'?"),
+    bad("redis-name-trailing-dash", "redis", "name", "redis-", RFC1035, "Did you mean 'redis'?"),
+    bad("redis-name-dot", "redis", "name", "redis.bus", RFC1035, "Did you mean 'redis-bus'?"),
+    bad("redis-name-64-chars", "redis", "name", "r" * 64, TOO_LONG, "Use a shorter name."),
+    bad("redis-name-empty", "redis", "name", "", "must be a non-empty string", "Use a name such as 'redis'."),
+    bad("redis-name-none", "redis", "name", None, "must be a non-empty string", "Use a name such as 'redis'."),
+    # -- 'namespace' props: DNS-1123 label -----------------------------------------
+    bad("redis-namespace-uppercase", "redis", "namespace", "Agentsmith", RFC1123, "Did you mean 'agentsmith'?"),
+    bad("redis-namespace-underscore", "redis", "namespace", "agent_smith", RFC1123, "Did you mean 'agent-smith'?"),
+    bad("redis-namespace-64-chars", "redis", "namespace", "n" * 64, TOO_LONG, "Use a shorter name."),
+    bad(
+        "redis-namespace-empty",
+        "redis",
+        "namespace",
+        "",
+        "must be a non-empty string",
+        "Use a name such as 'agentsmith'.",
+    ),
+    bad("secret-namespace-uppercase", "secret", "namespace", "Agentsmith", RFC1123, "Did you mean 'agentsmith'?"),
+    # -- AgentsmithNamespace 'name': DNS-1123 label --------------------------------
+    bad("namespace-name-uppercase", "namespace", "name", "AgentSmith", RFC1123, "Did you mean 'agentsmith'?"),
+    bad("namespace-name-trailing-dash", "namespace", "name", "agentsmith-", RFC1123, "Did you mean 'agentsmith'?"),
+    bad("namespace-name-leading-dash", "namespace", "name", "-agentsmith", RFC1123, "Did you mean 'agentsmith'?"),
+    bad("namespace-name-64-chars", "namespace", "name", "n" * 64, TOO_LONG, "Use a shorter name."),
+    bad("namespace-name-empty", "namespace", "name", "", "must be a non-empty string", "Use a name such as 'redis'."),
+    # -- RedisConnectionSecret ------------------------------------------------------
+    bad(
+        "secret-name-uppercase",
+        "secret",
+        "name",
+        "Agentsmith-Secrets",
+        SUBDOMAIN,
+        "Did you mean 'agentsmith-secrets'?",
+    ),
+    bad("secret-name-underscore", "secret", "name", "my_secrets", SUBDOMAIN, "Did you mean 'my-secrets'?"),
+    bad("secret-name-254-chars", "secret", "name", "s" * 254, SUBDOMAIN, f"Did you mean {'s' * 253!r}?"),
+    bad("secret-key-space", "secret", "key", "redis url", SECRET_KEY, "Use a key such as 'redis-url'."),
+    bad("secret-url-http", "secret", "url", "http://redis:6379", f"must start with {URL_SCHEMES}", "Pass redis.url."),
+    # -- 'maxmemory': Redis memory-size syntax, > 0 ------------------------------------
+    bad("maxmemory-word", "redis", "maxmemory", "lots", NOT_REDIS_SIZE, REDIS_SIZE_FIX),
+    bad("maxmemory-empty", "redis", "maxmemory", "", NOT_REDIS_SIZE, REDIS_SIZE_FIX),
+    bad(
+        "maxmemory-zero",
+        "redis",
+        "maxmemory",
+        "0",
+        "must be greater than 0",
+        "Use a size such as '256mb'; 0 means no limit.",
+    ),
+    bad("maxmemory-space", "redis", "maxmemory", "256 mb", NOT_REDIS_SIZE, "Did you mean '256mb'?"),
+    bad("maxmemory-MiB", "redis", "maxmemory", "256MiB", NOT_REDIS_SIZE, NO_REDIS_UNIT.format("MiB", "256mb")),
+    bad("maxmemory-Mi", "redis", "maxmemory", "256Mi", NOT_REDIS_SIZE, NO_REDIS_UNIT.format("Mi", "256mb")),
+    bad("maxmemory-Ki", "redis", "maxmemory", "256Ki", NOT_REDIS_SIZE, NO_REDIS_UNIT.format("Ki", "256kb")),
+    bad("maxmemory-tb", "redis", "maxmemory", "1tb", NOT_REDIS_SIZE, REDIS_SIZE_FIX),
+    bad("maxmemory-negative", "redis", "maxmemory", "-1mb", "must not be negative", REDIS_SIZE_FIX),
+    bad(
+        "maxmemory-fraction",
+        "redis",
+        "maxmemory",
+        "1.5gb",
+        NOT_REDIS_SIZE,
+        "Redis takes whole numbers. Did you mean '1536mb'?",
+    ),
+    bad(
+        "maxmemory-half-byte",
+        "redis",
+        "maxmemory",
+        "0.5",
+        NOT_REDIS_SIZE,
+        f"Redis takes whole numbers of bytes. {REDIS_SIZE_FIX}",
+    ),
+    bad("maxmemory-float", "redis", "maxmemory", 256.0, "must be a string", "Use a string such as '256mb'."),
+    bad(
+        "maxmemory-over-2-pow-64",
+        "redis",
+        "maxmemory",
+        "17179869184gb",
+        "must be at most 2**64 - 1 bytes, the largest size Redis accepts",
+        "Use a size such as '256mb'.",
+    ),
+    # -- 'maxmemory' headroom: at most 3/4 of the memory limit --------------------------
+    bad("maxmemory-equals-limit", "redis", "maxmemory", "384mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
+    bad("maxmemory-300mb-of-384Mi", "redis", "maxmemory", "300mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
+    bad("maxmemory-289mb-of-384Mi", "redis", "maxmemory", "289mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
+    bad(
+        "maxmemory-above-limit",
+        "redis",
+        "maxmemory",
+        "2gb",
+        HEADROOM.format("1Gi"),
+        HEADROOM_FIX.format("768mb"),
+        maxmemory="2gb",
+        resources=Resources(memory_limit="1Gi"),
+    ),
+    bad(
+        "maxmemory-tiny-limit",
+        "redis",
+        "maxmemory",
+        "1kb",
+        HEADROOM.format("1Ki"),
+        HEADROOM_FIX.format("768"),
+        maxmemory="1kb",
+        resources=Resources(memory_request="1Ki", memory_limit="1Ki"),
+    ),
+    # -- 'maxmemory_policy': Redis's eight, with did-you-mean --------------------------
+    bad("policy-typo", "redis", "maxmemory_policy", "allkeys-lru2", POLICIES, "Did you mean 'allkeys-lru'?"),
+    bad("policy-uppercase", "redis", "maxmemory_policy", "ALLKEYS-LRU", POLICIES, "Did you mean 'allkeys-lru'?"),
+    bad("policy-underscore", "redis", "maxmemory_policy", "allkeys_lfu", POLICIES, "Did you mean 'allkeys-lfu'?"),
+    bad("policy-no-match", "redis", "maxmemory_policy", "lru", POLICIES, "Use 'allkeys-lru' (the seed's choice)."),
+    bad("policy-empty", "redis", "maxmemory_policy", "", POLICIES, "Use 'allkeys-lru' (the seed's choice)."),
+    # -- resources: Kubernetes quantities > 0, requests <= limits ------------------------
+    bad(
+        "cpu-limit-unit",
+        "redis",
+        "resources.cpu_limit",
+        "100x",
+        NOT_QUANTITY,
+        QUANTITY_FIX,
+        resources=Resources(cpu_limit="100x"),
+    ),
+    bad(
+        "cpu-request-empty",
+        "redis",
+        "resources.cpu_request",
+        "",
+        NOT_QUANTITY,
+        QUANTITY_FIX,
+        resources=Resources(cpu_request=""),
+    ),
+    bad(
+        "cpu-request-negative",
+        "redis",
+        "resources.cpu_request",
+        "-1",
+        "must be greater than 0",
+        "Use a quantity such as '100m'.",
+        resources=Resources(cpu_request="-1"),
+    ),
+    bad(
+        "cpu-limit-zero",
+        "redis",
+        "resources.cpu_limit",
+        "0",
+        "must be greater than 0",
+        "Use a quantity such as '500m'.",
+        resources=Resources(cpu_limit="0"),
+    ),
+    bad(
+        "cpu-limit-float",
+        "redis",
+        "resources.cpu_limit",
+        0.5,
+        "must be a string",
+        "Use a string such as '500m' or '384Mi'.",
+        resources=Resources(cpu_limit=0.5),  # type: ignore[arg-type]
+    ),
+    bad(
+        "cpu-limit-huge-exponent",
+        "redis",
+        "resources.cpu_limit",
+        "1e999",
+        "has an exponent out of range",
+        "Use an exponent of at most 100.",
+        resources=Resources(cpu_limit="1e999"),
+    ),
+    bad(
+        "memory-limit-two-dots",
+        "redis",
+        "resources.memory_limit",
+        "1.5.5",
+        NOT_QUANTITY,
+        QUANTITY_FIX,
+        resources=Resources(memory_limit="1.5.5"),
+    ),
+    bad(
+        "memory-request-MiB",
+        "redis",
+        "resources.memory_request",
+        "128MiB",
+        NOT_QUANTITY,
+        "Did you mean '128Mi'?",
+        resources=Resources(memory_request="128MiB"),
+    ),
+    bad(
+        "memory-request-redis-unit",
+        "redis",
+        "resources.memory_request",
+        "128mb",
+        NOT_QUANTITY,
+        "Did you mean '128Mi'?",
+        resources=Resources(memory_request="128mb"),
+    ),
+    bad(
+        "memory-limit-millibytes",
+        "redis",
+        "resources.memory_limit",
+        "384m",
+        "must be a whole number of bytes ('m' means 1/1000)",
+        "Did you mean '384Mi'?",
+        resources=Resources(memory_limit="384m"),
+    ),
+    bad(
+        "cpu-request-above-limit",
+        "redis",
+        "resources.cpu_request",
+        "1",
+        "must not exceed 'resources.cpu_limit' (500m)",
+        "Lower the request or raise the limit.",
+        resources=Resources(cpu_request="1"),
+    ),
+    bad(
+        "memory-request-above-limit",
+        "redis",
+        "resources.memory_request",
+        "512Mi",
+        "must not exceed 'resources.memory_limit' (384Mi)",
+        "Lower the request or raise the limit.",
+        resources=Resources(memory_request="512Mi"),
+    ),
+    bad(
+        "resources-dict",
+        "redis",
+        "resources",
+        {"cpu": "1"},
+        "must be an agentsmith.Resources",
+        "Pass Resources(cpu_limit=..., ...).",
+    ),
+    # -- 'port' 1..65535 -----------------------------------------------------------------
+    bad("port-zero", "redis", "port", 0, "must be between 1 and 65535", PORT_FIX),
+    bad("port-65536", "redis", "port", 65536, "must be between 1 and 65535", PORT_FIX),
+    bad("port-negative", "redis", "port", -1, "must be between 1 and 65535", PORT_FIX),
+    bad("port-string", "redis", "port", "6379", NOT_INT.format("str"), "Pass the number without quotes: 6379."),
+    bad("port-bool", "redis", "port", True, "must be an integer, not a bool", PORT_FIX),
+    # -- 'run_as_user' >= 1 ------------------------------------------------------------
+    bad("uid-root", "redis", "run_as_user", 0, "must be at least 1", UID_FIX),
+    bad("uid-negative", "redis", "run_as_user", -1, "must be at least 1", UID_FIX),
+    bad("uid-bool", "redis", "run_as_user", True, "must be an integer, not a bool", UID_FIX),
+    bad("uid-string", "redis", "run_as_user", "999", NOT_INT.format("str"), "Pass the number without quotes: 999."),
+    # -- probe timings ----------------------------------------------------------------------
+    bad(
+        "liveness-period-zero",
+        "redis",
+        "liveness.period_seconds",
+        0,
+        "must be at least 1",
+        "Use 1 or more seconds.",
+        liveness=probe(period_seconds=0),
+    ),
+    bad(
+        "liveness-timeout-zero",
+        "redis",
+        "liveness.timeout_seconds",
+        0,
+        "must be at least 1",
+        "Use 1 or more seconds.",
+        liveness=probe(timeout_seconds=0),
+    ),
+    bad(
+        "liveness-delay-negative",
+        "redis",
+        "liveness.initial_delay_seconds",
+        -1,
+        "must be at least 0",
+        "Use 0 or more seconds.",
+        liveness=probe(initial_delay_seconds=-1),
+    ),
+    bad(
+        "readiness-period-zero",
+        "redis",
+        "readiness.period_seconds",
+        0,
+        "must be at least 1",
+        "Use 1 or more seconds.",
+        readiness=probe(period_seconds=0),
+    ),
+    bad(
+        "readiness-timeout-float",
+        "redis",
+        "readiness.timeout_seconds",
+        1.5,
+        "must be an integer, not a float",
+        "Use 1 or more seconds.",
+        readiness=probe(timeout_seconds=1.5),
+    ),
+    bad("liveness-none", "redis", "liveness", None, "must be an agentsmith.ProbeTiming", "Pass ProbeTiming(...)."),
+    # -- 'image': non-empty, no whitespace, a reference with a tag or digest -----------------
+    bad("image-empty", "redis", "image", "", "must be a non-empty string", "Use an image such as 'redis:7-alpine'."),
+    bad("image-none", "redis", "image", None, "must be a non-empty string", "Use an image such as 'redis:7-alpine'."),
+    bad("image-leading-space", "redis", "image", " redis:7", "must not contain whitespace", "Did you mean 'redis:7'?"),
+    bad(
+        "image-inner-space",
+        "redis",
+        "image",
+        "redis:7 alpine",
+        "must not contain whitespace",
+        "Did you mean 'redis:7-alpine'?",
+    ),
+    bad("image-uppercase", "redis", "image", "Redis:7", "is not a valid image reference", "Did you mean 'redis:7'?"),
+    bad(
+        "image-uppercase-behind-registry",
+        "redis",
+        "image",
+        "registry.example.com:5000/Redis:7",
+        "is not a valid image reference",
+        "Did you mean 'registry.example.com:5000/redis:7'?",
+    ),
+    bad("image-empty-tag", "redis", "image", "redis:", "is not a valid image reference", IMAGE_FIX),
+    bad("image-non-ascii-tag", "redis", "image", "redis:7\u00e9", "is not a valid image reference", IMAGE_FIX),
+    bad(
+        "image-untagged",
+        "redis",
+        "image",
+        "redis",
+        "must have a tag or a digest (an untagged image means ':latest')",
+        "Use e.g. 'redis:7-alpine'.",
+    ),
+    bad("image-digest-short", "redis", "image", "redis@sha256:short", "is not a valid image reference", IMAGE_FIX),
+    bad("image-digest-63-hex", "redis", "image", f"redis:7@sha256:{HEX64[:63]}", "has an invalid digest", DIGEST_FIX),
+    bad("image-digest-uppercase", "redis", "image", f"redis@sha256:{HEX64.upper()}", BAD_DIGEST, DIGEST_FIX),
+    bad("image-digest-md5", "redis", "image", f"redis@md5:{HEX64[:32]}", "has an invalid digest", DIGEST_FIX),
+    # -- labels: valid keys and values; never the construct's own keys -------------------
+    bad(
+        "label-key-characters",
+        "redis",
+        "labels",
+        "bad key!",
+        f"key name {LABEL_CHARS}",
+        "Did you mean 'bad-key'?",
+        labels={"bad key!": "x"},
+    ),
+    bad(
+        "label-key-64-chars",
+        "namespace",
+        "labels",
+        "k" * 64,
+        f"key name {LABEL_CHARS}",
+        f"Did you mean {'k' * 63!r}?",
+        labels={"k" * 64: "x"},
+    ),
+    bad(
+        "label-key-empty-prefix",
+        "redis",
+        "labels",
+        "/team",
+        PREFIX_RULE,
+        "Did you mean 'team'?",
+        labels={"/team": "x"},
+    ),
+    bad(
+        "label-key-uppercase-prefix",
+        "redis",
+        "labels",
+        "Example.com/team",
+        PREFIX_RULE,
+        "Did you mean 'example.com/team'?",
+        labels={"Example.com/team": "x"},
+    ),
+    bad(
+        "label-key-empty",
+        "redis",
+        "labels",
+        "",
+        "keys must be non-empty strings",
+        "Use a key such as 'team'.",
+        labels={"": "x"},
+    ),
+    bad(
+        "label-value-characters",
+        "redis",
+        "labels",
+        "bad value!",
+        f"value for 'team' {LABEL_CHARS}",
+        "Did you mean 'bad-value'?",
+        labels={"team": "bad value!"},
+    ),
+    bad(
+        "label-value-64-chars",
+        "redis",
+        "labels",
+        "v" * 64,
+        f"value for 'team' {LABEL_CHARS}",
+        f"Did you mean {'v' * 63!r}?",
+        labels={"team": "v" * 64},
+    ),
+    bad(
+        "label-value-leading-dash",
+        "namespace",
+        "labels",
+        "-x",
+        f"value for 'team' {LABEL_CHARS}",
+        "Did you mean 'x'?",
+        labels={"team": "-x"},
+    ),
+    bad(
+        "label-value-int",
+        "redis",
+        "labels",
+        1,
+        "value for 'team' must be a string",
+        "Use e.g. '1'.",
+        labels={"team": 1},
+    ),
+    bad(
+        "label-overrides-app",
+        "redis",
+        "labels",
+        {"app": "other"},
+        OWNED.format("app"),
+        OWNED_FIX,
+        labels={"team": "platform", "app": "other"},
+    ),
+    bad(
+        "label-overrides-name",
+        "redis",
+        "labels",
+        {"app.kubernetes.io/name": "cache"},
+        OWNED.format("app.kubernetes.io/name"),
+        OWNED_FIX,
+        labels={"app.kubernetes.io/name": "cache"},
+    ),
+    bad(
+        "label-overrides-component",
+        "redis",
+        "labels",
+        {"app.kubernetes.io/component": "cache"},
+        OWNED.format("app.kubernetes.io/component"),
+        OWNED_FIX,
+        labels={"app.kubernetes.io/component": "cache"},
+    ),
+    bad("labels-list", "redis", "labels", ["team"], "must be a mapping of label keys to values", "Pass a dict."),
+]
+
+
+def fresh_chart() -> cdk8s.Chart:
+    """A new app and chart ``test`` holding one unrelated ConfigMap named ``earlier``."""
+    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
+    cdk8s.ApiObject(chart, "earlier", api_version="v1", kind="ConfigMap", metadata={"name": "earlier"})
+    return chart
+
+
+def build(chart: cdk8s.Chart, construct: str, kwargs: dict[str, Any]) -> Any:
+    return CONSTRUCTS[construct](chart, construct, **{**REQUIRED.get(construct, {}), **kwargs})
+
+
+def test_table_has_at_least_40_bad_inputs() -> None:
+    assert len(BAD) >= 40
+    assert len({row.id for row in BAD}) == len(BAD)
+
+
+@pytest.mark.parametrize(("construct", "kwargs", "prop", "value", "rule", "fix"), BAD)
+def test_bad_input_raises_one_exact_error_before_any_api_object(
+    construct: str, kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str
+) -> None:
+    # GIVEN a fresh chart with one earlier object
+    chart = fresh_chart()
+
+    # WHEN the construct is built with one bad prop
+    with pytest.raises(AgentsmithConfigError) as caught:
+        build(chart, construct, kwargs)
+
+    # THEN the error names the prop, the value, the path and the fix, exactly
+    error = caught.value
+    assert type(error) is AgentsmithConfigError
+    assert isinstance(error, ValueError)
+    assert error.prop == prop
+    assert error.value == value
+    assert type(error.value) is type(value)
+    assert error.path == f"test/{construct}"
+    assert str(error) == f"[test/{construct}] '{prop}' {rule} (got {value!r}). {fix}"
+    # AND no exception from a parser leaks through as context of the traceback
+    assert error.__cause__ is None
+    assert error.__suppress_context__ or error.__context__ is None
+    # AND the construct created no API object: the chart holds only the earlier one
+    assert [obj["metadata"]["name"] for obj in cdk8s.Testing.synth(chart)] == ["earlier"]
+    assert chart.node.find_child(construct).node.children == []
+
+
+def test_a_failed_construct_keeps_its_id_so_retry_needs_a_new_chart() -> None:
+    # GIVEN a construct that failed validation
+    chart = fresh_chart()
+    with pytest.raises(AgentsmithConfigError):
+        EphemeralRedis(chart, "redis", port=0)
+    # WHEN the same id is used again in the same chart THEN constructs refuses it
+    with pytest.raises(RuntimeError, match="There is already a Construct with name 'redis'"):
+        EphemeralRedis(chart, "redis")
+    # AND a fresh chart takes it
+    EphemeralRedis(fresh_chart(), "redis")
+
+
+# -- valid edge cases: these must keep passing ------------------------------------------
+
+GOOD_REDIS = [
+    pytest.param({}, id="seed-defaults-256mb-under-384Mi"),
+    pytest.param({"maxmemory": "288mb"}, id="maxmemory-exactly-three-quarters-of-384Mi"),
+    pytest.param({"maxmemory": "256MB"}, id="maxmemory-uppercase-unit"),
+    pytest.param({"maxmemory": "268435456"}, id="maxmemory-plain-bytes"),
+    pytest.param({"maxmemory": "200m"}, id="maxmemory-decimal-megabytes"),
+    pytest.param({"maxmemory": "1gb", "resources": Resources(memory_limit="2Gi")}, id="maxmemory-1gb-under-2Gi"),
+    pytest.param({"name": "r" * 63}, id="name-63-chars"),
+    pytest.param({"name": "r" * 63, "publish_connection_secret": False}, id="name-63-chars-no-secret"),
+    pytest.param({"name": "redis-2"}, id="name-with-digit"),
+    pytest.param({"namespace": "1agentsmith"}, id="namespace-leading-digit-is-rfc-1123"),
+    pytest.param({"image": f"redis:7-alpine@sha256:{HEX64}"}, id="image-tag-and-digest"),
+    pytest.param({"image": f"redis@sha256:{HEX64}"}, id="image-digest-only"),
+    pytest.param({"image": "registry.example.com:5000/redis:7"}, id="image-registry-with-port"),
+    pytest.param({"image": "docker.io/library/redis:7.2.4-alpine3.19"}, id="image-full-path"),
+    pytest.param({"image": "localhost:5000/team/redis:Latest_1"}, id="image-tag-mixed-case"),
+    pytest.param({"maxmemory_policy": "noeviction"}, id="policy-noeviction"),
+    pytest.param({"maxmemory_policy": "volatile-ttl"}, id="policy-volatile-ttl"),
+    pytest.param({"port": 1}, id="port-1"),
+    pytest.param({"port": 65535}, id="port-65535"),
+    pytest.param({"run_as_user": 1}, id="uid-1"),
+    pytest.param({"liveness": probe(0, 1, 1)}, id="probe-minimums"),
+    pytest.param(
+        {"resources": Resources(cpu_request="500m", cpu_limit="0.5", memory_request="384Mi")},
+        id="requests-equal-limits",
+    ),
+    pytest.param({"resources": Resources(cpu_request="1e-1", cpu_limit="2")}, id="cpu-exponent"),
+    pytest.param(
+        {"labels": {"team": "", "example.com/owner": "platform_team.a-1", "v": "x" * 63}},
+        id="labels-empty-value-prefix-63-chars",
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs", GOOD_REDIS)
+def test_valid_edge_cases_pass(kwargs: dict[str, Any], synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **kwargs))
+    kinds = [obj["kind"] for obj in objects]
+    assert kinds.count("Deployment") == 1
+    assert kinds.count("Service") == 1
+
+
+def test_secret_name_is_a_subdomain_not_a_label(synth_chart: Any) -> None:
+    name = "agentsmith." + "s" * 100
+    objects = synth_chart(lambda chart: RedisConnectionSecret(chart, "secret", url="redis://redis:6379", name=name))
+    assert [obj["metadata"]["name"] for obj in objects] == [name]
+
+
+def test_namespace_name_may_start_with_a_digit(synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: AgentsmithNamespace(chart, "namespace", name="1agents"), namespace=None)
+    assert [obj["metadata"]["name"] for obj in objects] == ["1agents"]
+
+
+def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: Any) -> None:
+    # GIVEN a non-default port WHEN synthesised
+    objects = {obj["kind"]: obj for obj in synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380))}
+    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    # THEN Redis listens there, the probes ask there, and the Service forwards there
+    assert container["args"] == [
+        "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", "", "--port", "6380",
+    ]  # fmt: skip
+    assert container["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
+    for probe_name in ("livenessProbe", "readinessProbe"):
+        assert container[probe_name]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    (service_port,) = objects["Service"]["spec"]["ports"]
+    assert service_port == {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": 6380}
