@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -24,7 +25,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import cdk8s  # noqa: E402
 from constructs import Construct  # noqa: E402
 
-from agentsmith import AgentsmithNamespace, EphemeralRedis, RedisConnectionSecret  # noqa: E402
+from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTDIR = PROJECT_DIR / "dist"
@@ -35,15 +36,36 @@ NAMESPACE_CHART_ID = "namespace"
 CHART_ID = "agentsmith"
 
 
-def build(app: Construct) -> EphemeralRedis:
-    """Add agentsmith's charts to ``app`` and return the message bus."""
+@dataclass(frozen=True, kw_only=True)
+class InClusterRedis:
+    """The seed's bus: an EphemeralRedis in the agentsmith namespace."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManagedRedis:
+    """A Redis outside the cluster (the seed's HA path), reached at ``url`` (no password in it)."""
+
+    url: str
+
+
+#: The message bus. To move dev to a managed Redis, change this one line, e.g.
+#:   BUS: InClusterRedis | ManagedRedis = ManagedRedis(url="rediss://agentsmith.cache.example.com:6380")
+BUS: InClusterRedis | ManagedRedis = InClusterRedis()
+
+
+def build(app: Construct, bus: InClusterRedis | ManagedRedis | None = None) -> RedisEndpoint:
+    """Add agentsmith's charts to ``app`` and return the message bus endpoint.
+
+    Either way clients read ``REDIS_URL`` from Secret ``agentsmith-secrets``, key ``redis-url``.
+    """
+    bus = BUS if bus is None else bus
     namespace_chart = cdk8s.Chart(app, NAMESPACE_CHART_ID, disable_resource_name_hashes=True)
     namespace = AgentsmithNamespace(namespace_chart, "namespace")
     chart = cdk8s.Chart(app, CHART_ID, namespace=namespace.name, disable_resource_name_hashes=True)
     chart.add_dependency(namespace_chart)
-    redis = EphemeralRedis(chart, "redis")
-    RedisConnectionSecret(chart, "connection", url=redis.url)
-    return redis
+    if isinstance(bus, ManagedRedis):
+        return ExternalRedis(chart, "redis", url=bus.url)
+    return EphemeralRedis(chart, "redis")
 
 
 def kustomization(files: list[str]) -> str:

@@ -7,25 +7,52 @@ Public API::
     ns = AgentsmithNamespace(chart, "namespace")
     redis = EphemeralRedis(chart, "redis", namespace=ns.name)
     redis.url  # "redis://redis:6379"
+
+The pieces::
+
+    EphemeralRedis         in-cluster Redis Deployment + Service (+ NetworkPolicy, connection Secret)
+    ExternalRedis          a managed/external Redis: connection Secret or ExternalName Service only
+    RedisEndpoint          the protocol both implement: host, port, url, connection (Secret key)
+    add_redis_url          REDIS_URL for a cdk8s-plus container, from an endpoint's Secret
+    redis_url_env          the same as an L1 k8s.EnvVar
+    AgentsmithNamespace    the namespace, with Pod Security Admission labels
+    AgentsmithConfigError  every invalid prop (see agentsmith.errors)
 """
 
 from __future__ import annotations
 
+from .auth import RedisAuth
 from .connection_secret import RedisConnectionSecret
+from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
+from .external_redis import ExternalRedis
 from .namespace import AgentsmithNamespace
+from .network import SAME_NAMESPACE, NetworkPeer
+from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .redis import EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
+from .wiring import REDIS_URL_ENV, add_redis_url, redis_url_env
 
 __all__ = [
     "DEFAULT_LIVENESS",
+    "DEFAULT_POD_SECURITY",
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
+    "REDIS_URL_ENV",
+    "SAME_NAMESPACE",
     "AgentsmithConfigError",
     "AgentsmithNamespace",
     "EphemeralRedis",
+    "ExternalRedis",
+    "NetworkPeer",
+    "PodSecurity",
     "ProbeTiming",
+    "RedisAuth",
     "RedisConnectionSecret",
+    "RedisEndpoint",
     "Resources",
+    "SecretKeyRef",
+    "add_redis_url",
+    "redis_url_env",
 ]

@@ -41,8 +41,8 @@ class RedisConnectionSecret(Construct):
     ) -> None:
         super().__init__(scope, id)
         path = self.node.path
-        self.name: str = _validate.dns_label(path, "name", name)
-        self.key: str = key
+        self.name: str = _validate.dns_subdomain(path, "name", name)
+        self.key: str = _validate.secret_key(path, "key", key)
         if namespace is not None:
             _validate.dns_label(path, "namespace", namespace)
         if not isinstance(url, str) or not url.startswith(("redis://", "rediss://")):

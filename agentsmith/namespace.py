@@ -8,6 +8,7 @@ from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import _seed, _validate
+from .pod_security import DEFAULT_POD_SECURITY, POD_SECURITY_LEVELS, PodSecurity
 
 __all__ = ["AgentsmithNamespace"]
 
@@ -22,10 +23,16 @@ class AgentsmithNamespace(Construct):
         scope: the parent construct (a chart).
         id: construct id; part of the construct path, so keep it stable.
         name: the namespace's name. Default ``"agentsmith"`` (seed).
-        labels: extra labels on the Namespace. Default: none.
+        labels: extra labels on the Namespace. Default: none. They may not set
+            the ``pod-security.kubernetes.io/*`` keys; use ``pod_security``.
+        pod_security: Pod Security Admission levels. Default
+            :data:`DEFAULT_POD_SECURITY`: enforce ``baseline``, warn and audit
+            ``restricted``, pinned to ``v1.27`` (see :class:`PodSecurity` for
+            why). ``None`` sets no labels (the cluster's default applies).
 
     Raises:
-        AgentsmithConfigError: ``name`` is not a DNS-1123 label or ``labels`` are invalid.
+        AgentsmithConfigError: ``name`` is not a DNS-1123 label, ``labels`` or
+            ``pod_security`` are invalid.
     """
 
     def __init__(
@@ -35,14 +42,42 @@ class AgentsmithNamespace(Construct):
         *,
         name: str = _seed.NAMESPACE,
         labels: Mapping[str, str] | None = None,
+        pod_security: PodSecurity | None = DEFAULT_POD_SECURITY,
     ) -> None:
         super().__init__(scope, id)
         path = self.node.path
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
         self.name: str = _validate.dns_label(path, "name", name)
-        self.labels: dict[str, str] = _validate.labels(path, labels, reserved=())
+        self.pod_security: PodSecurity | None = self._check_pod_security(path, pod_security)
+        security_labels = self.pod_security.labels() if self.pod_security else {}
+        self.labels: dict[str, str] = {
+            **_validate.labels(path, labels, reserved=tuple(PodSecurity().labels())),
+            **security_labels,
+        }
         self.api_object = k8s.KubeNamespace(
             self,
             "Resource",
             metadata=k8s.ObjectMeta(name=self.name, labels=self.labels or None),
         )
+
+    @staticmethod
+    def _check_pod_security(path: str, value: object) -> PodSecurity | None:
+        if value is None:
+            return None
+        if not isinstance(value, PodSecurity):
+            raise _validate.fail(path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity().")
+        for mode in ("enforce", "warn", "audit"):
+            level = getattr(value, mode)
+            if level not in POD_SECURITY_LEVELS:
+                raise _validate.fail(
+                    path,
+                    f"pod_security.{mode}",
+                    level,
+                    f"must be one of {', '.join(POD_SECURITY_LEVELS)}",
+                    "Use 'baseline' or 'restricted'.",
+                )
+        if not (value.version == "latest" or _validate.POD_SECURITY_VERSION.fullmatch(value.version)):
+            raise _validate.fail(
+                path, "pod_security.version", value.version, "must be 'latest' or 'v<major>.<minor>'", "Use 'v1.27'."
+            )
+        return value

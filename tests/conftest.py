@@ -75,12 +75,12 @@ def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.fixture()
-def synth_chart() -> Iterator[Callable[..., list[dict[str, Any]]]]:
+def synth_chart(tmp_path: Path) -> Iterator[Callable[..., list[dict[str, Any]]]]:
     """Build constructs in a fresh chart and return the synthesised objects."""
     import cdk8s
 
     def run(build: Callable[[Any], object], *, namespace: str | None = "agentsmith") -> list[dict[str, Any]]:
-        app = cdk8s.Testing.app()
+        app = cdk8s.App(outdir=str(tmp_path / "cdk8s.out"))  # Testing.app() leaves a folder in /tmp
         chart = cdk8s.Chart(app, "test", namespace=namespace, disable_resource_name_hashes=True)
         build(chart)
         return list(cdk8s.Testing.synth(chart))

@@ -18,6 +18,7 @@ from tests.conftest import ROOT, require_tool
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
     "Namespace.agentsmith.k8s.yaml",
+    "NetworkPolicy.redis.k8s.yaml",
     "Secret.agentsmith-secrets.k8s.yaml",
     "Service.redis.k8s.yaml",
     "kustomization.yaml",
@@ -37,6 +38,7 @@ def test_objects_and_namespaces(manifests: dict[tuple[str, str], Any]) -> None:
         ("Namespace", "agentsmith"): None,
         ("Deployment", "redis"): "agentsmith",
         ("Service", "redis"): "agentsmith",
+        ("NetworkPolicy", "redis"): "agentsmith",
         ("Secret", "agentsmith-secrets"): "agentsmith",
     }
 

@@ -11,7 +11,8 @@ from agentsmith import EphemeralRedis, RedisConnectionSecret
 
 def test_defaults_hold_the_url_from_the_handle(synth_chart: Any, snapshot_yaml: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
-        RedisConnectionSecret(chart, "connection", url=EphemeralRedis(chart, "redis").url)
+        redis = EphemeralRedis(chart, "redis", publish_connection_secret=False)
+        RedisConnectionSecret(chart, "connection", url=redis.url)
 
     (secret,) = [o for o in synth_chart(build) if o["kind"] == "Secret"]
     assert secret == snapshot_yaml

@@ -48,6 +48,8 @@ def test_consumer_app_synthesises_from_the_installed_wheel(installed_venv: Path,
     assert deployment["spec"]["selector"]["matchLabels"] == {"app": "bus"}
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
         "Deployment.bus.k8s.yaml",
+        "NetworkPolicy.bus.k8s.yaml",
+        "Secret.bus-connection.k8s.yaml",
         "Service.bus.k8s.yaml",
     ]
 

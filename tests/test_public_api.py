@@ -13,14 +13,25 @@ PACKAGE = Path(agentsmith.__file__).parent
 def test_all_is_pinned() -> None:
     assert agentsmith.__all__ == [
         "DEFAULT_LIVENESS",
+        "DEFAULT_POD_SECURITY",
         "DEFAULT_READINESS",
         "DEFAULT_RESOURCES",
+        "REDIS_URL_ENV",
+        "SAME_NAMESPACE",
         "AgentsmithConfigError",
         "AgentsmithNamespace",
         "EphemeralRedis",
+        "ExternalRedis",
+        "NetworkPeer",
+        "PodSecurity",
         "ProbeTiming",
+        "RedisAuth",
         "RedisConnectionSecret",
+        "RedisEndpoint",
         "Resources",
+        "SecretKeyRef",
+        "add_redis_url",
+        "redis_url_env",
     ]
     for name in agentsmith.__all__:
         assert getattr(agentsmith, name) is not None

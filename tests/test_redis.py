@@ -13,7 +13,17 @@ from tests._seed_diff import field_diff
 
 #: Fields the construct adds on top of the seed, each a documented hardening
 #: default (see the EphemeralRedis docstring and README "Security").
-EXTRA_FIELDS: dict[str, list[str]] = {"Deployment": [], "Service": []}
+EXTRA_FIELDS: dict[str, list[str]] = {
+    "Deployment": [
+        "/spec/template/spec/automountServiceAccountToken",
+        "/spec/template/spec/enableServiceLinks",
+        "/spec/template/spec/securityContext",
+        "/spec/template/spec/containers/0/imagePullPolicy",
+        "/spec/template/spec/containers/0/securityContext/capabilities",
+        "/spec/template/spec/containers/0/securityContext/seccompProfile",
+    ],
+    "Service": [],
+}
 
 
 def by_kind(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -38,7 +48,8 @@ def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_defaults_snapshot(default: dict[str, dict[str, Any]], snapshot_yaml: Any) -> None:
-    assert [default["Deployment"], default["Service"]] == snapshot_yaml
+    assert sorted(default) == ["Deployment", "NetworkPolicy", "Secret", "Service"]
+    assert [default[kind] for kind in sorted(default)] == snapshot_yaml
 
 
 @pytest.mark.parametrize("kind", ["Deployment", "Service"])

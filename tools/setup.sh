@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the app and the tests need, idempotently:
 #   .venv/ with this package and its test extras (versions pinned by constraints.txt),
+#   .venv-checkov/ with checkov (security scan),
 #   node_modules/ with cdk8s-cli (package-lock.json),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
 set -euo pipefail
@@ -20,6 +21,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
   touch "$stamp"
+fi
+
+# checkov (the security scan in tests/test_security.py) pins many packages of its
+# own, so it lives in a separate environment. It runs offline (--skip-download).
+if [ ! -x .venv-checkov/bin/checkov ]; then
+  python3 -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "checkov==3.3.30"
 fi
 
 if [ ! -x node_modules/.bin/cdk8s ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,0 +1,33 @@
+"""Opt-in Redis password from an existing Secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["RedisAuth"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisAuth:
+    """Require a password that lives in a Secret you create outside ``dist/``.
+
+    The seed's Redis has no password, so this is opt-in. With it:
+
+    * redis-server gets ``--requirepass $(REDIS_PASSWORD)``; Kubernetes expands
+      the variable from the Secret when the container starts, so the password
+      is never written into ``dist/``;
+    * the probes keep working: ``REDISCLI_AUTH`` is set from the same key, and
+      ``redis-cli`` reads it;
+    * clients read the full connection string (``redis://:<password>@redis:6379``)
+      from ``url_key`` in the same Secret: the library cannot write it, as it
+      contains the password.
+
+    Attributes:
+        secret_name: name of the existing Secret in Redis's namespace.
+        password_key: key holding the password. Default ``"redis-password"``.
+        url_key: key holding the clients' connection string. Default ``"redis-url"``.
+    """
+
+    secret_name: str
+    password_key: str = "redis-password"
+    url_key: str = "redis-url"

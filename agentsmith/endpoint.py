@@ -1,0 +1,46 @@
+"""Where the message bus is: the interface client wiring depends on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+__all__ = ["RedisEndpoint", "SecretKeyRef"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SecretKeyRef:
+    """One key of a Kubernetes Secret, e.g. ``agentsmith-secrets`` / ``redis-url``.
+
+    Attributes:
+        name: the Secret's name (a DNS subdomain).
+        key: the key inside the Secret.
+    """
+
+    name: str
+    key: str
+
+
+@runtime_checkable
+class RedisEndpoint(Protocol):
+    """What a client needs to reach Redis; implemented by EphemeralRedis and ExternalRedis.
+
+    Attributes:
+        host: host name clients connect to (``"redis"`` in-cluster).
+        port: TCP port.
+        url: connection string without credentials (``"redis://redis:6379"``).
+        connection: the Secret key clients read ``REDIS_URL`` from; it holds the
+            full connection string, credentials included where there are any.
+    """
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def connection(self) -> SecretKeyRef: ...

@@ -1,0 +1,41 @@
+"""Wire client workloads to any RedisEndpoint without repeating names."""
+
+from __future__ import annotations
+
+import cdk8s_plus_27 as kplus
+from cdk8s_plus_27 import k8s
+from constructs import Construct
+
+from .endpoint import RedisEndpoint
+
+__all__ = ["REDIS_URL_ENV", "add_redis_url", "redis_url_env"]
+
+#: The variable the Dispatcher and the agents read (seed, "Connection String").
+REDIS_URL_ENV = "REDIS_URL"
+
+
+def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> k8s.EnvVar:
+    """An L1 ``EnvVar`` reading the URL from the endpoint's connection Secret.
+
+    For ``k8s.KubeDeployment`` and other L1 objects::
+
+        k8s.Container(name="dispatcher", image=..., env=[redis_url_env(redis)])
+    """
+    return k8s.EnvVar(
+        name=name,
+        value_from=k8s.EnvVarSource(
+            secret_key_ref=k8s.SecretKeySelector(name=endpoint.connection.name, key=endpoint.connection.key)
+        ),
+    )
+
+
+def add_redis_url(
+    scope: Construct, container: kplus.Container, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV
+) -> None:
+    """Add ``REDIS_URL`` (from the endpoint's connection Secret) to a cdk8s-plus container.
+
+    ``scope`` owns the imported Secret reference (any construct, e.g. the
+    workload's chart); the reference's construct id is ``<name>Secret``.
+    """
+    secret = kplus.Secret.from_secret_name(scope, f"{name}Secret", endpoint.connection.name)
+    container.env.add_variable(name, kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key)))

@@ -1,0 +1,280 @@
+"""Secure by default: additive hardening, NetworkPolicy, Pod Security, opt-in auth and read-only root."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+import yaml
+
+from agentsmith import (
+    AgentsmithConfigError,
+    AgentsmithNamespace,
+    EphemeralRedis,
+    NetworkPeer,
+    PodSecurity,
+    RedisAuth,
+    SecretKeyRef,
+)
+from tests._pss import violations
+from tests.conftest import ROOT, require_tool
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}
+
+
+def objects_of(synth_chart: Any, **props: Any) -> dict[str, dict[str, Any]]:
+    return {o["kind"]: o for o in synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))}
+
+
+def pod(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return objects["Deployment"]["spec"]["template"]["spec"]
+
+
+# -- additive defaults --------------------------------------------------
+
+
+def test_pod_hardening_defaults(synth_chart: Any) -> None:
+    spec = pod(objects_of(synth_chart))
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["enableServiceLinks"] is False
+    assert spec["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 999,
+        "fsGroup": 999,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def test_container_hardening_defaults_keep_the_seed_values(synth_chart: Any) -> None:
+    (container,) = pod(objects_of(synth_chart))["containers"]
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": False,  # the seed's value, kept
+        "runAsNonRoot": True,
+        "runAsUser": 999,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("image", "policy"),
+    [("redis:7-alpine", "Always"), (f"redis:7-alpine@{DIGEST}", "IfNotPresent"), (f"redis@{DIGEST}", "IfNotPresent")],
+)
+def test_image_pull_policy_follows_tag_or_digest(synth_chart: Any, image: str, policy: str) -> None:
+    (container,) = pod(objects_of(synth_chart, image=image))["containers"]
+    assert (container["image"], container["imagePullPolicy"]) == (image, policy)
+
+
+# -- NetworkPolicy --------------------------------------------------------
+
+
+def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart: Any) -> None:
+    policy = objects_of(synth_chart)["NetworkPolicy"]
+    assert policy["metadata"]["name"] == "redis"
+    assert policy["spec"] == {
+        "podSelector": {"matchLabels": {"app": "redis"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"podSelector": {"matchLabels": {}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}],
+        "egress": [],
+    }
+
+
+def test_network_policy_typed_peers(synth_chart: Any) -> None:
+    peers = (
+        NetworkPeer(pod_selector={"app": "dispatcher"}),
+        NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"}),
+    )
+    policy = objects_of(synth_chart, allow_from=peers, port=6380)["NetworkPolicy"]
+    assert policy["spec"]["ingress"] == [
+        {
+            "from": [
+                {"podSelector": {"matchLabels": {"app": "dispatcher"}}},
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ci"}},
+                    "podSelector": {"matchLabels": {"app": "runner"}},
+                },
+            ],
+            "ports": [{"port": 6380, "protocol": "TCP"}],
+        }
+    ]
+
+
+def test_network_policy_can_be_turned_off(synth_chart: Any) -> None:
+    assert "NetworkPolicy" not in objects_of(synth_chart, network_policy=False)
+
+
+def test_network_peer_selectors_are_validated(synth_chart: Any) -> None:
+    with pytest.raises(AgentsmithConfigError, match=r"'allow_from\[0\]\.pod_selector\['app'\]' must be a label value"):
+        objects_of(synth_chart, allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
+
+
+# -- namespace ------------------------------------------------------------
+
+
+def test_namespace_pod_security_labels_default(synth_chart: Any) -> None:
+    (namespace,) = synth_chart(lambda chart: AgentsmithNamespace(chart, "ns"), namespace=None)
+    assert namespace["metadata"]["labels"] == {
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/enforce-version": "v1.27",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": "v1.27",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": "v1.27",
+    }
+
+
+def test_namespace_pod_security_is_configurable(synth_chart: Any) -> None:
+    (strict,) = synth_chart(
+        lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="restricted")), namespace=None
+    )
+    assert strict["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    (bare,) = synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=None), namespace=None)
+    assert "labels" not in bare["metadata"]
+
+
+def test_namespace_pod_security_level_is_validated(synth_chart: Any) -> None:
+    with pytest.raises(AgentsmithConfigError, match=r"'pod_security.enforce' must be one of privileged, baseline"):
+        synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict")))
+
+
+# -- opt-in: read-only root filesystem ----------------------------------
+
+
+def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: Any) -> None:
+    spec = pod(objects_of(synth_chart, read_only_root_filesystem=True))
+    (container,) = spec["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+    assert spec["volumes"] == [{"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
+
+
+def test_defaults_have_no_volumes(synth_chart: Any) -> None:
+    spec = pod(objects_of(synth_chart))
+    assert "volumes" not in spec and "volumeMounts" not in spec["containers"][0]
+
+
+# -- opt-in: auth -----------------------------------------------------------
+
+
+def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_chart: Any) -> None:
+    handles: list[SecretKeyRef] = []
+
+    def build(chart: cdk8s.Chart) -> None:
+        handles.append(EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="redis-auth")).connection)
+
+    objects = {o["kind"]: o for o in synth_chart(build)}
+    (container,) = pod(objects)["containers"]
+    assert container["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+    assert container["env"] == [
+        {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "redis-auth", "key": "redis-password"}}},
+        {"name": "REDISCLI_AUTH", "value": "$(REDIS_PASSWORD)"},
+    ]
+    assert container["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    # clients read the URL (with the password) from the user's Secret; none is written
+    assert "Secret" not in objects
+    assert handles == [SecretKeyRef(name="redis-auth", key="redis-url")]
+
+
+def test_auth_and_connection_secret_conflict(synth_chart: Any) -> None:
+    with pytest.raises(AgentsmithConfigError, match="'connection_secret' cannot be combined with 'auth'"):
+        objects_of(
+            synth_chart, auth=RedisAuth(secret_name="a"), connection_secret=SecretKeyRef(name="b", key="redis-url")
+        )
+
+
+# -- Pod Security Standards "restricted" -------------------------------
+
+
+def test_synthesised_pod_template_passes_pss_restricted(manifests: dict[tuple[str, str], Any]) -> None:
+    templates = [o["spec"]["template"] for o in manifests.values() if o["kind"] == "Deployment"]
+    assert len(templates) == 1
+    assert [violations(template) for template in templates] == [[]]
+
+
+def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: Any) -> None:
+    for props in (HARDENED, {"auth": RedisAuth(secret_name="s")}):
+        assert violations(objects_of(synth_chart, **props)["Deployment"]["spec"]["template"]) == []
+
+
+def test_pss_checker_catches_the_seeds_two_violations(seed_manifests: dict[tuple[str, str], Any]) -> None:
+    found = violations(seed_manifests[("Deployment", "redis")]["spec"]["template"])
+    assert found == ["Seccomp: redis", "Capabilities: redis does not drop ALL"]
+
+
+def test_pss_checker_catches_a_privileged_pod() -> None:
+    template = {
+        "spec": {
+            "hostNetwork": True,
+            "volumes": [{"name": "root", "hostPath": {"path": "/"}}],
+            "containers": [{"name": "bad", "securityContext": {"privileged": True, "runAsUser": 0}}],
+        }
+    }
+    controls = {line.split(":")[0] for line in violations(template)}
+    assert {"Host Namespaces", "HostPath Volumes", "Privileged Containers", "Privilege Escalation"} <= controls
+    assert {"Running as Non-root", "Running as Non-root user", "Seccomp", "Capabilities", "Volume Types"} <= controls
+
+
+# -- checkov ----------------------------------------------------------------
+
+#: Checks the defaults fail on purpose: each is a value the seed sets (README "Security").
+SEED_DECISIONS = {
+    "CKV_K8S_43": "image by tag (redis:7-alpine), not digest",
+    "CKV_K8S_40": "runAsUser 999, the official image's redis user, not >= 10000",
+    "CKV_K8S_22": "readOnlyRootFilesystem: false",
+}
+
+
+def checkov(folder: Path) -> dict[str, Any]:
+    binary = ROOT / ".venv-checkov" / "bin" / "checkov"
+    command = str(binary) if binary.exists() else require_tool("checkov", "run `bash tools/setup.sh`")
+    result = subprocess.run(
+        [command, "--directory", str(folder), "--framework", "kubernetes", "--skip-download", "--output", "json",
+         "--quiet", "--compact"],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT_RUN_ID": "1"},
+    )
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    return report[0] if isinstance(report, list) else report
+
+
+def failed_ids(report: dict[str, Any]) -> set[str]:
+    return {check["check_id"] for check in report["results"]["failed_checks"]}
+
+
+@pytest.fixture(scope="module")
+def checkov_reports(tmp_path_factory: pytest.TempPathFactory, synth_dir: Path) -> dict[str, dict[str, Any]]:
+    hardened = tmp_path_factory.mktemp("hardened")
+    app = cdk8s.App(outdir=str(hardened), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+    chart = cdk8s.Chart(app, "hardened", namespace="agentsmith", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis", **HARDENED)  # type: ignore[arg-type]
+    app.synth()
+    return {"defaults": checkov(synth_dir), "hardened": checkov(hardened)}
+
+
+def test_checkov_defaults_fail_only_seed_decisions(checkov_reports: dict[str, dict[str, Any]]) -> None:
+    report = checkov_reports["defaults"]
+    assert failed_ids(report) == set(SEED_DECISIONS)
+    assert report["summary"]["passed"] > 80
+
+
+def test_checkov_hardened_example_fails_nothing(checkov_reports: dict[str, dict[str, Any]]) -> None:
+    report = checkov_reports["hardened"]
+    assert failed_ids(report) == set()
+    assert report["summary"]["passed"] > 80
+
+
+def test_checkov_catches_the_seed_as_written(tmp_path: Path, seed_manifests: dict[tuple[str, str], Any]) -> None:
+    (tmp_path / "seed.yaml").write_text(yaml.safe_dump_all(seed_manifests.values()), encoding="utf-8")
+    failed = failed_ids(checkov(tmp_path))
+    assert {"CKV_K8S_28", "CKV_K8S_31", "CKV_K8S_37"} <= failed  # capabilities, seccomp
+    assert set(SEED_DECISIONS) <= failed
