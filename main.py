@@ -80,23 +80,43 @@ def kustomization(files: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def last_good(outdir: Path) -> Path:
+    """Where the last successful synth is kept: ``.dist.last-good`` next to ``dist/``.
+
+    ``cdk8s synth`` deletes its output folder before it runs this app, so when
+    the app then fails there is nothing left to keep; this copy is put back.
+    """
+    return outdir.with_name(f".{outdir.name}.last-good")
+
+
 def synth(outdir: Path = DEFAULT_OUTDIR) -> list[str]:
     """Synthesise into ``outdir``, replacing it only if everything succeeded.
 
-    Returns the sorted file names written (``kustomization.yaml`` included).
+    On failure ``outdir`` is left as it was; if it is gone (``cdk8s synth``
+    removed it first), the last successful output is restored. Returns the
+    sorted file names written (``kustomization.yaml`` included).
     """
     outdir = outdir.resolve()
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=outdir.parent, prefix=f".{outdir.name}-") as scratch:
-        staging = Path(scratch) / "new"
-        app = cdk8s.App(outdir=str(staging), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
-        build(app)
-        app.synth()
-        manifests = sorted(path.name for path in staging.iterdir())
-        (staging / KUSTOMIZATION).write_text(kustomization(manifests), encoding="utf-8")
-        if outdir.exists():
-            outdir.rename(Path(scratch) / "old")
-        staging.rename(outdir)
+    backup = last_good(outdir)
+    try:
+        with tempfile.TemporaryDirectory(dir=outdir.parent, prefix=f".{outdir.name}-") as scratch:
+            staging = Path(scratch) / "new"
+            app = cdk8s.App(outdir=str(staging), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+            build(app)
+            app.synth()
+            manifests = sorted(path.name for path in staging.iterdir())
+            (staging / KUSTOMIZATION).write_text(kustomization(manifests), encoding="utf-8")
+            shutil.copytree(staging, Path(scratch) / "backup")
+            if outdir.exists():
+                outdir.rename(Path(scratch) / "old")
+            staging.rename(outdir)
+            shutil.rmtree(backup, ignore_errors=True)
+            (Path(scratch) / "backup").rename(backup)
+    except BaseException:
+        if not outdir.exists() and backup.is_dir():
+            shutil.copytree(backup, outdir)
+        raise
     return sorted([*manifests, KUSTOMIZATION])
 
 

@@ -81,7 +81,7 @@ def test_failed_synth_leaves_previous_dist_byte_identical(
     assert err.count("\n") == 1
     assert err.startswith("error: [agentsmith/redis] 'maxmemory' is not a Redis memory size (got 'lots')")
     assert snapshot_dir(outdir) == before
-    assert [p.name for p in tmp_path.iterdir()] == ["dist"], "no staging folder left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.last-good", "dist"], "no staging folder left"
 
 
 def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
@@ -129,3 +129,43 @@ def test_cdk8s_cli_synth_writes_the_same_manifests(tmp_path: Path, synth_dir: Pa
     )
     assert result.returncode == 0, result.stderr
     assert snapshot_dir(outdir) == snapshot_dir(synth_dir)
+
+
+def test_failed_cdk8s_cli_synth_restores_the_previous_dist(tmp_path: Path) -> None:
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    if not cli.exists():
+        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("main.py", "cdk8s.yaml"):
+        (project / name).write_bytes((ROOT / name).read_bytes())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def cdk8s_synth() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(cli), "--no-check-upgrade", "synth"], cwd=project, capture_output=True, text=True, timeout=300, env=env
+        )
+
+    # GIVEN a good `cdk8s synth` (the CLI deletes dist/ before it runs the app)
+    assert cdk8s_synth().returncode == 0
+    before = snapshot_dir(project / "dist")
+    # WHEN the one bus setting is changed to an invalid URL and the CLI runs again
+    main_py = project / "main.py"
+    text = main_py.read_text(encoding="utf-8")
+    assert text.count("BUS: InClusterRedis | ManagedRedis = InClusterRedis()") == 1
+    main_py.write_text(
+        text.replace(
+            "BUS: InClusterRedis | ManagedRedis = InClusterRedis()",
+            "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='http://cache.example.com')",
+        ),
+        encoding="utf-8",
+    )
+    result = cdk8s_synth()
+    # THEN it fails with the library's one-line error, and dist/ is back byte for byte
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: [agentsmith/redis] 'url' must use the redis:// or rediss:// scheme "
+        "(got 'http://cache.example.com'). Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."
+    ]
+    assert snapshot_dir(project / "dist") == before
