@@ -22,10 +22,10 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import cdk8s  # noqa: E402
-from constructs import Construct  # noqa: E402
+import cdk8s
+from constructs import Construct
 
-from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint  # noqa: E402
+from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTDIR = PROJECT_DIR / "dist"

@@ -86,7 +86,9 @@ class ExternalRedis(Construct):
         if url is not None:
             for prop, value in (("host", host), ("port", port), ("tls", tls)):
                 if value is not None:
-                    raise _validate.fail(path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL.")
+                    raise _validate.fail(
+                        path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL."
+                    )
             self.host, self.port, self.tls = self._parse_url(path, url)
             self._url = url
             self.connection: SecretKeyRef = self._check_ref(
@@ -97,7 +99,9 @@ class ExternalRedis(Construct):
         else:
             self.connection = self._check_ref(path, "secret", secret)
             if host is None:
-                raise _validate.fail(path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'.")
+                raise _validate.fail(
+                    path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'."
+                )
             self.host = _validate.dns_subdomain(path, "host", host)
             self.port = _validate.port(path, 6379 if port is None else port)
             self.tls = False if tls is None else _validate.boolean(path, "tls", tls)
@@ -165,7 +169,9 @@ class ExternalRedis(Construct):
     @staticmethod
     def _check_ref(path: str, prop: str, ref: object) -> SecretKeyRef:
         if not isinstance(ref, SecretKeyRef):
-            raise _validate.fail(path, prop, ref, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=, key=).")
+            raise _validate.fail(
+                path, prop, ref, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=, key=)."
+            )
         _validate.dns_subdomain(path, f"{prop}.name", ref.name)
         _validate.secret_key(path, f"{prop}.key", ref.key)
         return ref

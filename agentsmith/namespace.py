@@ -65,7 +65,9 @@ class AgentsmithNamespace(Construct):
         if value is None:
             return None
         if not isinstance(value, PodSecurity):
-            raise _validate.fail(path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity().")
+            raise _validate.fail(
+                path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity()."
+            )
         for mode in ("enforce", "warn", "audit"):
             level = getattr(value, mode)
             if level not in POD_SECURITY_LEVELS:

@@ -137,9 +137,7 @@ class EphemeralRedis(Construct):
         path = self.node.path
         # Validate everything before creating any API object.
         self.name: str = _validate.dns_label(path, "name", name, service=True)
-        self.namespace: str | None = (
-            None if namespace is None else _validate.dns_label(path, "namespace", namespace)
-        )
+        self.namespace: str | None = None if namespace is None else _validate.dns_label(path, "namespace", namespace)
         self.image: str = _validate.image(path, image)
         maxmemory_bytes = _validate.maxmemory(path, maxmemory)
         self.maxmemory: str = maxmemory
@@ -251,7 +249,9 @@ class EphemeralRedis(Construct):
         if auth is None:
             return None
         if not isinstance(auth, RedisAuth):
-            raise _validate.fail(path, "auth", auth, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...).")
+            raise _validate.fail(
+                path, "auth", auth, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...)."
+            )
         _validate.dns_subdomain(path, "auth.secret_name", auth.secret_name)
         _validate.secret_key(path, "auth.password_key", auth.password_key)
         _validate.secret_key(path, "auth.url_key", auth.url_key)

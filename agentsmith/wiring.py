@@ -38,4 +38,6 @@ def add_redis_url(
     workload's chart); the reference's construct id is ``<name>Secret``.
     """
     secret = kplus.Secret.from_secret_name(scope, f"{name}Secret", endpoint.connection.name)
-    container.env.add_variable(name, kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key)))
+    container.env.add_variable(
+        name, kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
+    )

@@ -27,7 +27,7 @@ def field_diff(seed: Any, actual: Any, path: str = "") -> tuple[list[str], list[
         if len(seed) != len(actual):
             return [f"{path}: {len(seed)} items in the seed, {len(actual)} synthesised"], []
         differences, extras = [], []
-        for index, (seed_item, actual_item) in enumerate(zip(seed, actual)):
+        for index, (seed_item, actual_item) in enumerate(zip(seed, actual, strict=True)):
             sub_diff, sub_extra = field_diff(seed_item, actual_item, f"{path}/{index}")
             differences += sub_diff
             extras += sub_extra

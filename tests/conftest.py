@@ -11,10 +11,10 @@ from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from syrupy.assertion import SnapshotAssertion  # noqa: E402
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
+import pytest
+import yaml
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

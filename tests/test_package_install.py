@@ -11,7 +11,7 @@ import yaml
 
 pytestmark = pytest.mark.slow
 
-CONSUMER_APP = '''
+CONSUMER_APP = """
 import importlib.util
 import cdk8s
 from agentsmith import EphemeralRedis
@@ -24,7 +24,7 @@ chart = cdk8s.Chart(app, "consumer", namespace="jobs", disable_resource_name_has
 bus = EphemeralRedis(chart, "bus", name="bus", maxmemory="128mb")
 print(bus.url, bus.fqdn)
 app.synth()
-'''
+"""
 
 
 def test_consumer_app_synthesises_from_the_installed_wheel(installed_venv: Path, tmp_path: Path) -> None:

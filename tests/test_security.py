@@ -235,8 +235,18 @@ def checkov(folder: Path) -> dict[str, Any]:
     binary = ROOT / ".venv-checkov" / "bin" / "checkov"
     command = str(binary) if binary.exists() else require_tool("checkov", "run `bash tools/setup.sh`")
     result = subprocess.run(
-        [command, "--directory", str(folder), "--framework", "kubernetes", "--skip-download", "--output", "json",
-         "--quiet", "--compact"],  # fmt: skip
+        [
+            command,
+            "--directory",
+            str(folder),
+            "--framework",
+            "kubernetes",
+            "--skip-download",
+            "--output",
+            "json",
+            "--quiet",
+            "--compact",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The test command: set up (idempotent), then run the whole pytest suite.
+# The test command: set up (idempotent), ruff + mypy, then the whole pytest suite.
 # Extra arguments go to pytest, e.g. `bash tools/test.sh -m "not runtime"`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
 export PATH="$PWD/.venv/bin:$PATH"
+# Static checks first (seconds): lint, formatting, mypy --strict on the library.
+.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

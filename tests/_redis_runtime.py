@@ -1,0 +1,233 @@
+"""Run a real ``redis-server`` the way the synthesised Redis container would run it.
+
+Used by ``tests/test_runtime.py`` only. The container has no ``command``, so the
+``redis`` image's entrypoint runs ``redis-server <args>`` as ``runAsUser`` in an
+empty working directory (``/data``). :func:`start_redis` does the same on the
+host: the container's args unchanged, then only a loopback bind and a free port.
+When the tests run as root, the server drops to the manifest's user with
+``setpriv``. The server is always stopped by its PID (:meth:`RedisProcess.stop`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+LOOPBACK = "127.0.0.1"
+#: Bounded waits, in seconds. A cold redis-server answers PING in about 20 ms.
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+POLL_INTERVAL = 0.01
+#: New port and new try when the free port was taken between lookup and bind.
+START_ATTEMPTS = 3
+
+_PING = b"*1\r\n$4\r\nPING\r\n"
+_VERSION = re.compile(r"\bv=(\d+)\.(\d+)\.(\d+)")
+
+
+class RedisStartError(RuntimeError):
+    """redis-server exited or did not answer PING in time; the message holds its log."""
+
+
+def parse_redis_args(args: Sequence[str]) -> dict[str, str]:
+    """Redis command-line options as ``{name: value}``: ``["--save", ""]`` -> ``{"save": ""}``.
+
+    Like redis-server, every ``--name`` starts an option and the arguments up to
+    the next ``--name`` are its value, joined by spaces (``--save 3600 1``).
+    """
+    options: dict[str, list[str]] = {}
+    name: str | None = None
+    for arg in args:
+        if arg.startswith("--"):
+            name = arg[2:]
+            options[name] = []
+        elif name is None:
+            raise ValueError(f"redis-server argument {arg!r} comes before any '--option'")
+        else:
+            options[name].append(arg)
+    return {key: " ".join(values) for key, values in options.items()}
+
+
+def redis_server_version(redis_server: str) -> tuple[int, int, int]:
+    """``(7, 0, 15)`` from ``redis-server --version``."""
+    output = subprocess.run([redis_server, "--version"], capture_output=True, text=True, check=True, timeout=10).stdout
+    match = _VERSION.search(output)
+    if match is None:
+        raise ValueError(f"cannot read a version from 'redis-server --version': {output!r}")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def run_as(uid: int, *, setpriv: str, no_new_privs: bool) -> list[str]:
+    """Command prefix that runs the rest as ``uid`` (group ``uid``, no supplementary groups).
+
+    ``no_new_privs`` mirrors ``allowPrivilegeEscalation: false``.
+    """
+    prefix = [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    if no_new_privs:
+        prefix.append("--no-new-privs")
+    return prefix
+
+
+def make_workdir(owner_uid: int | None) -> Path:
+    """An empty directory only ``owner_uid`` (default: this process) may write, like the pod's ``/data``.
+
+    It lives in the system temp directory, not under pytest's root-only ``tmp_path``,
+    so that an unprivileged server can reach it by its absolute path too.
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="agentsmith-redis-"))
+    if owner_uid is not None:
+        os.chown(workdir, owner_uid, owner_uid)
+    workdir.chmod(0o700)
+    return workdir
+
+
+def client(port: int, *, decode_responses: bool = True, password: str | None = None) -> redis.Redis:
+    """A redis-py client for the test server; the caller closes it.
+
+    Retries are off so a dead server fails the test at once instead of after back-off.
+    """
+    return redis.Redis(
+        host=LOOPBACK,
+        port=port,
+        decode_responses=decode_responses,
+        password=password,
+        socket_timeout=30,
+        socket_connect_timeout=5,
+        retry=Retry(NoBackoff(), retries=0),
+    )
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll ``condition`` every :data:`POLL_INTERVAL` s until true; ``TimeoutError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(POLL_INTERVAL)
+
+
+@dataclass
+class RedisProcess:
+    """A running redis-server started by :func:`start_redis`."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    workdir: Path
+    log_path: Path
+    #: Prefix that runs a command as the container user, e.g. the probes (``[]`` if not root).
+    user_prefix: list[str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            return f"(no log: {error})"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def client(self, *, decode_responses: bool = True) -> redis.Redis:
+        return client(self.port, decode_responses=decode_responses)
+
+    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
+        """The exit code once the server has exited; ``subprocess.TimeoutExpired`` after ``timeout`` s."""
+        return self.process.wait(timeout=timeout)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
+        """SIGTERM by PID, SIGKILL if still running after ``timeout`` s; returns the exit code.
+
+        Safe to call twice: an exited (and reaped) process is not signalled again,
+        so a recycled PID is never hit.
+        """
+        if self.process.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+        return self.process.wait(timeout=timeout)
+
+
+def _answers_ping(port: int, password: str | None = None) -> bool:
+    try:
+        with client(port, password=password) as connection:
+            return connection.ping() is True
+    except (redis.ConnectionError, redis.TimeoutError):
+        return False
+
+
+def _server_pid(port: int, password: str | None = None) -> int:
+    with client(port, password=password) as connection:
+        return int(connection.info("server")["process_id"])
+
+
+def start_redis(
+    redis_server: str,
+    container_args: Sequence[str],
+    *,
+    user_prefix: Sequence[str],
+    workdir: Path,
+    log_path: Path,
+    timeout: float = START_TIMEOUT,
+    password: str | None = None,
+) -> RedisProcess:
+    """Start ``redis-server <container_args> --bind 127.0.0.1 --port <free port>`` in ``workdir``.
+
+    Returns once the server answers PING (polled, at most ``timeout`` s) and the
+    process answering is the one started here. Raises :class:`RedisStartError`
+    with the server's log otherwise; the process is stopped before raising.
+    """
+    failures: list[str] = []
+    for _ in range(START_ATTEMPTS):
+        port = free_port()
+        command = [
+            *user_prefix,
+            redis_server,
+            *container_args,
+            # The only additions, after the container's args so they win over any bind/port there:
+            "--bind", LOOPBACK,  # loopback only: never reachable from outside this machine
+            "--port", str(port),  # a free port instead of 6379, which may be in use
+            # Nothing else is needed: without a config file redis-server stays in the
+            # foreground (daemonize no), logs to stdout and keeps files in its working
+            # directory (dir ./), exactly as in the container.
+        ]  # fmt: skip
+        with log_path.open("wb") as log:  # one attempt per log; failures keep their tails
+            process = subprocess.Popen(
+                command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+        server = RedisProcess(process, port, workdir, log_path, list(user_prefix))
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            if _answers_ping(port, password):
+                if _server_pid(port, password) == process.pid:
+                    return server
+                break  # another process owns the port: try a new one
+            time.sleep(POLL_INTERVAL)
+        code = server.stop()
+        failures.append(f"port {port}: exit code {code}\n{server.log_tail()}")
+    raise RedisStartError(
+        f"redis-server did not answer PING within {timeout} s ({START_ATTEMPTS} attempts):\n" + "\n".join(failures)
+    )

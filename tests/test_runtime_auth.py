@@ -1,0 +1,166 @@
+"""Runtime contract, auth mode: the password reaches redis-server only through the environment.
+
+Synthesises ``EphemeralRedis(auth=RedisAuth(...))``, resolves the container's
+environment as the kubelet would (the Secret's value for ``REDIS_PASSWORD``,
+then ``$(VAR)`` references in env values and args), runs the container's args
+on a real redis-server, and checks that the unchanged probe answers ``PONG``
+through ``REDISCLI_AUTH`` while a client without the password gets ``NOAUTH``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+import redis
+from _redis_runtime import RedisProcess, client, make_workdir, run_as, start_redis
+from conftest import require_tool
+
+from agentsmith import EphemeralRedis, RedisAuth
+
+pytestmark = pytest.mark.runtime
+
+_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` expansion: known variables replaced, ``$$`` escapes, unknown kept."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match[0] == "$$":
+            return "$"
+        return env.get(match[1], match[0])
+
+    return _REFERENCE.sub(replace, text)
+
+
+def test_expand_follows_kubernetes_rules() -> None:
+    env = {"A": "1"}
+    assert expand("$(A)-$(B)-$$(A)", env) == "1-$(B)-$(A)"
+
+
+@pytest.fixture(scope="module")
+def auth_container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    app = cdk8s.App(outdir=str(tmp_path_factory.mktemp("auth") / "out"))
+    chart = cdk8s.Chart(app, "auth", namespace="agentsmith", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="redis-auth"))
+    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(container)
+
+
+@pytest.fixture(scope="module")
+def password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@pytest.fixture(scope="module")
+def resolved_env(auth_container: dict[str, Any], password: str) -> dict[str, str]:
+    """The container's environment as the kubelet builds it, with the Secret holding ``password``."""
+    env: dict[str, str] = {}
+    for variable in auth_container["env"]:
+        if "valueFrom" in variable:
+            ref = variable["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"]) == ("redis-auth", "redis-password")
+            env[variable["name"]] = password
+        else:
+            env[variable["name"]] = expand(variable["value"], env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def auth_server(
+    auth_container: dict[str, Any],
+    resolved_env: dict[str, str],
+    password: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RedisProcess]:
+    redis_server = require_tool("redis-server", "apt-get install redis-server")
+    uid = auth_container["securityContext"]["runAsUser"]
+    prefix = (
+        run_as(uid, setpriv=require_tool("setpriv", "apt-get install util-linux"), no_new_privs=True)
+        if os.geteuid() == 0
+        else []
+    )
+    args = [expand(arg, resolved_env) for arg in auth_container["args"]]
+    workdir = make_workdir(uid if prefix else None)
+    try:
+        server = start_redis(
+            redis_server,
+            args,
+            user_prefix=prefix,
+            workdir=workdir,
+            log_path=tmp_path_factory.mktemp("auth-log") / "redis.log",
+            password=password,
+        )
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_password_is_not_in_the_manifest(auth_container: dict[str, Any], password: str) -> None:
+    assert password not in repr(auth_container)
+    assert auth_container["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+
+
+@pytest.mark.parametrize("probe", ["livenessProbe", "readinessProbe"])
+def test_probe_answers_pong_with_the_password_from_the_environment(
+    auth_container: dict[str, Any], auth_server: RedisProcess, resolved_env: dict[str, str], probe: str
+) -> None:
+    require_tool("redis-cli", "apt-get install redis-server")
+    command = auth_container[probe]["exec"]["command"]
+    pointed = [command[0], "-p", str(auth_server.port), *command[1:]]
+    result = subprocess.run(
+        [*auth_server.user_prefix, *pointed],
+        capture_output=True,
+        text=True,
+        timeout=auth_container[probe]["timeoutSeconds"],
+        env={"PATH": os.environ["PATH"], **resolved_env},
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "PONG"), result.stderr
+
+
+def test_probe_without_the_environment_is_refused(auth_container: dict[str, Any], auth_server: RedisProcess) -> None:
+    command = auth_container["readinessProbe"]["exec"]["command"]
+    result = subprocess.run(
+        [command[0], "-p", str(auth_server.port), *command[1:]],
+        capture_output=True,
+        text=True,
+        timeout=5,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert "NOAUTH" in result.stdout + result.stderr
+
+
+def test_client_without_password_gets_noauth(auth_server: RedisProcess) -> None:
+    # On the wire: a client that does not authenticate gets the NOAUTH error to its first command.
+    with socket.create_connection(("127.0.0.1", auth_server.port), timeout=5) as connection:
+        connection.sendall(b"*1\r\n$4\r\nPING\r\n")
+        assert connection.recv(128).startswith(b"-NOAUTH ")
+    # redis-py (RESP2) maps that reply to AuthenticationError.
+    anonymous = redis.Redis(host="127.0.0.1", port=auth_server.port, protocol=2, socket_timeout=5)
+    with anonymous, pytest.raises(redis.exceptions.AuthenticationError, match="Authentication required"):
+        anonymous.ping()
+
+
+def test_client_with_password_works(auth_server: RedisProcess, password: str) -> None:
+    with client(auth_server.port, password=password) as dispatcher:
+        assert dispatcher.set("job:1", "queued") is True
+        assert dispatcher.get("job:1") == "queued"
+
+
+def test_no_password_in_dist(password: str) -> None:
+    dist = Path(__file__).resolve().parent.parent / "dist"
+    assert all(password not in path.read_text(encoding="utf-8") for path in dist.iterdir() if path.is_file())
