@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
+from constructs import Construct
+
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
 from .errors import AgentsmithConfigError
 from .probes import ProbeTiming
@@ -54,12 +56,32 @@ _IMAGE_REFERENCE = re.compile(
 _DIGEST = re.compile(r"@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})")
 
 
-def fail(path: str | None, prop: str, value: object, rule: str, fix: str) -> AgentsmithConfigError:
+class ConstructPath:
+    """A construct's path (``chart/redis``), read through jsii only when a message needs it.
+
+    Reading ``node.path`` costs two round trips to Node.js; valid props never need it.
+    """
+
+    __slots__ = ("_construct",)
+
+    def __init__(self, construct: Construct) -> None:
+        self._construct = construct
+
+    def __str__(self) -> str:
+        return self._construct.node.path
+
+
+PathArg = str | ConstructPath | None
+
+
+def fail(path: PathArg, prop: str, value: object, rule: str, fix: str) -> AgentsmithConfigError:
     """Build the library's error: ``'prop' <rule> (got <value>). <fix>``."""
-    return AgentsmithConfigError(f"'{prop}' {rule} (got {value!r}). {fix}", prop=prop, value=value, path=path)
+    return AgentsmithConfigError(
+        f"'{prop}' {rule} (got {value!r}). {fix}", prop=prop, value=value, path=None if path is None else str(path)
+    )
 
 
-def dns_label(path: str | None, prop: str, value: object, *, service: bool = False, example: str | None = None) -> str:
+def dns_label(path: PathArg, prop: str, value: object, *, service: bool = False, example: str | None = None) -> str:
     """A Kubernetes object name: DNS-1123 label, or DNS-1035 when it names a Service."""
     pattern, kind = (_DNS1035_LABEL, "RFC 1035") if service else (_DNS1123_LABEL, "RFC 1123")
     if example is None:
@@ -88,7 +110,7 @@ def _suggest_label(value: str, *, service: bool, example: str) -> str:
     return cleaned[:63].rstrip("-") or example
 
 
-def maxmemory(path: str | None, value: object) -> int:
+def maxmemory(path: PathArg, value: object) -> int:
     """Redis ``maxmemory``: memory-size syntax and more than zero; returns bytes."""
     try:
         size = parse_redis_memory(value)  # type: ignore[arg-type]
@@ -99,7 +121,7 @@ def maxmemory(path: str | None, value: object) -> int:
     return size
 
 
-def maxmemory_policy(path: str | None, value: object) -> str:
+def maxmemory_policy(path: PathArg, value: object) -> str:
     """One of Redis's eight eviction policies, with a did-you-mean hint."""
     if isinstance(value, str) and value in MAXMEMORY_POLICIES:
         return value
@@ -110,7 +132,7 @@ def maxmemory_policy(path: str | None, value: object) -> str:
     raise fail(path, "maxmemory_policy", value, f"must be one of {', '.join(MAXMEMORY_POLICIES)}", hint)
 
 
-def quantity(path: str | None, prop: str, value: object, *, example: str, whole: bool = False) -> Fraction:
+def quantity(path: PathArg, prop: str, value: object, *, example: str, whole: bool = False) -> Fraction:
     """A Kubernetes quantity greater than zero; ``whole`` for memory, counted in bytes."""
     try:
         amount = parse_quantity(value)  # type: ignore[arg-type]
@@ -131,7 +153,7 @@ def quantity(path: str | None, prop: str, value: object, *, example: str, whole:
     return amount
 
 
-def resources(path: str | None, value: object) -> Resources:
+def resources(path: PathArg, value: object) -> Resources:
     """Requests and limits are valid quantities and each request is at most its limit."""
     if not isinstance(value, Resources):
         raise fail(path, "resources", value, "must be an agentsmith.Resources", "Pass Resources(cpu_limit=..., ...).")
@@ -151,7 +173,7 @@ def resources(path: str | None, value: object) -> Resources:
     return value
 
 
-def maxmemory_headroom(path: str | None, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str) -> None:
+def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str) -> None:
     """``maxmemory`` <= 3/4 of the container's memory limit (see MAXMEMORY_HEADROOM)."""
     limit = parse_quantity(memory_limit)
     if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
@@ -173,7 +195,7 @@ def _redis_floor(size: int) -> str:
     return str(size)
 
 
-def integer(path: str | None, prop: str, value: object, *, minimum: int, maximum: int | None = None, fix: str) -> int:
+def integer(path: PathArg, prop: str, value: object, *, minimum: int, maximum: int | None = None, fix: str) -> int:
     """An ``int`` (not a bool) within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip(), re.ASCII):
@@ -185,11 +207,11 @@ def integer(path: str | None, prop: str, value: object, *, minimum: int, maximum
     return value
 
 
-def port(path: str | None, value: object) -> int:
+def port(path: PathArg, value: object) -> int:
     return integer(path, "port", value, minimum=1, maximum=65535, fix="Use a TCP port such as 6379.")
 
 
-def run_as_user(path: str | None, value: object) -> int:
+def run_as_user(path: PathArg, value: object) -> int:
     return integer(
         path,
         "run_as_user",
@@ -199,7 +221,7 @@ def run_as_user(path: str | None, value: object) -> int:
     )
 
 
-def probe(path: str | None, prop: str, value: object) -> ProbeTiming:
+def probe(path: PathArg, prop: str, value: object) -> ProbeTiming:
     """Kubernetes' minimums: initialDelaySeconds >= 0, periodSeconds and timeoutSeconds >= 1."""
     if not isinstance(value, ProbeTiming):
         raise fail(path, prop, value, "must be an agentsmith.ProbeTiming", "Pass ProbeTiming(...).")
@@ -210,7 +232,7 @@ def probe(path: str | None, prop: str, value: object) -> ProbeTiming:
     return value
 
 
-def image(path: str | None, value: object) -> str:
+def image(path: PathArg, value: object) -> str:
     """A container image reference with a tag and/or a digest."""
     if not isinstance(value, str) or not value.strip():
         raise fail(path, "image", value, "must be a non-empty string", "Use an image such as 'redis:7-alpine'.")
@@ -253,7 +275,7 @@ def _image_hint(value: str, candidate: str) -> str:
     return "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
 
 
-def labels(path: str | None, value: object, *, reserved: Iterable[str]) -> dict[str, str]:
+def labels(path: PathArg, value: object, *, reserved: Iterable[str]) -> dict[str, str]:
     """Valid label keys and values that do not touch the keys this construct owns."""
     if value is None:
         return {}
@@ -284,7 +306,7 @@ def labels(path: str | None, value: object, *, reserved: Iterable[str]) -> dict[
     return dict(value)
 
 
-def label_key(path: str | None, key: object) -> str:
+def label_key(path: PathArg, key: object) -> str:
     """A label key: ``[prefix/]name``, prefix a DNS subdomain, name like a label value."""
     if not isinstance(key, str) or not key:
         raise fail(path, "labels", key, "keys must be non-empty strings", "Use a key such as 'team'.")
@@ -318,7 +340,7 @@ def _label_hint(text: str, fallback: str, *, prefix: str = "") -> str:
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
-def dns_subdomain(path: str | None, prop: str, value: object) -> str:
+def dns_subdomain(path: PathArg, prop: str, value: object) -> str:
     """A DNS-1123 subdomain (Secret and ConfigMap names): at most 253 characters."""
     if not isinstance(value, str) or not value or len(value) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(value):
         raise fail(
@@ -341,7 +363,7 @@ def _subdomain_hint(value: object) -> str:
     return "Use a name such as 'agentsmith-secrets'."
 
 
-def secret_key(path: str | None, prop: str, value: object) -> str:
+def secret_key(path: PathArg, prop: str, value: object) -> str:
     """A key inside a Secret: letters, digits, '-', '_' and '.'."""
     if not isinstance(value, str) or len(value) > 253 or not _SECRET_KEY.fullmatch(value):
         raise fail(
@@ -354,7 +376,7 @@ def secret_key(path: str | None, prop: str, value: object) -> str:
     return value
 
 
-def selector(path: str | None, prop: str, value: object) -> dict[str, str]:
+def selector(path: PathArg, prop: str, value: object) -> dict[str, str]:
     """Match labels of a selector: valid label keys and values."""
     if not isinstance(value, Mapping):
         raise fail(path, prop, value, "must be a mapping of label keys to values", "Pass a dict such as {'app': 'x'}.")
@@ -364,7 +386,7 @@ def selector(path: str | None, prop: str, value: object) -> dict[str, str]:
     return dict(value)
 
 
-def boolean(path: str | None, prop: str, value: object) -> bool:
+def boolean(path: PathArg, prop: str, value: object) -> bool:
     """A real ``bool`` (``"false"`` is truthy, so strings are refused)."""
     if not isinstance(value, bool):
         raise fail(path, prop, value, "must be True or False", f"Use {prop}=True or {prop}=False.")
@@ -375,7 +397,7 @@ def boolean(path: str | None, prop: str, value: object) -> bool:
 POD_SECURITY_VERSION = re.compile(r"v1\.[0-9]+")
 
 
-def label_value(path: str | None, prop: str, value: object) -> str:
+def label_value(path: PathArg, prop: str, value: object) -> str:
     """A label value: empty, or at most 63 characters of [-A-Za-z0-9_.], alphanumeric at both ends."""
     if not isinstance(value, str) or (value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value))):
         raise fail(

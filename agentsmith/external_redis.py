@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from cdk8s_plus_27 import k8s
+import cdk8s
 from constructs import Construct
 
 from . import _seed, _validate
-from .connection_secret import RedisConnectionSecret
+from ._manifest import add_manifest
+from .connection_secret import secret_manifest
 from .endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
@@ -71,7 +72,7 @@ class ExternalRedis(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        path = self.node.path
+        path = _validate.ConstructPath(self)
         if (url is None) == (secret is None):
             raise _validate.fail(
                 path,
@@ -110,25 +111,31 @@ class ExternalRedis(Construct):
             None if service_name is None else _validate.dns_label(path, "service_name", service_name, service=True)
         )
 
-        self.connection_secret: RedisConnectionSecret | None = (
-            RedisConnectionSecret(
+        self.connection_secret: cdk8s.ApiObject | None = (
+            add_manifest(
                 self,
                 "Connection",
-                url=self._url,
-                name=self.connection.name,
-                key=self.connection.key,
-                namespace=namespace,
+                secret_manifest(self.connection.name, self.connection.key, self._url, namespace=namespace),
             )
             if url is not None
             else None
         )
-        self.service: k8s.KubeService | None = None
+        self.service: cdk8s.ApiObject | None = None
         if self.service_name is not None:
-            self.service = k8s.KubeService(
+            metadata: dict[str, object] = {"name": self.service_name}
+            if namespace is not None:
+                metadata["namespace"] = namespace
+            if self.labels:
+                metadata["labels"] = self.labels
+            self.service = add_manifest(
                 self,
                 "Service",
-                metadata=k8s.ObjectMeta(name=self.service_name, namespace=namespace, labels=self.labels or None),
-                spec=k8s.ServiceSpec(type="ExternalName", external_name=self.host),
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "metadata": metadata,
+                    "spec": {"type": "ExternalName", "externalName": self.host},
+                },
             )
 
     @property
@@ -137,7 +144,7 @@ class ExternalRedis(Construct):
         return self._url
 
     @staticmethod
-    def _parse_url(path: str, url: object) -> tuple[str, int, bool]:
+    def _parse_url(path: _validate.PathArg, url: object) -> tuple[str, int, bool]:
         if not isinstance(url, str):
             raise _validate.fail(path, "url", url, "must be a string", "Pass url='redis://host:6379'.")
         parts = urlsplit(url)
@@ -167,7 +174,7 @@ class ExternalRedis(Construct):
         return host, _validate.port(path, 6379 if port is None else port), _SCHEMES[parts.scheme]
 
     @staticmethod
-    def _check_ref(path: str, prop: str, ref: object) -> SecretKeyRef:
+    def _check_ref(path: _validate.PathArg, prop: str, ref: object) -> SecretKeyRef:
         if not isinstance(ref, SecretKeyRef):
             raise _validate.fail(
                 path, prop, ref, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=, key=)."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdk8s_plus_27 import k8s
+import cdk8s
 from constructs import Construct
 
 from . import _seed, _validate
@@ -45,7 +45,7 @@ class AgentsmithNamespace(Construct):
         pod_security: PodSecurity | None = DEFAULT_POD_SECURITY,
     ) -> None:
         super().__init__(scope, id)
-        path = self.node.path
+        path = _validate.ConstructPath(self)
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
         self.name: str = _validate.dns_label(path, "name", name)
         self.pod_security: PodSecurity | None = self._check_pod_security(path, pod_security)
@@ -54,14 +54,16 @@ class AgentsmithNamespace(Construct):
             **_validate.labels(path, labels, reserved=tuple(PodSecurity().labels())),
             **security_labels,
         }
-        self.api_object = k8s.KubeNamespace(
+        self.api_object = cdk8s.ApiObject(
             self,
             "Resource",
-            metadata=k8s.ObjectMeta(name=self.name, labels=self.labels or None),
+            api_version="v1",
+            kind="Namespace",
+            metadata=cdk8s.ApiObjectMetadata(name=self.name, labels=self.labels or None),
         )
 
     @staticmethod
-    def _check_pod_security(path: str, value: object) -> PodSecurity | None:
+    def _check_pod_security(path: _validate.PathArg, value: object) -> PodSecurity | None:
         if value is None:
             return None
         if not isinstance(value, PodSecurity):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import cdk8s
-from cdk8s_plus_27 import k8s
 from constructs import Construct
 
 from . import _seed, _validate
+from ._manifest import add_manifest
 from .auth import RedisAuth
-from .connection_secret import RedisConnectionSecret
+from .connection_secret import secret_manifest
 from .endpoint import SecretKeyRef
 from .errors import AgentsmithConfigError
 from .network import SAME_NAMESPACE, NetworkPeer
@@ -134,7 +135,7 @@ class EphemeralRedis(Construct):
         publish_connection_secret: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        path = self.node.path
+        path = _validate.ConstructPath(self)
         # Validate everything before creating any API object.
         self.name: str = _validate.dns_label(path, "name", name, service=True)
         self.namespace: str | None = None if namespace is None else _validate.dns_label(path, "namespace", namespace)
@@ -168,25 +169,22 @@ class EphemeralRedis(Construct):
         }
         self._pod_labels = {**user_labels, **self.selector_labels}
 
-        self.deployment = k8s.KubeDeployment(
-            self, "Deployment", metadata=self._metadata(), spec=self._deployment_spec()
+        create_policy = _validate.boolean(path, "network_policy", network_policy)
+        publish = _validate.boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None
+
+        #: The API objects; ``add_json_patch`` on them is the escape hatch.
+        self.deployment: cdk8s.ApiObject = add_manifest(self, "Deployment", self._deployment())
+        self.service: cdk8s.ApiObject = add_manifest(self, "Service", self._service())
+        self.network_policy: cdk8s.ApiObject | None = (
+            add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
-        self.service = k8s.KubeService(self, "Service", metadata=self._metadata(), spec=self._service_spec())
-        self.network_policy: k8s.KubeNetworkPolicy | None = (
-            k8s.KubeNetworkPolicy(self, "NetworkPolicy", metadata=self._metadata(), spec=self._policy_spec())
-            if _validate.boolean(path, "network_policy", network_policy)
-            else None
-        )
-        self.connection_secret: RedisConnectionSecret | None = (
-            RedisConnectionSecret(
+        self.connection_secret: cdk8s.ApiObject | None = (
+            add_manifest(
                 self,
                 "Connection",
-                url=self.url,
-                name=self.connection.name,
-                key=self.connection.key,
-                namespace=self.namespace,
+                secret_manifest(self.connection.name, self.connection.key, self.url, namespace=self.namespace),
             )
-            if _validate.boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None
+            if publish
             else None
         )
 
@@ -231,7 +229,7 @@ class EphemeralRedis(Construct):
         return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
 
     @staticmethod
-    def _check_peers(path: str, peers: object) -> tuple[NetworkPeer, ...]:
+    def _check_peers(path: _validate.PathArg, peers: object) -> tuple[NetworkPeer, ...]:
         if isinstance(peers, (str, bytes)) or not isinstance(peers, Sequence):
             raise _validate.fail(path, "allow_from", peers, "must be a sequence of NetworkPeer", "Pass a tuple.")
         for index, peer in enumerate(peers):
@@ -245,7 +243,7 @@ class EphemeralRedis(Construct):
         return tuple(peers)
 
     @staticmethod
-    def _check_auth(path: str, auth: object) -> RedisAuth | None:
+    def _check_auth(path: _validate.PathArg, auth: object) -> RedisAuth | None:
         if auth is None:
             return None
         if not isinstance(auth, RedisAuth):
@@ -257,7 +255,7 @@ class EphemeralRedis(Construct):
         _validate.secret_key(path, "auth.url_key", auth.url_key)
         return auth
 
-    def _resolve_connection(self, path: str, ref: object) -> SecretKeyRef:
+    def _resolve_connection(self, path: _validate.PathArg, ref: object) -> SecretKeyRef:
         if self.auth is not None:
             if ref is not None:
                 raise _validate.fail(
@@ -281,10 +279,13 @@ class EphemeralRedis(Construct):
         _validate.secret_key(path, "connection_secret.key", ref.key)
         return ref
 
-    # -- manifest pieces -------------------------------------------------
+    # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 
-    def _metadata(self) -> k8s.ObjectMeta:
-        return k8s.ObjectMeta(name=self.name, namespace=self.namespace, labels=self.labels)
+    def _metadata(self) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"name": self.name, "labels": self.labels}
+        if self.namespace is not None:
+            metadata["namespace"] = self.namespace
+        return metadata
 
     def _args(self) -> list[str]:
         args = [
@@ -301,142 +302,116 @@ class EphemeralRedis(Construct):
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
         return args
 
-    def _env(self) -> list[k8s.EnvVar] | None:
-        if self.auth is None:
-            return None
-        password = k8s.EnvVarSource(
-            secret_key_ref=k8s.SecretKeySelector(name=self.auth.secret_name, key=self.auth.password_key)
-        )
-        return [
-            k8s.EnvVar(name=_PASSWORD_ENV, value_from=password),
-            k8s.EnvVar(name=_REDISCLI_AUTH_ENV, value=f"$({_PASSWORD_ENV})"),
-        ]
-
-    def _probe_command(self) -> list[str]:
+    def _probe(self, timing: ProbeTiming) -> dict[str, Any]:
         client, *rest = _seed.PROBE_COMMAND
-        if self.port != _seed.REDIS_PORT:
-            return [client, "-p", str(self.port), *rest]
-        return [client, *rest]
+        port = ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
+        return {
+            "exec": {"command": [client, *port, *rest]},
+            "initialDelaySeconds": timing.initial_delay_seconds,
+            "periodSeconds": timing.period_seconds,
+            "timeoutSeconds": timing.timeout_seconds,
+        }
 
-    def _probe(self, timing: ProbeTiming) -> k8s.Probe:
-        return k8s.Probe(
-            exec=k8s.ExecAction(command=self._probe_command()),
-            initial_delay_seconds=timing.initial_delay_seconds,
-            period_seconds=timing.period_seconds,
-            timeout_seconds=timing.timeout_seconds,
-        )
-
-    def _image_pull_policy(self) -> str:
-        return "IfNotPresent" if "@" in self.image else "Always"
-
-    def _container(self) -> k8s.Container:
-        quantity = k8s.Quantity.from_string
-        return k8s.Container(
-            name=self.name,
-            image=self.image,
-            image_pull_policy=self._image_pull_policy(),
-            args=self._args(),
-            env=self._env(),
-            ports=[
-                k8s.ContainerPort(
-                    name=_seed.REDIS_PORT_NAME,
-                    container_port=self.port,
-                    protocol=_seed.REDIS_PROTOCOL,
-                )
-            ],
-            resources=k8s.ResourceRequirements(
-                requests={
-                    "cpu": quantity(self.resources.cpu_request),
-                    "memory": quantity(self.resources.memory_request),
+    def _container(self) -> dict[str, Any]:
+        resources = self.resources
+        container: dict[str, Any] = {
+            "name": self.name,
+            "image": self.image,
+            # Tags move, digests do not.
+            "imagePullPolicy": "IfNotPresent" if "@" in self.image else "Always",
+            "args": self._args(),
+            "ports": [{"name": _seed.REDIS_PORT_NAME, "containerPort": self.port, "protocol": _seed.REDIS_PROTOCOL}],
+            "resources": {
+                "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
+                "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+            },
+            "livenessProbe": self._probe(self.liveness),
+            "readinessProbe": self._probe(self.readiness),
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": self.read_only_root_filesystem,
+                "runAsNonRoot": True,
+                "runAsUser": self.run_as_user,
+                "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+        }
+        if self.auth is not None:
+            container["env"] = [
+                {
+                    "name": _PASSWORD_ENV,
+                    "valueFrom": {"secretKeyRef": {"name": self.auth.secret_name, "key": self.auth.password_key}},
                 },
-                limits={
-                    "cpu": quantity(self.resources.cpu_limit),
-                    "memory": quantity(self.resources.memory_limit),
-                },
-            ),
-            liveness_probe=self._probe(self.liveness),
-            readiness_probe=self._probe(self.readiness),
-            security_context=k8s.SecurityContext(
-                allow_privilege_escalation=False,
-                read_only_root_filesystem=self.read_only_root_filesystem,
-                run_as_non_root=True,
-                run_as_user=self.run_as_user,
-                capabilities=k8s.Capabilities(drop=["ALL"]),
-                seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-            ),
-            volume_mounts=(
-                [k8s.VolumeMount(name=_DATA_VOLUME, mount_path=_DATA_PATH)] if self.read_only_root_filesystem else None
-            ),
-        )
+                # redis-cli (the probes) reads the password from REDISCLI_AUTH.
+                {"name": _REDISCLI_AUTH_ENV, "value": f"$({_PASSWORD_ENV})"},
+            ]
+        if self.read_only_root_filesystem:
+            container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
+        return container
 
-    def _pod_spec(self) -> k8s.PodSpec:
-        return k8s.PodSpec(
-            automount_service_account_token=False,
-            enable_service_links=False,
-            security_context=k8s.PodSecurityContext(
-                run_as_non_root=True,
-                run_as_user=self.run_as_user,
-                fs_group=self.run_as_user,
-                seccomp_profile=k8s.SeccompProfile(type="RuntimeDefault"),
-            ),
-            containers=[self._container()],
-            volumes=(
-                [
-                    k8s.Volume(
-                        name=_DATA_VOLUME,
-                        empty_dir=k8s.EmptyDirVolumeSource(size_limit=k8s.Quantity.from_string(self.data_size_limit)),
-                    )
-                ]
-                if self.read_only_root_filesystem
-                else None
-            ),
-        )
+    def _pod_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": self.run_as_user,
+                "fsGroup": self.run_as_user,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [self._container()],
+        }
+        if self.read_only_root_filesystem:
+            spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.data_size_limit}}]
+        return spec
 
-    def _deployment_spec(self) -> k8s.DeploymentSpec:
-        return k8s.DeploymentSpec(
-            replicas=_seed.REDIS_REPLICAS,
-            selector=k8s.LabelSelector(match_labels=self.selector_labels),
-            template=k8s.PodTemplateSpec(metadata=k8s.ObjectMeta(labels=self._pod_labels), spec=self._pod_spec()),
-        )
+    def _deployment(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": self._metadata(),
+            "spec": {
+                "replicas": _seed.REDIS_REPLICAS,
+                "selector": {"matchLabels": self.selector_labels},
+                "template": {"metadata": {"labels": self._pod_labels}, "spec": self._pod_spec()},
+            },
+        }
 
-    def _service_spec(self) -> k8s.ServiceSpec:
-        return k8s.ServiceSpec(
-            type=_seed.SERVICE_TYPE,
-            selector=self.selector_labels,
-            ports=[
-                k8s.ServicePort(
-                    name=_seed.REDIS_PORT_NAME,
-                    port=self.port,
-                    target_port=k8s.IntOrString.from_number(self.port),
-                    protocol=_seed.REDIS_PROTOCOL,
-                )
-            ],
-        )
+    def _service(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": self._metadata(),
+            "spec": {
+                "type": _seed.SERVICE_TYPE,
+                "selector": self.selector_labels,
+                "ports": [
+                    {
+                        "name": _seed.REDIS_PORT_NAME,
+                        "port": self.port,
+                        "targetPort": self.port,
+                        "protocol": _seed.REDIS_PROTOCOL,
+                    }
+                ],
+            },
+        }
 
-    def _policy_spec(self) -> k8s.NetworkPolicySpec:
-        peers = [
-            k8s.NetworkPolicyPeer(
-                pod_selector=k8s.LabelSelector(match_labels=dict(peer.pod_selector)),
-                namespace_selector=(
-                    None
-                    if peer.namespace_selector is None
-                    else k8s.LabelSelector(match_labels=dict(peer.namespace_selector))
-                ),
-            )
-            for peer in self.allow_from
-        ]
-        return k8s.NetworkPolicySpec(
-            pod_selector=k8s.LabelSelector(match_labels=self.selector_labels),
-            policy_types=["Ingress", "Egress"],
-            ingress=[
-                k8s.NetworkPolicyIngressRule(
-                    from_=peers,
-                    ports=[
-                        k8s.NetworkPolicyPort(
-                            port=k8s.IntOrString.from_number(self.port), protocol=_seed.REDIS_PROTOCOL
-                        )
-                    ],
-                )
-            ],
-            egress=[],
-        )
+    def _network_policy(self) -> dict[str, Any]:
+        peers: list[dict[str, Any]] = []
+        for peer in self.allow_from:
+            entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(peer.pod_selector)}}
+            if peer.namespace_selector is not None:
+                entry["namespaceSelector"] = {"matchLabels": dict(peer.namespace_selector)}
+            peers.append(entry)
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": self._metadata(),
+            "spec": {
+                "podSelector": {"matchLabels": self.selector_labels},
+                # Egress listed with no rules: Redis needs no outbound traffic at all.
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": [{"from": peers, "ports": [{"port": self.port, "protocol": _seed.REDIS_PROTOCOL}]}],
+                "egress": [],
+            },
+        }

@@ -1,12 +1,20 @@
-"""Wire client workloads to any RedisEndpoint without repeating names."""
+"""Wire client workloads to any RedisEndpoint without repeating names.
+
+``cdk8s_plus_27`` is imported inside the functions: it is only needed here, and
+importing it costs more than a whole synth of this library's constructs.
+"""
 
 from __future__ import annotations
 
-import cdk8s_plus_27 as kplus
-from cdk8s_plus_27 import k8s
+from typing import TYPE_CHECKING
+
 from constructs import Construct
 
 from .endpoint import RedisEndpoint
+
+if TYPE_CHECKING:
+    import cdk8s_plus_27 as kplus
+    from cdk8s_plus_27 import k8s
 
 __all__ = ["REDIS_URL_ENV", "add_redis_url", "redis_url_env"]
 
@@ -21,6 +29,8 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> k8s.
 
         k8s.Container(name="dispatcher", image=..., env=[redis_url_env(redis)])
     """
+    from cdk8s_plus_27 import k8s
+
     return k8s.EnvVar(
         name=name,
         value_from=k8s.EnvVarSource(
@@ -37,7 +47,8 @@ def add_redis_url(
     ``scope`` owns the imported Secret reference (any construct, e.g. the
     workload's chart); the reference's construct id is ``<name>Secret``.
     """
+    import cdk8s_plus_27 as kplus
+
     secret = kplus.Secret.from_secret_name(scope, f"{name}Secret", endpoint.connection.name)
-    container.env.add_variable(
-        name, kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
-    )
+    value = kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
+    container.env.add_variable(name, value)

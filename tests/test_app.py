@@ -146,9 +146,11 @@ def test_failed_cdk8s_cli_synth_restores_the_previous_dist(tmp_path: Path) -> No
             [str(cli), "--no-check-upgrade", "synth"], cwd=project, capture_output=True, text=True, timeout=300, env=env
         )
 
-    # GIVEN a good `cdk8s synth` (the CLI deletes dist/ before it runs the app)
-    assert cdk8s_synth().returncode == 0
+    # GIVEN a good synth of this project (dist/ plus the app's last-good copy);
+    # the CLI deletes dist/ before it runs the app
+    main.synth(project / "dist")
     before = snapshot_dir(project / "dist")
+    assert before == snapshot_dir(project / ".dist.last-good")
     # WHEN the one bus setting is changed to an invalid URL and the CLI runs again
     main_py = project / "main.py"
     text = main_py.read_text(encoding="utf-8")
