@@ -171,3 +171,27 @@ def test_failed_cdk8s_cli_synth_restores_the_previous_dist(tmp_path: Path) -> No
         "(got 'http://cache.example.com'). Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."
     ]
     assert snapshot_dir(project / "dist") == before
+
+
+@pytest.mark.parametrize(
+    "bus",
+    [main.InClusterRedis(), main.ManagedRedis(url="rediss://agentsmith.cache.example.com:6380")],
+    ids=["in-cluster", "managed"],
+)
+def test_main_variants_snapshot(bus: Any, tmp_path: Path, snapshot_yaml: Any) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    main.build(app, bus)
+    objects = [obj for chart in app.charts for obj in chart.to_json()]
+    assert objects == snapshot_yaml
+
+
+def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:
+    app = cdk8s.App(outdir=str(tmp_path))
+    endpoint = main.build(app, main.ManagedRedis(url="rediss://agentsmith.cache.example.com:6380"))
+    kinds = sorted(obj["kind"] for chart in app.charts for obj in chart.to_json())
+    assert kinds == ["Namespace", "Secret"]  # no Redis workload
+    assert (endpoint.host, endpoint.port, endpoint.url) == (
+        "agentsmith.cache.example.com",
+        6380,
+        "rediss://agentsmith.cache.example.com:6380",
+    )

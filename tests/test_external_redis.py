@@ -16,8 +16,9 @@ def build_external(synth_chart: Any, **props: Any) -> tuple[ExternalRedis, list[
     return made[0], objects
 
 
-def test_from_url_publishes_only_the_connection_secret(synth_chart: Any) -> None:
+def test_from_url_publishes_only_the_connection_secret(synth_chart: Any, snapshot_yaml: Any) -> None:
     redis, objects = build_external(synth_chart, url="rediss://cache.example.com:6380")
+    assert objects == snapshot_yaml
     assert (redis.host, redis.port, redis.tls, redis.url) == (
         "cache.example.com",
         6380,
