@@ -13,11 +13,14 @@ Kubernetes 1.27 schema, and keys are sorted here as cdk8s sorts its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import cdk8s
 from constructs import Construct
+
+from . import _validate
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -52,3 +55,74 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     if body:
         api_object.add_json_patch(*body)
     return api_object
+
+
+def metadata(name: str, *, namespace: str | None = None, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``metadata`` with only the fields that are set (no namespace: the chart's applies)."""
+    result: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        result["namespace"] = namespace
+    if labels:
+        result["labels"] = dict(labels)
+    return result
+
+
+def secret(
+    name: str, key: str, url: str, *, namespace: str | None = None, labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """An ``Opaque`` Secret with ``stringData: {key: url}`` (readable in ``dist/``)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata(name, namespace=namespace, labels=labels),
+        "type": "Opaque",
+        "stringData": {key: url},
+    }
+
+
+#: Marks a cluster-scoped object (a Namespace) in claim keys.
+CLUSTER = ""
+
+_Key = tuple[str, str, str]  # kind, namespace (CLUSTER for cluster-scoped), name
+
+
+class _ChartClaims:
+    """Which construct defined which (kind, namespace, name) in one chart."""
+
+    def __init__(self, chart: cdk8s.Chart) -> None:
+        self.namespace = chart.namespace or "default"
+        self.owners: dict[_Key, object] = {}
+
+
+_CLAIMS: weakref.WeakKeyDictionary[cdk8s.Chart, _ChartClaims] = weakref.WeakKeyDictionary()
+
+
+def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
+    """Reserve ``(prop, kind, namespace, name)`` objects in ``owner``'s chart, or raise.
+
+    Two objects of one kind with one name in one namespace would overwrite each
+    other in the cluster (and in ``dist/``); this catches it at construction,
+    before anything is created. ``namespace`` None means the chart's namespace;
+    ``CLUSTER`` marks a cluster-scoped object.
+    """
+    chart = cdk8s.Chart.of(owner)
+    claims = _CLAIMS.get(chart)
+    if claims is None:
+        claims = _CLAIMS[chart] = _ChartClaims(chart)
+    keys: list[_Key] = []
+    for prop, kind, namespace, name in objects:
+        key = (kind, claims.namespace if namespace is None else namespace, name)
+        other = claims.owners.get(key)
+        if other is not None or key in keys:
+            where = f"{key[1]}/{name}" if key[1] != CLUSTER else name
+            by = f"[{other}]" if other is not None else "this construct"
+            raise _validate.fail(
+                path,
+                prop,
+                name,
+                f"names {kind} '{where}', which {by} already defines: one would overwrite the other",
+                "Give one of them another name.",
+            )
+        keys.append(key)
+    for key in keys:
+        claims.owners[key] = path

@@ -8,14 +8,20 @@ call these before they create any API object.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
+from urllib.parse import urlsplit
 
 from constructs import Construct
 
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
+from .auth import RedisAuth
+from .endpoint import SecretKeyRef
 from .errors import AgentsmithConfigError
+from .network import NetworkPeer
+from .pod_security import POD_SECURITY_LEVELS, PodSecurity
 from .probes import ProbeTiming
 from .resources import Resources
 
@@ -174,14 +180,15 @@ def resources(path: PathArg, value: object) -> Resources:
 
 
 def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str) -> None:
-    """``maxmemory`` <= 3/4 of the container's memory limit (see MAXMEMORY_HEADROOM)."""
+    """``maxmemory`` <= MAXMEMORY_HEADROOM (3/4) of the container's memory limit."""
     limit = parse_quantity(memory_limit)
     if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
         raise fail(
             path,
             "maxmemory",
             maxmemory_value,
-            f"must be at most 3/4 of 'resources.memory_limit' ({memory_limit}), leaving headroom "
+            f"must be at most {MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator} of "
+            f"'resources.memory_limit' ({memory_limit}), leaving headroom "
             "for fragmentation and client buffers",
             f"Use at most {_redis_floor(int(limit * MAXMEMORY_HEADROOM))!r} or raise 'resources.memory_limit'.",
         )
@@ -201,10 +208,18 @@ def integer(path: PathArg, prop: str, value: object, *, minimum: int, maximum: i
         if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip(), re.ASCII):
             fix = f"Pass the number without quotes: {int(value)}."
         raise fail(path, prop, value, "must be an integer, not a " + type(value).__name__, fix)
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+    small_range = maximum is not None and maximum < 2**16  # a port: state both bounds
+    if value < minimum:
+        bounds = f"between {minimum} and {maximum}" if small_range else f"at least {minimum}"
+        raise fail(path, prop, value, f"must be {bounds}", fix)
+    if maximum is not None and value > maximum:
+        bounds = f"between {minimum} and {maximum}" if small_range else f"at most {maximum} (int32)"
         raise fail(path, prop, value, f"must be {bounds}", fix)
     return value
+
+
+#: Kubernetes stores UIDs and probe timings as int32.
+INT32_MAX = 2**31 - 1
 
 
 def port(path: PathArg, value: object) -> int:
@@ -217,18 +232,36 @@ def run_as_user(path: PathArg, value: object) -> int:
         "run_as_user",
         value,
         minimum=1,
+        maximum=INT32_MAX,
         fix="Use a non-root UID such as 999 (the redis user of the official image); 0 is root.",
     )
 
 
 def probe(path: PathArg, prop: str, value: object) -> ProbeTiming:
-    """Kubernetes' minimums: initialDelaySeconds >= 0, periodSeconds and timeoutSeconds >= 1."""
+    """Kubernetes' bounds: initialDelaySeconds >= 0 (0 is valid: probe at once),
+    periodSeconds and timeoutSeconds >= 1, all int32."""
     if not isinstance(value, ProbeTiming):
         raise fail(path, prop, value, "must be an agentsmith.ProbeTiming", "Pass ProbeTiming(...).")
-    integer(path, f"{prop}.initial_delay_seconds", value.initial_delay_seconds, minimum=0, fix="Use 0 or more seconds.")
+    integer(
+        path,
+        f"{prop}.initial_delay_seconds",
+        value.initial_delay_seconds,
+        minimum=0,
+        maximum=INT32_MAX,
+        fix="Use 0 or more seconds.",
+    )
     # Kubernetes silently replaces 0 with its default (10 s period, 1 s timeout).
-    integer(path, f"{prop}.period_seconds", value.period_seconds, minimum=1, fix="Use 1 or more seconds.")
-    integer(path, f"{prop}.timeout_seconds", value.timeout_seconds, minimum=1, fix="Use 1 or more seconds.")
+    integer(
+        path, f"{prop}.period_seconds", value.period_seconds, minimum=1, maximum=INT32_MAX, fix="Use 1 or more seconds."
+    )
+    integer(
+        path,
+        f"{prop}.timeout_seconds",
+        value.timeout_seconds,
+        minimum=1,
+        maximum=INT32_MAX,
+        fix="Use 1 or more seconds.",
+    )
     return value
 
 
@@ -409,3 +442,128 @@ def label_value(path: PathArg, prop: str, value: object) -> str:
             "Use e.g. 'dispatcher'.",
         )
     return value
+
+
+def secret_ref(path: PathArg, prop: str, value: object) -> SecretKeyRef:
+    """A SecretKeyRef with a valid Secret name and key."""
+    if not isinstance(value, SecretKeyRef):
+        raise fail(path, prop, value, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=..., key=...).")
+    dns_subdomain(path, f"{prop}.name", value.name)
+    secret_key(path, f"{prop}.key", value.key)
+    return value
+
+
+def network_peers(path: PathArg, value: object) -> tuple[NetworkPeer, ...]:
+    """A non-empty sequence of NetworkPeer with valid selectors.
+
+    Empty is refused: a NetworkPolicy rule with ``from: []`` admits every
+    source, the opposite of what an empty allow list reads as.
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise fail(path, "allow_from", value, "must be a sequence of NetworkPeer", "Pass a tuple of NetworkPeer.")
+    if not value:
+        raise fail(
+            path,
+            "allow_from",
+            value,
+            "must not be empty: a NetworkPolicy rule with no peers admits every source",
+            "Name the peers, e.g. (NetworkPeer(pod_selector={'app': 'dispatcher'}),), or keep SAME_NAMESPACE.",
+        )
+    for index, peer in enumerate(value):
+        if not isinstance(peer, NetworkPeer):
+            raise fail(
+                path, f"allow_from[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
+            )
+        selector(path, f"allow_from[{index}].pod_selector", peer.pod_selector)
+        if peer.namespace_selector is not None:
+            selector(path, f"allow_from[{index}].namespace_selector", peer.namespace_selector)
+    return tuple(value)
+
+
+def redis_auth(path: PathArg, value: object) -> RedisAuth | None:
+    """None, or a RedisAuth naming a valid Secret and keys."""
+    if value is None:
+        return None
+    if not isinstance(value, RedisAuth):
+        raise fail(path, "auth", value, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...).")
+    dns_subdomain(path, "auth.secret_name", value.secret_name)
+    secret_key(path, "auth.password_key", value.password_key)
+    secret_key(path, "auth.url_key", value.url_key)
+    return value
+
+
+def pod_security(path: PathArg, value: object) -> PodSecurity | None:
+    """None, or PodSecurity levels among the three profiles and a 'v1.N' or 'latest' version."""
+    if value is None:
+        return None
+    if not isinstance(value, PodSecurity):
+        raise fail(path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity().")
+    for mode in ("enforce", "warn", "audit"):
+        level = getattr(value, mode)
+        if level not in POD_SECURITY_LEVELS:
+            raise fail(
+                path,
+                f"pod_security.{mode}",
+                level,
+                f"must be one of {', '.join(POD_SECURITY_LEVELS)}",
+                "Use 'baseline' or 'restricted'.",
+            )
+    if not (value.version == "latest" or POD_SECURITY_VERSION.fullmatch(value.version)):
+        raise fail(
+            path, "pod_security.version", value.version, "must be 'latest' or 'v<major>.<minor>'", "Use 'v1.27'."
+        )
+    return value
+
+
+_REDIS_SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
+
+
+def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
+    """A ``redis://`` or ``rediss://`` URL without credentials; returns (host, port, tls).
+
+    Credentials are refused because a URL given as a prop ends up in ``dist/``
+    in plain text; the error never repeats the URL, which may hold a password.
+    """
+    if not isinstance(value, str):
+        raise fail(path, prop, value, "must be a string", "Pass e.g. 'redis://redis:6379'.")
+    parts = urlsplit(value)
+    if parts.password or parts.username:
+        raise fail(
+            path,
+            prop,
+            "<redacted>",
+            "must not contain credentials: they would be written into dist/ in plain text",
+            "Store the URL in a Secret created outside dist/ and pass secret=SecretKeyRef(name=..., key=...).",
+        )
+    if parts.scheme not in _REDIS_SCHEMES:
+        raise fail(
+            path,
+            prop,
+            value,
+            "must use the redis:// or rediss:// scheme",
+            "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS).",
+        )
+    try:
+        port = 6379 if parts.port is None else parts.port
+    except ValueError:
+        raise fail(path, prop, value, "has an invalid port", "Use a port between 1 and 65535.") from None
+    if not parts.hostname:
+        raise fail(path, prop, value, "has no host", "Use e.g. 'redis://my-redis.example.com:6379'.")
+    if not 1 <= port <= 65535:
+        raise fail(path, prop, value, "has an invalid port", "Use a port between 1 and 65535.")
+    return parts.hostname, port, _REDIS_SCHEMES[parts.scheme]
+
+
+def dns_name(path: PathArg, prop: str, value: object) -> str:
+    """A DNS host name (not an IP address), e.g. for an ExternalName Service."""
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return dns_subdomain(path, prop, value)
+    raise fail(
+        path,
+        prop,
+        value,
+        "must be a DNS name, not an IP address: an ExternalName Service is a DNS CNAME",
+        "Use the host's DNS name, or drop 'service_name' and connect by address.",
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import _seed
+
 __all__ = ["RedisAuth"]
 
 
@@ -30,4 +32,4 @@ class RedisAuth:
 
     secret_name: str
     password_key: str = "redis-password"
-    url_key: str = "redis-url"
+    url_key: str = _seed.SECRET_KEY_REDIS_URL

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _seed, _validate
-from ._manifest import add_manifest
+from . import _manifest, _seed, _validate
 
-__all__ = ["RedisConnectionSecret", "secret_manifest"]
-
-
-def secret_manifest(name: str, key: str, url: str, *, namespace: str | None = None) -> dict[str, Any]:
-    """An ``Opaque`` Secret with ``stringData: {key: url}`` (readable in ``dist/``)."""
-    metadata: dict[str, Any] = {"name": name}
-    if namespace is not None:
-        metadata["namespace"] = namespace
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "type": "Opaque", "stringData": {key: url}}
+__all__ = ["RedisConnectionSecret"]
 
 
 class RedisConnectionSecret(Construct):
@@ -54,12 +45,12 @@ class RedisConnectionSecret(Construct):
     ) -> None:
         super().__init__(scope, id)
         path = _validate.ConstructPath(self)
-        self.name: str = _validate.dns_subdomain(path, "name", name)
-        self.key: str = _validate.secret_key(path, "key", key)
+        self.name: Final[str] = _validate.dns_subdomain(path, "name", name)
+        self.key: Final[str] = _validate.secret_key(path, "key", key)
         if namespace is not None:
             _validate.dns_label(path, "namespace", namespace)
-        if not isinstance(url, str) or not url.startswith(("redis://", "rediss://")):
-            raise _validate.fail(path, "url", url, "must start with redis:// or rediss://", "Pass redis.url.")
-        self.api_object: cdk8s.ApiObject = add_manifest(
-            self, "Resource", secret_manifest(self.name, self.key, url, namespace=namespace)
+        _validate.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
+        _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
+        self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
+            self, "Resource", _manifest.secret(self.name, self.key, url, namespace=namespace)
         )

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from typing import Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _seed, _validate
-from ._manifest import add_manifest
-from .connection_secret import secret_manifest
+from . import _manifest, _seed, _validate
 from .endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
-
-_SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
 
 
 class ExternalRedis(Construct):
@@ -47,9 +43,10 @@ class ExternalRedis(Construct):
         connection_secret: where the ``url`` is published. Default
             ``agentsmith-secrets``/``redis-url`` (seed). Ignored with ``secret``.
         service_name: create an ``ExternalName`` Service with this name.
-            Default ``None``: none. With TLS, clients must still verify the
-            certificate against :attr:`host`, not the Service name.
-        labels: extra labels on created objects. Default: none.
+            Default ``None``: none. The host must then be a DNS name, not an
+            IP address (an ExternalName is a CNAME). With TLS, clients must
+            still verify the certificate against :attr:`host`.
+        labels: extra labels on the objects created (Secret, Service). Default: none.
 
     Raises:
         AgentsmithConfigError: both or neither of ``url``/``secret``; a URL with
@@ -77,108 +74,91 @@ class ExternalRedis(Construct):
             raise _validate.fail(
                 path,
                 "url",
-                url,
+                "<redacted>" if url else url,
                 "and 'secret' are exclusive and one is required",
                 "Pass url='rediss://host:6380' or secret=SecretKeyRef(name=..., key=...).",
             )
-        if namespace is not None:
-            _validate.dns_label(path, "namespace", namespace)
-        self.labels: dict[str, str] = _validate.labels(path, labels, reserved=())
+        self.namespace: Final[str | None] = (
+            None if namespace is None else _validate.dns_label(path, "namespace", namespace)
+        )
+        self.labels: Final[dict[str, str]] = _validate.labels(path, labels, reserved=())
         if url is not None:
             for prop, value in (("host", host), ("port", port), ("tls", tls)):
                 if value is not None:
                     raise _validate.fail(
                         path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL."
                     )
-            self.host, self.port, self.tls = self._parse_url(path, url)
-            self._url = url
-            self.connection: SecretKeyRef = self._check_ref(
-                path,
-                "connection_secret",
-                connection_secret or SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL),
+            url_host, url_port, url_tls = _validate.redis_url(path, "url", url)
+            resolved = (
+                _validate.dns_subdomain(path, "url", url_host),
+                url_port,
+                url_tls,
+                url,
+                _validate.secret_ref(
+                    path,
+                    "connection_secret",
+                    connection_secret or SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL),
+                ),
             )
         else:
-            self.connection = self._check_ref(path, "secret", secret)
+            ref = _validate.secret_ref(path, "secret", secret)
             if host is None:
                 raise _validate.fail(
                     path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'."
                 )
-            self.host = _validate.dns_subdomain(path, "host", host)
-            self.port = _validate.port(path, 6379 if port is None else port)
-            self.tls = False if tls is None else _validate.boolean(path, "tls", tls)
-            self._url = f"{'rediss' if self.tls else 'redis'}://{self.host}:{self.port}"
-        self.service_name: str | None = (
+            checked_host = _validate.dns_subdomain(path, "host", host)
+            checked_port = _validate.port(path, _seed.REDIS_PORT if port is None else port)
+            checked_tls = False if tls is None else _validate.boolean(path, "tls", tls)
+            scheme = "rediss" if checked_tls else "redis"
+            resolved = (checked_host, checked_port, checked_tls, f"{scheme}://{checked_host}:{checked_port}", ref)
+        self.host: Final[str] = resolved[0]
+        self.port: Final[int] = resolved[1]
+        self.tls: Final[bool] = resolved[2]
+        self._url: Final[str] = resolved[3]
+        self.connection: Final[SecretKeyRef] = resolved[4]
+        self.service_name: Final[str | None] = (
             None if service_name is None else _validate.dns_label(path, "service_name", service_name, service=True)
         )
+        if self.service_name is not None:
+            _validate.dns_name(path, "url" if url is not None else "host", self.host)
+        _manifest.claim(
+            self,
+            path,
+            [
+                *([("connection_secret", "Secret", self.namespace, self.connection.name)] if url is not None else []),
+                *([("service_name", "Service", self.namespace, self.service_name)] if self.service_name else []),
+            ],
+        )
 
-        self.connection_secret: cdk8s.ApiObject | None = (
-            add_manifest(
+        #: The published connection Secret (from ``url``), or None (from ``secret``).
+        self.secret: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(
                 self,
                 "Connection",
-                secret_manifest(self.connection.name, self.connection.key, self._url, namespace=namespace),
+                _manifest.secret(
+                    self.connection.name, self.connection.key, self._url, namespace=self.namespace, labels=self.labels
+                ),
             )
             if url is not None
             else None
         )
-        self.service: cdk8s.ApiObject | None = None
-        if self.service_name is not None:
-            metadata: dict[str, object] = {"name": self.service_name}
-            if namespace is not None:
-                metadata["namespace"] = namespace
-            if self.labels:
-                metadata["labels"] = self.labels
-            self.service = add_manifest(
+        #: The ExternalName Service, or None without ``service_name``.
+        self.service: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(
                 self,
                 "Service",
                 {
                     "apiVersion": "v1",
                     "kind": "Service",
-                    "metadata": metadata,
+                    "metadata": _manifest.metadata(self.service_name, namespace=self.namespace, labels=self.labels),
                     "spec": {"type": "ExternalName", "externalName": self.host},
                 },
             )
+            if self.service_name is not None
+            else None
+        )
 
     @property
     def url(self) -> str:
         """The connection string without credentials, e.g. ``"rediss://cache.example.com:6380"``."""
         return self._url
-
-    @staticmethod
-    def _parse_url(path: _validate.PathArg, url: object) -> tuple[str, int, bool]:
-        if not isinstance(url, str):
-            raise _validate.fail(path, "url", url, "must be a string", "Pass url='redis://host:6379'.")
-        parts = urlsplit(url)
-        if parts.scheme not in _SCHEMES:
-            raise _validate.fail(
-                path,
-                "url",
-                url,
-                "must use the redis:// or rediss:// scheme",
-                "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS).",
-            )
-        if parts.password or parts.username:
-            raise _validate.fail(
-                path,
-                "url",
-                "<redacted>",
-                "must not contain credentials: they would be written into dist/ in plain text",
-                "Store the URL in a Secret and pass secret=SecretKeyRef(name=..., key=...) with host=...",
-            )
-        try:
-            port = parts.port
-        except ValueError:
-            raise _validate.fail(path, "url", url, "has an invalid port", "Use a port between 1 and 65535.") from None
-        if not parts.hostname:
-            raise _validate.fail(path, "url", url, "has no host", "Use e.g. 'redis://my-redis.example.com:6379'.")
-        host = _validate.dns_subdomain(path, "url host", parts.hostname)
-        return host, _validate.port(path, 6379 if port is None else port), _SCHEMES[parts.scheme]
-
-    @staticmethod
-    def _check_ref(path: _validate.PathArg, prop: str, ref: object) -> SecretKeyRef:
-        if not isinstance(ref, SecretKeyRef):
-            raise _validate.fail(
-                path, prop, ref, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=, key=)."
-            )
-        _validate.dns_subdomain(path, f"{prop}.name", ref.name)
-        _validate.secret_key(path, f"{prop}.key", ref.key)
-        return ref

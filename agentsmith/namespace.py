@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import cdk8s
 from constructs import Construct
 
-from . import _seed, _validate
-from .pod_security import DEFAULT_POD_SECURITY, POD_SECURITY_LEVELS, PodSecurity
+from . import _manifest, _seed, _validate
+from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 
 __all__ = ["AgentsmithNamespace"]
 
@@ -48,12 +48,13 @@ class AgentsmithNamespace(Construct):
         path = _validate.ConstructPath(self)
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
         self.name: str = _validate.dns_label(path, "name", name)
-        self.pod_security: PodSecurity | None = self._check_pod_security(path, pod_security)
+        self.pod_security: PodSecurity | None = _validate.pod_security(path, pod_security)
         security_labels = self.pod_security.labels() if self.pod_security else {}
         self.labels: dict[str, str] = {
             **_validate.labels(path, labels, reserved=tuple(PodSecurity().labels())),
             **security_labels,
         }
+        _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
         self.api_object = cdk8s.ApiObject(
             self,
             "Resource",
@@ -61,27 +62,3 @@ class AgentsmithNamespace(Construct):
             kind="Namespace",
             metadata=cdk8s.ApiObjectMetadata(name=self.name, labels=self.labels or None),
         )
-
-    @staticmethod
-    def _check_pod_security(path: _validate.PathArg, value: object) -> PodSecurity | None:
-        if value is None:
-            return None
-        if not isinstance(value, PodSecurity):
-            raise _validate.fail(
-                path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity()."
-            )
-        for mode in ("enforce", "warn", "audit"):
-            level = getattr(value, mode)
-            if level not in POD_SECURITY_LEVELS:
-                raise _validate.fail(
-                    path,
-                    f"pod_security.{mode}",
-                    level,
-                    f"must be one of {', '.join(POD_SECURITY_LEVELS)}",
-                    "Use 'baseline' or 'restricted'.",
-                )
-        if not (value.version == "latest" or _validate.POD_SECURITY_VERSION.fullmatch(value.version)):
-            raise _validate.fail(
-                path, "pod_security.version", value.version, "must be 'latest' or 'v<major>.<minor>'", "Use 'v1.27'."
-            )
-        return value

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _seed, _validate
-from ._manifest import add_manifest
+from . import _manifest, _seed, _validate
 from .auth import RedisAuth
-from .connection_secret import secret_manifest
 from .endpoint import SecretKeyRef
 from .errors import AgentsmithConfigError
 from .network import SAME_NAMESPACE, NetworkPeer
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .resources import DEFAULT_RESOURCES, Resources
 
-__all__ = ["EphemeralRedis"]
+__all__ = ["DEFAULT_DATA_SIZE_LIMIT", "EphemeralRedis"]
 
+#: ``sizeLimit`` of the ``/data`` emptyDir with ``read_only_root_filesystem``.
+DEFAULT_DATA_SIZE_LIMIT = "64Mi"
+_SECCOMP = {"type": "RuntimeDefault"}  # PSS restricted: the container runtime's default profile
 _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
 _PASSWORD_ENV = "REDIS_PASSWORD"
@@ -45,7 +46,9 @@ class EphemeralRedis(Construct):
     * container: ``capabilities.drop: [ALL]`` and ``seccompProfile:
       RuntimeDefault`` (Pod Security Standards "restricted");
     * pod: ``securityContext`` with ``runAsNonRoot``, ``runAsUser`` and
-      ``fsGroup`` equal to ``run_as_user``, and ``seccompProfile: RuntimeDefault``;
+      ``fsGroup`` equal to ``run_as_user`` (so files on mounted volumes, such
+      as the opt-in ``/data`` emptyDir, are group-owned by Redis's own UID
+      whatever the image's group is), and ``seccompProfile: RuntimeDefault``;
       ``automountServiceAccountToken: false`` (Redis never calls the API
       server); ``enableServiceLinks: false`` (no ``*_SERVICE_HOST`` variables
       leaking other services into the environment);
@@ -66,7 +69,8 @@ class EphemeralRedis(Construct):
         image: container image, with a tag and/or a digest. Default
             ``"redis:7-alpine"`` (seed).
         maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
-            ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4 of
+            ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4
+            (``agentsmith._validate.MAXMEMORY_HEADROOM``) of
             ``resources.memory_limit``.
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
             ``"allkeys-lru"`` (seed): under pressure the least recently used
@@ -76,7 +80,8 @@ class EphemeralRedis(Construct):
             probes so that Redis and its probes follow it.
         resources: requests and limits. Default :data:`DEFAULT_RESOURCES`
             (seed: 100m/128Mi requested, 500m/384Mi limit).
-        labels: extra labels on every object and the pod template. Default:
+        labels: extra labels on every object and the pod template (the
+            connection Secret gets only these). Default:
             none. They may not set the construct's own keys (``app``,
             ``app.kubernetes.io/name``, ``app.kubernetes.io/component``).
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
@@ -87,18 +92,22 @@ class EphemeralRedis(Construct):
             (seed: 5 s delay, every 10 s, 3 s timeout).
         cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
         allow_from: who may connect, as NetworkPolicy peers. Default
-            :data:`SAME_NAMESPACE` (every pod in Redis's namespace).
-        network_policy: create the NetworkPolicy. Default ``True``; turn it
-            off only where another policy layer (a service mesh) does this.
+            :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must not
+            be empty: a rule with no peers would admit every source.
+        network_policy: create the NetworkPolicy (the :attr:`policy` handle).
+            Default ``True``; turn it off only where another policy layer (a
+            service mesh) does this.
         read_only_root_filesystem: opt in to a read-only root filesystem, with
             an ``emptyDir`` at ``/data`` (Redis's working directory). Default
             ``False``: the seed sets ``readOnlyRootFilesystem: false``.
-        data_size_limit: ``sizeLimit`` of that ``emptyDir``. Default ``"64Mi"``;
+        data_size_limit: ``sizeLimit`` of that ``emptyDir`` (a Kubernetes
+            quantity, checked even when unused). Default ``"64Mi"``;
             with ``--save ""`` Redis writes nothing there in normal operation.
         auth: opt in to a password from an existing Secret (:class:`RedisAuth`).
             Default ``None``: no password, as in the seed.
         connection_secret: the Secret key where this construct publishes
-            :attr:`url` for clients. Default ``None`` means
+            :attr:`url` for clients (the :attr:`secret` handle; the resolved
+            key is :attr:`connection`). Default ``None`` means
             ``agentsmith-secrets``/``redis-url`` (seed) when ``name`` is
             ``"redis"``, and ``<name>-connection``/``redis-url`` otherwise, so
             that two instances never write the same Secret. Not published with
@@ -129,60 +138,75 @@ class EphemeralRedis(Construct):
         allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE,
         network_policy: bool = True,
         read_only_root_filesystem: bool = False,
-        data_size_limit: str = "64Mi",
+        data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT,
         auth: RedisAuth | None = None,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
     ) -> None:
         super().__init__(scope, id)
         path = _validate.ConstructPath(self)
-        # Validate everything before creating any API object.
-        self.name: str = _validate.dns_label(path, "name", name, service=True)
-        self.namespace: str | None = None if namespace is None else _validate.dns_label(path, "namespace", namespace)
-        self.image: str = _validate.image(path, image)
+        # Validate everything before creating any API object. Fields are
+        # resolved once here and are read-only (Final) afterwards.
+        self.name: Final[str] = _validate.dns_label(path, "name", name, service=True)
+        self.namespace: Final[str | None] = (
+            None if namespace is None else _validate.dns_label(path, "namespace", namespace)
+        )
+        self.image: Final[str] = _validate.image(path, image)
         maxmemory_bytes = _validate.maxmemory(path, maxmemory)
-        self.maxmemory: str = maxmemory
-        self.maxmemory_policy: str = _validate.maxmemory_policy(path, maxmemory_policy)
-        self.port: int = _validate.port(path, port)
-        self.resources: Resources = _validate.resources(path, resources)
+        self.maxmemory: Final[str] = maxmemory
+        self.maxmemory_policy: Final[str] = _validate.maxmemory_policy(path, maxmemory_policy)
+        self.port: Final[int] = _validate.port(path, port)
+        self.resources: Final[Resources] = _validate.resources(path, resources)
         _validate.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
-        self.run_as_user: int = _validate.run_as_user(path, run_as_user)
-        self.liveness: ProbeTiming = _validate.probe(path, "liveness", liveness)
-        self.readiness: ProbeTiming = _validate.probe(path, "readiness", readiness)
-        self.cluster_domain: str = _validate.dns_subdomain(path, "cluster_domain", cluster_domain)
-        self.allow_from: tuple[NetworkPeer, ...] = self._check_peers(path, allow_from)
-        self.read_only_root_filesystem: bool = _validate.boolean(
+        self.run_as_user: Final[int] = _validate.run_as_user(path, run_as_user)
+        self.liveness: Final[ProbeTiming] = _validate.probe(path, "liveness", liveness)
+        self.readiness: Final[ProbeTiming] = _validate.probe(path, "readiness", readiness)
+        self.cluster_domain: Final[str] = _validate.dns_subdomain(path, "cluster_domain", cluster_domain)
+        self.allow_from: Final[tuple[NetworkPeer, ...]] = _validate.network_peers(path, allow_from)
+        self.read_only_root_filesystem: Final[bool] = _validate.boolean(
             path, "read_only_root_filesystem", read_only_root_filesystem
         )
-        self.data_size_limit: str = data_size_limit
-        if self.read_only_root_filesystem:
-            _validate.quantity(path, "data_size_limit", data_size_limit, example="64Mi")
-        self.auth: RedisAuth | None = self._check_auth(path, auth)
-        self.connection: SecretKeyRef = self._resolve_connection(path, connection_secret)
+        _validate.quantity(path, "data_size_limit", data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT)
+        self.data_size_limit: Final[str] = data_size_limit
+        self.auth: Final[RedisAuth | None] = _validate.redis_auth(path, auth)
+        self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
         user_labels = _validate.labels(path, labels, reserved=self._owned_label_keys())
-        self.selector_labels: dict[str, str] = {_seed.SELECTOR_LABEL_KEY: self.name}
-        self.labels: dict[str, str] = {
+        self.selector_labels: Final[dict[str, str]] = {_seed.SELECTOR_LABEL_KEY: self.name}
+        self.labels: Final[dict[str, str]] = {
             **user_labels,
             **self.selector_labels,
             _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
             _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
         }
         self._pod_labels = {**user_labels, **self.selector_labels}
-
         create_policy = _validate.boolean(path, "network_policy", network_policy)
         publish = _validate.boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None
+        _manifest.claim(
+            self,
+            path,
+            [
+                ("name", "Deployment", self.namespace, self.name),
+                ("name", "Service", self.namespace, self.name),
+                *([("name", "NetworkPolicy", self.namespace, self.name)] if create_policy else []),
+                *([("connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
+            ],
+        )
 
         #: The API objects; ``add_json_patch`` on them is the escape hatch.
-        self.deployment: cdk8s.ApiObject = add_manifest(self, "Deployment", self._deployment())
-        self.service: cdk8s.ApiObject = add_manifest(self, "Service", self._service())
-        self.network_policy: cdk8s.ApiObject | None = (
-            add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
+        self.deployment: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Deployment", self._deployment())
+        self.service: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Service", self._service())
+        #: The NetworkPolicy, or None with ``network_policy=False``.
+        self.policy: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
-        self.connection_secret: cdk8s.ApiObject | None = (
-            add_manifest(
+        #: The published connection Secret, or None (``auth``, ``publish_connection_secret=False``).
+        self.secret: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(
                 self,
                 "Connection",
-                secret_manifest(self.connection.name, self.connection.key, self.url, namespace=self.namespace),
+                _manifest.secret(
+                    self.connection.name, self.connection.key, self.url, namespace=self.namespace, labels=user_labels
+                ),
             )
             if publish
             else None
@@ -228,33 +252,6 @@ class EphemeralRedis(Construct):
     def _owned_label_keys() -> tuple[str, ...]:
         return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
 
-    @staticmethod
-    def _check_peers(path: _validate.PathArg, peers: object) -> tuple[NetworkPeer, ...]:
-        if isinstance(peers, (str, bytes)) or not isinstance(peers, Sequence):
-            raise _validate.fail(path, "allow_from", peers, "must be a sequence of NetworkPeer", "Pass a tuple.")
-        for index, peer in enumerate(peers):
-            if not isinstance(peer, NetworkPeer):
-                raise _validate.fail(
-                    path, f"allow_from[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
-                )
-            _validate.selector(path, f"allow_from[{index}].pod_selector", peer.pod_selector)
-            if peer.namespace_selector is not None:
-                _validate.selector(path, f"allow_from[{index}].namespace_selector", peer.namespace_selector)
-        return tuple(peers)
-
-    @staticmethod
-    def _check_auth(path: _validate.PathArg, auth: object) -> RedisAuth | None:
-        if auth is None:
-            return None
-        if not isinstance(auth, RedisAuth):
-            raise _validate.fail(
-                path, "auth", auth, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...)."
-            )
-        _validate.dns_subdomain(path, "auth.secret_name", auth.secret_name)
-        _validate.secret_key(path, "auth.password_key", auth.password_key)
-        _validate.secret_key(path, "auth.url_key", auth.url_key)
-        return auth
-
     def _resolve_connection(self, path: _validate.PathArg, ref: object) -> SecretKeyRef:
         if self.auth is not None:
             if ref is not None:
@@ -271,21 +268,12 @@ class EphemeralRedis(Construct):
                 return SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
             derived = _validate.dns_subdomain(path, "connection_secret.name", f"{self.name}-connection")
             return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
-        if not isinstance(ref, SecretKeyRef):
-            raise _validate.fail(
-                path, "connection_secret", ref, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=, key=)."
-            )
-        _validate.dns_subdomain(path, "connection_secret.name", ref.name)
-        _validate.secret_key(path, "connection_secret.key", ref.key)
-        return ref
+        return _validate.secret_ref(path, "connection_secret", ref)
 
     # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 
     def _metadata(self) -> dict[str, Any]:
-        metadata: dict[str, Any] = {"name": self.name, "labels": self.labels}
-        if self.namespace is not None:
-            metadata["namespace"] = self.namespace
-        return metadata
+        return _manifest.metadata(self.name, namespace=self.namespace, labels=self.labels)
 
     def _args(self) -> list[str]:
         args = [
@@ -333,7 +321,7 @@ class EphemeralRedis(Construct):
                 "runAsNonRoot": True,
                 "runAsUser": self.run_as_user,
                 "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
+                "seccompProfile": dict(_SECCOMP),
             },
         }
         if self.auth is not None:
@@ -357,7 +345,7 @@ class EphemeralRedis(Construct):
                 "runAsNonRoot": True,
                 "runAsUser": self.run_as_user,
                 "fsGroup": self.run_as_user,
-                "seccompProfile": {"type": "RuntimeDefault"},
+                "seccompProfile": dict(_SECCOMP),
             },
             "containers": [self._container()],
         }

@@ -45,10 +45,16 @@ def add_redis_url(
     """Add ``REDIS_URL`` (from the endpoint's connection Secret) to a cdk8s-plus container.
 
     ``scope`` owns the imported Secret reference (any construct, e.g. the
-    workload's chart); the reference's construct id is ``<name>Secret``.
+    workload's chart). The reference's construct id is
+    ``ConnectionSecret-<secret name>``; it is created once per scope and
+    reused, so any number of containers can be wired in the same scope.
     """
     import cdk8s_plus_27 as kplus
 
-    secret = kplus.Secret.from_secret_name(scope, f"{name}Secret", endpoint.connection.name)
-    value = kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
+    secret_name = endpoint.connection.name
+    reference_id = f"ConnectionSecret-{secret_name}"
+    secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)
+    value = kplus.EnvValue.from_secret_value(
+        kplus.SecretValue(secret=secret, key=endpoint.connection.key)  # type: ignore[arg-type]
+    )
     container.env.add_variable(name, value)

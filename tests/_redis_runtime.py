@@ -33,7 +33,6 @@ POLL_INTERVAL = 0.01
 #: New port and new try when the free port was taken between lookup and bind.
 START_ATTEMPTS = 3
 
-_PING = b"*1\r\n$4\r\nPING\r\n"
 _VERSION = re.compile(r"\bv=(\d+)\.(\d+)\.(\d+)")
 
 

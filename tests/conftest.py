@@ -36,6 +36,41 @@ def require_tool(name: str, install_hint: str) -> str:
     pytest.skip(message)
 
 
+def require_redis_server(image: str) -> str:
+    """Path of a redis-server (and redis-cli) whose major version matches ``image``'s tag.
+
+    Missing or mismatched: skip outside CI, fail under CI=true, with an install hint.
+    """
+    import re
+
+    from _redis_runtime import redis_server_version
+
+    path = require_tool("redis-server", "apt-get install redis-server")
+    require_tool("redis-cli", "apt-get install redis-server")
+    image_major = re.search(r"redis:(\d+)", image)
+    assert image_major, f"cannot read Redis's major version from image {image!r}"
+    version = redis_server_version(path)
+    if version[0] != int(image_major[1]):
+        message = (
+            f"redis-server {'.'.join(map(str, version))} does not match image {image!r}: "
+            f"install Redis {image_major[1]}.x (Debian bookworm: apt-get install redis-server)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+def in_memory_app() -> Any:
+    """A cdk8s App for ``Testing.synth``/``to_json`` only: ``app.synth()`` would fail loudly.
+
+    ``cdk8s.Testing.app()`` creates a temporary folder per call and leaves it behind.
+    """
+    import cdk8s
+
+    return cdk8s.App(outdir="/dev/null/in-memory-app-never-synthesised")
+
+
 def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """Every object in ``folder/*.k8s.yaml`` keyed by (kind, name)."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}
@@ -63,6 +98,12 @@ def manifests(synth_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
 @pytest.fixture(scope="session")
 def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
     """The seed's two YAML blocks that define Kubernetes objects, parsed."""
+    if not SEED.is_file():
+        pytest.fail(
+            f"the design seed is missing: {SEED}. The tests expect the shared/ folder beside this "
+            "repository (as in CI); clone it next to shared/ or copy shared/seed there.",
+            pytrace=False,
+        )
     text = SEED.read_text(encoding="utf-8")
     blocks = text.split("```yaml\n")[1:]
     objects = {}

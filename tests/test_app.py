@@ -13,7 +13,7 @@ import pytest
 
 import main
 from agentsmith import EphemeralRedis
-from tests.conftest import ROOT, require_tool
+from tests.conftest import ROOT, in_memory_app, require_tool
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
@@ -44,7 +44,7 @@ def test_objects_and_namespaces(manifests: dict[tuple[str, str], Any]) -> None:
 
 
 def test_connection_secret_comes_from_the_redis_handle(manifests: dict[tuple[str, str], Any]) -> None:
-    app = cdk8s.Testing.app()
+    app = in_memory_app()
     redis = main.build(app)
     assert manifests[("Secret", "agentsmith-secrets")]["stringData"] == {"redis-url": redis.url}
     assert redis.url == "redis://redis:6379"
@@ -179,14 +179,14 @@ def test_failed_cdk8s_cli_synth_restores_the_previous_dist(tmp_path: Path) -> No
     ids=["in-cluster", "managed"],
 )
 def test_main_variants_snapshot(bus: Any, tmp_path: Path, snapshot_yaml: Any) -> None:
-    app = cdk8s.App(outdir=str(tmp_path))
+    app = in_memory_app()
     main.build(app, bus)
     objects = [obj for chart in app.charts for obj in chart.to_json()]
     assert objects == snapshot_yaml
 
 
 def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:
-    app = cdk8s.App(outdir=str(tmp_path))
+    app = in_memory_app()
     endpoint = main.build(app, main.ManagedRedis(url="rediss://agentsmith.cache.example.com:6380"))
     kinds = sorted(obj["kind"] for chart in app.charts for obj in chart.to_json())
     assert kinds == ["Namespace", "Secret"]  # no Redis workload

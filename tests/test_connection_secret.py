@@ -28,3 +28,14 @@ def test_name_key_and_namespace(synth_chart: Any) -> None:
     )
     assert objects[0]["metadata"] == {"name": "bus", "namespace": "x"}
     assert objects[0]["stringData"] == {"url": "rediss://h:6380"}
+
+
+def test_refuses_credentials_in_the_url(synth_chart: Any) -> None:
+    import pytest
+
+    from agentsmith import AgentsmithConfigError
+
+    with pytest.raises(AgentsmithConfigError) as caught:
+        synth_chart(lambda chart: RedisConnectionSecret(chart, "c", url="redis://:hunter2@redis:6379"))
+    assert "must not contain credentials" in str(caught.value)
+    assert "hunter2" not in str(caught.value)

@@ -8,6 +8,7 @@ import cdk8s
 import pytest
 
 from agentsmith import AgentsmithConfigError, ExternalRedis, RedisEndpoint, SecretKeyRef
+from tests.conftest import in_memory_app
 
 
 def build_external(synth_chart: Any, **props: Any) -> tuple[ExternalRedis, list[dict[str, Any]]]:
@@ -92,7 +93,14 @@ def test_bad_input(synth_chart: Any, props: dict[str, Any], prop: str, words: st
 
 
 def test_password_never_appears_in_the_error() -> None:
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test")
+    chart = cdk8s.Chart(in_memory_app(), "test")
     with pytest.raises(AgentsmithConfigError) as caught:
         ExternalRedis(chart, "redis", url="rediss://user:hunter2@cache.example.com")
     assert "hunter2" not in str(caught.value) and "hunter2" not in repr(caught.value.value)
+
+
+def test_external_name_needs_a_dns_name_not_an_ip(synth_chart: Any) -> None:
+    with pytest.raises(AgentsmithConfigError, match=r"'url' must be a DNS name, not an IP address"):
+        build_external(synth_chart, url="redis://10.0.0.5:6379", service_name="redis")
+    redis, objects = build_external(synth_chart, url="redis://10.0.0.5:6379")  # fine without the Service
+    assert (redis.host, [o["kind"] for o in objects]) == ("10.0.0.5", ["Secret"])

@@ -7,6 +7,7 @@ from typing import Any
 import cdk8s
 
 from agentsmith import AgentsmithNamespace
+from tests.conftest import in_memory_app
 
 
 def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
@@ -30,6 +31,6 @@ def test_name_and_labels(synth_chart: Any) -> None:
 
 
 def test_construct_id_is_stable() -> None:
-    app = cdk8s.Testing.app()
+    app = in_memory_app()
     chart = cdk8s.Chart(app, "namespace")
     assert AgentsmithNamespace(chart, "namespace").api_object.node.path == "namespace/namespace/Resource"

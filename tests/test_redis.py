@@ -10,6 +10,7 @@ import pytest
 from agentsmith import EphemeralRedis, Resources
 from agentsmith.errors import AgentsmithConfigError
 from tests._seed_diff import field_diff
+from tests.conftest import in_memory_app
 
 #: Fields the construct adds on top of the seed, each a documented hardening
 #: default (see the EphemeralRedis docstring and README "Security").
@@ -240,7 +241,7 @@ def test_there_is_no_replicas_prop() -> None:
 
 
 def test_props_are_keyword_only() -> None:
-    app = cdk8s.Testing.app()
+    app = in_memory_app()
     chart = cdk8s.Chart(app, "test")
     with pytest.raises(TypeError):
         EphemeralRedis(chart, "redis", "bus")  # type: ignore[misc]

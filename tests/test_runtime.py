@@ -14,7 +14,6 @@ hint; elsewhere these tests skip. Run only these: ``pytest -m runtime``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -27,12 +26,11 @@ from _redis_runtime import (
     RedisProcess,
     make_workdir,
     parse_redis_args,
-    redis_server_version,
     run_as,
     start_redis,
     wait_until,
 )
-from conftest import require_tool
+from conftest import require_redis_server, require_tool
 from redis.typing import EncodableT, FieldT
 
 from agentsmith._quantity import parse_quantity, parse_redis_memory
@@ -83,20 +81,7 @@ def maxmemory(options: dict[str, str]) -> int:
 @pytest.fixture(scope="module")
 def redis_server(container: dict[str, Any]) -> str:
     """Path of a redis-server whose major version matches the container image's tag."""
-    path = require_tool("redis-server", "apt-get install redis-server")
-    require_tool("redis-cli", "apt-get install redis-server")
-    image_major = re.search(r"redis:(\d+)", container["image"])
-    assert image_major, f"cannot read Redis's major version from image {container['image']!r}"
-    version = redis_server_version(path)
-    if version[0] != int(image_major[1]):
-        message = (
-            f"redis-server {'.'.join(map(str, version))} does not match image {container['image']!r}: "
-            f"install Redis {image_major[1]}.x (Debian bookworm: apt-get install redis-server)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    return path
+    return require_redis_server(container["image"])
 
 
 @pytest.fixture(scope="module")

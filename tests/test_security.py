@@ -302,3 +302,9 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
     failed = checkov_scans["seed"]["failed"]
     assert {"CKV_K8S_28", "CKV_K8S_31", "CKV_K8S_37"} <= failed  # NET_RAW/capabilities, seccomp
     assert set(SEED_DECISIONS) <= failed
+
+
+def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: Any) -> None:
+    # A NetworkPolicy rule with `from: []` matches every source.
+    with pytest.raises(AgentsmithConfigError, match=r"'allow_from' must not be empty: .* admits every source"):
+        objects_of(synth_chart, allow_from=())

@@ -31,6 +31,7 @@ from agentsmith import (
     RedisConnectionSecret,
     Resources,
 )
+from tests.conftest import in_memory_app
 
 CONSTRUCTS: dict[str, Any] = {
     "redis": EphemeralRedis,
@@ -58,7 +59,6 @@ NO_REDIS_UNIT = "Redis has no unit {!r}; its 1024-based units are kb, mb and gb.
 HEADROOM = "must be at most 3/4 of 'resources.memory_limit' ({}), leaving headroom for fragmentation and client buffers"
 HEADROOM_384MI = HEADROOM.format("384Mi")
 HEADROOM_FIX = "Use at most {!r} or raise 'resources.memory_limit'."
-URL_SCHEMES = "redis:// or rediss://"
 NOT_INT = "must be an integer, not a {}"
 POLICIES = (
     "must be one of volatile-lru, allkeys-lru, volatile-lfu, allkeys-lfu, volatile-random, "
@@ -132,7 +132,14 @@ BAD = [
     bad("secret-name-underscore", "secret", "name", "my_secrets", SUBDOMAIN, "Did you mean 'my-secrets'?"),
     bad("secret-name-254-chars", "secret", "name", "s" * 254, SUBDOMAIN, f"Did you mean {'s' * 253!r}?"),
     bad("secret-key-space", "secret", "key", "redis url", SECRET_KEY, "Use a key such as 'redis-url'."),
-    bad("secret-url-http", "secret", "url", "http://redis:6379", f"must start with {URL_SCHEMES}", "Pass redis.url."),
+    bad(
+        "secret-url-http",
+        "secret",
+        "url",
+        "http://redis:6379",
+        "must use the redis:// or rediss:// scheme",
+        "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS).",
+    ),
     # -- 'maxmemory': Redis memory-size syntax, > 0 ------------------------------------
     bad("maxmemory-word", "redis", "maxmemory", "lots", NOT_REDIS_SIZE, REDIS_SIZE_FIX),
     bad("maxmemory-empty", "redis", "maxmemory", "", NOT_REDIS_SIZE, REDIS_SIZE_FIX),
@@ -332,6 +339,7 @@ BAD = [
     bad("uid-root", "redis", "run_as_user", 0, "must be at least 1", UID_FIX),
     bad("uid-negative", "redis", "run_as_user", -1, "must be at least 1", UID_FIX),
     bad("uid-bool", "redis", "run_as_user", True, "must be an integer, not a bool", UID_FIX),
+    bad("uid-above-int32", "redis", "run_as_user", 2**40, "must be at most 2147483647 (int32)", UID_FIX),
     bad("uid-string", "redis", "run_as_user", "999", NOT_INT.format("str"), "Pass the number without quotes: 999."),
     # -- probe timings ----------------------------------------------------------------------
     bad(
@@ -360,6 +368,23 @@ BAD = [
         "must be at least 0",
         "Use 0 or more seconds.",
         liveness=probe(initial_delay_seconds=-1),
+    ),
+    bad(
+        "liveness-period-above-int32",
+        "redis",
+        "liveness.period_seconds",
+        2**31,
+        "must be at most 2147483647 (int32)",
+        "Use 1 or more seconds.",
+        liveness=probe(period_seconds=2**31),
+    ),
+    bad(
+        "data-size-limit-invalid-even-when-unused",
+        "redis",
+        "data_size_limit",
+        "64 megs",
+        "is not a Kubernetes quantity",
+        "Use a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, ...), e.g. '500m' or '384Mi'.",
     ),
     bad(
         "readiness-period-zero",
@@ -530,7 +555,7 @@ BAD = [
 
 def fresh_chart() -> cdk8s.Chart:
     """A new app and chart ``test`` holding one unrelated ConfigMap named ``earlier``."""
-    chart = cdk8s.Chart(cdk8s.Testing.app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
+    chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
     cdk8s.ApiObject(chart, "earlier", api_version="v1", kind="ConfigMap", metadata={"name": "earlier"})
     return chart
 

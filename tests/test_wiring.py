@@ -6,9 +6,18 @@ from typing import Any
 
 import cdk8s
 import cdk8s_plus_27 as kplus
+import pytest
 from cdk8s_plus_27 import k8s
 
-from agentsmith import EphemeralRedis, ExternalRedis, RedisAuth, add_redis_url, redis_url_env
+from agentsmith import (
+    AgentsmithConfigError,
+    EphemeralRedis,
+    ExternalRedis,
+    RedisAuth,
+    RedisConnectionSecret,
+    add_redis_url,
+    redis_url_env,
+)
 
 
 def secret_env(name: str, key: str) -> dict[str, Any]:
@@ -81,3 +90,41 @@ def test_two_instances_in_one_namespace_do_not_clash(synth_chart: Any) -> None:
         "agentsmith-secrets": {"redis-url": "redis://redis:6379"},
         "redis-b-connection": {"redis-url": "redis://redis-b:6379"},
     }
+
+
+def test_add_redis_url_wires_many_containers_in_one_scope(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        for name in ("worker", "dispatcher"):
+            deployment = kplus.Deployment(chart, name, metadata=cdk8s.ApiObjectMetadata(name=name))
+            add_redis_url(chart, deployment.add_container(image=f"{name}:1"), bus)
+
+    objects = synth_chart(build)
+    for name in ("worker", "dispatcher"):
+        assert worker_env(objects, name) == [secret_env("agentsmith-secrets", "redis-url")]
+
+
+@pytest.mark.parametrize(
+    "make_second",
+    [
+        lambda chart: EphemeralRedis(chart, "b"),
+        lambda chart: ExternalRedis(chart, "b", url="rediss://managed.example.com:6380"),
+        lambda chart: RedisConnectionSecret(chart, "b", url="redis://other:6379"),
+    ],
+    ids=["same-redis-name", "external-default-secret", "connection-secret-default-name"],
+)
+def test_objects_that_would_overwrite_each_other_are_refused(synth_chart: Any, make_second: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        EphemeralRedis(chart, "a")
+        make_second(chart)
+
+    with pytest.raises(AgentsmithConfigError, match=r"\[test/b\] .* which \[test/a\] already defines"):
+        synth_chart(build)
+
+
+def test_same_name_in_another_namespace_is_fine(synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: (EphemeralRedis(chart, "a"), EphemeralRedis(chart, "b", namespace="other")))
+    assert sorted((o["kind"], o["metadata"]["namespace"]) for o in objects if o["kind"] == "Deployment") == [
+        ("Deployment", "agentsmith"),
+        ("Deployment", "other"),
+    ]
