@@ -20,6 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _background import Jobs  # noqa: E402
+from _checkov import checkov_command, scan_with_checkov  # noqa: E402
+from _cli import CLI, CliRuns, run_cli_synths  # noqa: E402
+from _installed import InstalledRuns, run_installed_apps  # noqa: E402
+
 import main  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "seed" / "000_7557595a55f133eb.txt"
@@ -95,8 +100,7 @@ def manifests(synth_dir: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return load_dir(synth_dir)
 
 
-@pytest.fixture(scope="session")
-def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
+def read_seed() -> dict[tuple[str, str], dict[str, Any]]:
     """The seed's two YAML blocks that define Kubernetes objects, parsed."""
     if not SEED.is_file():
         pytest.fail(
@@ -105,14 +109,18 @@ def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
             pytrace=False,
         )
     text = SEED.read_text(encoding="utf-8")
-    blocks = text.split("```yaml\n")[1:]
     objects = {}
-    for block in blocks:
+    for block in text.split("```yaml\n")[1:]:
         document = yaml.safe_load(block.split("```", 1)[0])
         if isinstance(document, dict) and "kind" in document:
             objects[(document["kind"], document["metadata"]["name"])] = document
     assert set(objects) == {("Deployment", "redis"), ("Service", "redis")}, objects.keys()
     return objects
+
+
+@pytest.fixture(scope="session")
+def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
+    return read_seed()
 
 
 @pytest.fixture()
@@ -144,38 +152,53 @@ def snapshot_yaml(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(YamlSnapshotExtension)
 
 
+#: Background jobs by fixture name; started when collection ends (see _background.py).
+JOBS = Jobs()
+BACKGROUND: dict[str, Callable[[Path], Any]] = {
+    "installed_runs": run_installed_apps,
+    "checkov_scans": lambda base: scan_with_checkov(base, read_seed()),
+    "cli_synths": run_cli_synths,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that wait for a background job last, so the jobs overlap with the rest."""
+    items.sort(key=lambda item: bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND)))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for name, job in BACKGROUND.items():
+        if name in needed:
+            JOBS.start(name, job)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    JOBS.close()
+
+
 @pytest.fixture(scope="session")
-def installed_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with this package installed from its built wheel.
+def installed_runs() -> InstalledRuns:
+    """Apps synthesised by a fresh venv that installed the built wheel (see _installed.py)."""
+    runs: InstalledRuns = JOBS.result("installed_runs", run_installed_apps)
+    return runs
 
-    Returns the environment's python. The wheel is built from a clean copy of
-    the sources (no stale build/ folder); dependencies come from the package
-    index, pinned by constraints.txt; nothing from the repository is on its path.
-    The venv is made without pip and filled by this environment's pip
-    (``--python``), which saves seconds of ensurepip.
-    """
-    import subprocess
 
-    base = tmp_path_factory.mktemp("installed")
-    source = base / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    shutil.copytree(ROOT / "agentsmith", source / "agentsmith", ignore=shutil.ignore_patterns("__pycache__"))
-    wheels = base / "wheels"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(wheels), str(source)],
-        check=True,
-        timeout=600,
-    )
-    (wheel,) = wheels.glob("agentsmith_infra-*.whl")
-    venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [*pip, "--python", str(python), "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
-        check=True,
-        timeout=900,
-    )
-    return python
+@pytest.fixture(scope="session")
+def checkov_scans() -> dict[str, dict[str, Any]]:
+    """checkov over dist/ defaults, a hardened example and the seed (see _checkov.py)."""
+    if checkov_command() is None:
+        require_tool("checkov", "run `bash tools/setup.sh` (it creates .venv-checkov)")
+    scans: dict[str, dict[str, Any]] = JOBS.result("checkov_scans", BACKGROUND["checkov_scans"])
+    return scans
+
+
+@pytest.fixture(scope="session")
+def cli_synths() -> CliRuns:
+    """Two `cdk8s synth` runs through cdk8s-cli (see _cli.py)."""
+    if not CLI.exists():
+        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
+    runs: CliRuns = JOBS.result("cli_synths", run_cli_synths)
+    return runs

@@ -13,7 +13,8 @@ import pytest
 
 import main
 from agentsmith import EphemeralRedis
-from tests.conftest import ROOT, in_memory_app, require_tool
+from tests._cli import CliRuns
+from tests.conftest import ROOT, in_memory_app
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
@@ -114,63 +115,28 @@ def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "dist").exists()
 
 
-def test_cdk8s_cli_synth_writes_the_same_manifests(tmp_path: Path, synth_dir: Path) -> None:
-    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
-    if not cli.exists():
-        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
-    outdir = tmp_path / "cli-dist"
-    result = subprocess.run(
-        [str(cli), "--no-check-upgrade", "synth", "--output", str(outdir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert snapshot_dir(outdir) == snapshot_dir(synth_dir)
+@pytest.fixture(scope="module")
+def cli_runs(cli_synths: CliRuns) -> CliRuns:
+    return cli_synths
 
 
-def test_failed_cdk8s_cli_synth_restores_the_previous_dist(tmp_path: Path) -> None:
-    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
-    if not cli.exists():
-        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("main.py", "cdk8s.yaml"):
-        (project / name).write_bytes((ROOT / name).read_bytes())
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def test_cdk8s_cli_synth_writes_the_same_manifests(cli_runs: CliRuns, synth_dir: Path) -> None:
+    assert cli_runs.good.returncode == 0, cli_runs.good.stderr
+    assert cli_runs.good.dist == snapshot_dir(synth_dir)
 
-    def cdk8s_synth() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(cli), "--no-check-upgrade", "synth"], cwd=project, capture_output=True, text=True, timeout=300, env=env
-        )
 
-    # GIVEN a good synth of this project (dist/ plus the app's last-good copy);
-    # the CLI deletes dist/ before it runs the app
-    main.synth(project / "dist")
-    before = snapshot_dir(project / "dist")
-    assert before == snapshot_dir(project / ".dist.last-good")
-    # WHEN the one bus setting is changed to an invalid URL and the CLI runs again
-    main_py = project / "main.py"
-    text = main_py.read_text(encoding="utf-8")
-    assert text.count("BUS: InClusterRedis | ManagedRedis = InClusterRedis()") == 1
-    main_py.write_text(
-        text.replace(
-            "BUS: InClusterRedis | ManagedRedis = InClusterRedis()",
-            "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='http://cache.example.com')",
-        ),
-        encoding="utf-8",
-    )
-    result = cdk8s_synth()
+def test_failed_cdk8s_cli_synth_restores_the_previous_dist(cli_runs: CliRuns) -> None:
+    # GIVEN a good `cdk8s synth`; WHEN the one bus setting is changed to an invalid URL and the
+    # CLI runs again (it deletes dist/ before it runs the app)
     # THEN it fails with the library's one-line error, and dist/ is back byte for byte
-    assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert cli_runs.bad.returncode != 0
+    errors = [line for line in cli_runs.bad.stderr.splitlines() if line.startswith("error: ")]
     assert errors == [
         "error: [agentsmith/redis] 'url' must use the redis:// or rediss:// scheme "
         "(got 'http://cache.example.com'). Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."
     ]
-    assert snapshot_dir(project / "dist") == before
+    assert cli_runs.bad.dist == cli_runs.good.dist
+    assert len(cli_runs.good.dist) == len(EXPECTED_FILES)
 
 
 @pytest.mark.parametrize(

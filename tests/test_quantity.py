@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from agentsmith._quantity import QuantityError, parse_quantity, parse_redis_memory
 
 #: Fast and side-effect free: no example database written under .hypothesis/.
-FAST = settings(max_examples=200, deadline=None, database=None)
+FAST = settings(max_examples=120, deadline=None, database=None)
 
 KUBERNETES_SUFFIXES: dict[str, Fraction] = {
     "": Fraction(1),

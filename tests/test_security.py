@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import cdk8s
 import pytest
-import yaml
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -22,11 +16,8 @@ from agentsmith import (
     RedisAuth,
     SecretKeyRef,
 )
+from tests._checkov import DIGEST, HARDENED
 from tests._pss import violations
-from tests.conftest import ROOT, require_tool
-
-DIGEST = "sha256:" + "0123456789abcdef" * 4
-HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}
 
 
 def objects_of(synth_chart: Any, **props: Any) -> dict[str, dict[str, Any]]:
@@ -230,62 +221,6 @@ SEED_DECISIONS = {
     "CKV_K8S_40": "runAsUser 999, the official image's redis user, not >= 10000",
     "CKV_K8S_22": "readOnlyRootFilesystem: false",
 }
-
-
-def checkov(root: Path) -> dict[str, Any]:
-    """One checkov run (offline) over ``root``; its JSON report."""
-    binary = ROOT / ".venv-checkov" / "bin" / "checkov"
-    command = str(binary) if binary.exists() else require_tool("checkov", "run `bash tools/setup.sh`")
-    result = subprocess.run(
-        [
-            command,
-            "--directory",
-            str(root),
-            "--framework",
-            "kubernetes",
-            "--skip-download",
-            "--output",
-            "json",
-            "--compact",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT_RUN_ID": "1"},
-    )
-    assert result.returncode in (0, 1), result.stderr
-    report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
-
-
-def scan(report: dict[str, Any], folder: str) -> dict[str, Any]:
-    """The checks of one sub-folder of the scanned root: passed count and failed ids."""
-
-    def inside(check: dict[str, Any]) -> bool:
-        return str(check["file_path"]).lstrip("/").startswith(f"{folder}/")
-
-    results = report["results"]
-    return {
-        "passed": sum(1 for check in results["passed_checks"] if inside(check)),
-        "failed": {check["check_id"] for check in results["failed_checks"] if inside(check)},
-    }
-
-
-@pytest.fixture(scope="module")
-def checkov_scans(
-    tmp_path_factory: pytest.TempPathFactory, synth_dir: Path, seed_manifests: dict[tuple[str, str], Any]
-) -> dict[str, dict[str, Any]]:
-    """The defaults (dist/), a fully hardened example and the seed as written, scanned in one checkov run."""
-    root = tmp_path_factory.mktemp("checkov")
-    shutil.copytree(synth_dir, root / "defaults", ignore=shutil.ignore_patterns("kustomization.yaml"))
-    app = cdk8s.App(outdir=str(root / "hardened"), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
-    chart = cdk8s.Chart(app, "hardened", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **HARDENED)  # type: ignore[arg-type]
-    app.synth()
-    (root / "seed").mkdir()
-    (root / "seed" / "seed.yaml").write_text(yaml.safe_dump_all(seed_manifests.values()), encoding="utf-8")
-    report = checkov(root)
-    return {folder: scan(report, folder) for folder in ("defaults", "hardened", "seed")}
 
 
 def test_checkov_defaults_fail_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:

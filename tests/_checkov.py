@@ -1,0 +1,81 @@
+"""checkov over three folders in one run: the app's defaults, a hardened example, the seed.
+
+Subprocesses and files only (it runs as a background job, see _background.py).
+checkov runs offline: ``--skip-download`` and ``BC_SKIP_MAPPING``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+#: EphemeralRedis with every opt-in hardening: digest, high UID, read-only root.
+HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}
+
+_HARDENED_APP = """
+import sys, cdk8s
+from agentsmith import EphemeralRedis
+app = cdk8s.App(outdir=sys.argv[1], yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+chart = cdk8s.Chart(app, "hardened", namespace="agentsmith", disable_resource_name_hashes=True)
+EphemeralRedis(chart, "redis", **{props!r})
+app.synth()
+"""
+
+
+def checkov_command() -> str | None:
+    binary = ROOT / ".venv-checkov" / "bin" / "checkov"
+    return str(binary) if binary.exists() else shutil.which("checkov")
+
+
+def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, check=False, **kwargs)
+
+
+def _scan(report: dict[str, Any], folder: str) -> dict[str, Any]:
+    def inside(check: dict[str, Any]) -> bool:
+        return str(check["file_path"]).lstrip("/").startswith(f"{folder}/")
+
+    results = report["results"]
+    return {
+        "passed": sum(1 for check in results["passed_checks"] if inside(check)),
+        "failed": {check["check_id"] for check in results["failed_checks"] if inside(check)},
+    }
+
+
+def scan_with_checkov(base: Path, seed: dict[tuple[str, str], dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{"defaults"|"hardened"|"seed": {"passed": n, "failed": {ids}}}``; raises if a step fails."""
+    command = checkov_command()
+    if command is None:
+        raise FileNotFoundError("checkov is not installed: run `bash tools/setup.sh` (it creates .venv-checkov)")
+    scan_root, work = base / "scan", base / "work"
+    scan_root.mkdir()
+    synth = _run([sys.executable, str(ROOT / "main.py"), "--outdir", str(work / "defaults")])
+    assert synth.returncode == 0, synth.stderr
+    shutil.copytree(work / "defaults", scan_root / "defaults", ignore=shutil.ignore_patterns("kustomization.yaml"))
+    hardened = _run([sys.executable, "-c", _HARDENED_APP.format(props=HARDENED), str(scan_root / "hardened")])
+    assert hardened.returncode == 0, hardened.stderr
+    (scan_root / "seed").mkdir()
+    (scan_root / "seed" / "seed.yaml").write_text(yaml.safe_dump_all(seed.values()), encoding="utf-8")
+    checkov = [command, "--directory", str(scan_root), "--framework", "kubernetes", "--skip-download"]
+    result = subprocess.run(
+        [*checkov, "--output", "json", "--compact"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT_RUN_ID": "1"},
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)
+    report = report[0] if isinstance(report, list) else report
+    return {folder: _scan(report, folder) for folder in ("defaults", "hardened", "seed")}
