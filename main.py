@@ -81,7 +81,7 @@ def kustomization(files: list[str]) -> str:
 
 
 def last_good(outdir: Path) -> Path:
-    """Where the last successful synth is kept: ``.dist.last-good`` next to ``dist/``.
+    """Where the last successful synth is kept: ``.<outdir>.last-good`` next to the output folder.
 
     ``cdk8s synth`` deletes its output folder before it runs this app, so when
     the app then fails there is nothing left to keep; this copy is put back.
