@@ -10,11 +10,11 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _cli import CliRuns
+from _support import ROOT, in_memory_app
 
 import main
 from agentsmith import EphemeralRedis
-from tests._cli import CliRuns
-from tests.conftest import ROOT, in_memory_app
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",

@@ -6,9 +6,9 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _support import in_memory_app
 
 from agentsmith import AgentsmithConfigError, ExternalRedis, RedisEndpoint, SecretKeyRef
-from tests.conftest import in_memory_app
 
 
 def build_external(synth_chart: Any, **props: Any) -> tuple[ExternalRedis, list[dict[str, Any]]]:

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tests._installed import InstalledRuns, Run
-from tests.conftest import load_dir
+from _installed import InstalledRuns, Run
+from _support import load_dir
 
 pytestmark = pytest.mark.slow
 

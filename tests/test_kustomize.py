@@ -19,7 +19,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import ROOT, require_tool
+from _support import ROOT, require_tool
 
 OVERLAY = "k8s/overlays/dev"
 K8S_VERSION = "1.27"

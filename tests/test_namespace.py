@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
+from _support import in_memory_app
 
 from agentsmith import AgentsmithNamespace
-from tests.conftest import in_memory_app
 
 
 def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _seed_diff import field_diff
+from _support import in_memory_app
 
 from agentsmith import EphemeralRedis, Resources
 from agentsmith.errors import AgentsmithConfigError
-from tests._seed_diff import field_diff
-from tests.conftest import in_memory_app
 
 #: Fields the construct adds on top of the seed, each a documented hardening
 #: default (see the EphemeralRedis docstring and README "Security").

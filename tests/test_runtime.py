@@ -30,7 +30,7 @@ from _redis_runtime import (
     start_redis,
     wait_until,
 )
-from conftest import require_redis_server, require_tool
+from _support import require_redis_server, require_tool
 from redis.typing import EncodableT, FieldT
 
 from agentsmith._quantity import parse_quantity, parse_redis_memory

@@ -22,7 +22,7 @@ import cdk8s
 import pytest
 import redis
 from _redis_runtime import RedisProcess, client, make_workdir, run_as, start_redis
-from conftest import require_redis_server, require_tool
+from _support import require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, RedisAuth
 

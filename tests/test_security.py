@@ -6,6 +6,8 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _checkov import DIGEST, HARDENED
+from _pss import violations
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -16,8 +18,6 @@ from agentsmith import (
     RedisAuth,
     SecretKeyRef,
 )
-from tests._checkov import DIGEST, HARDENED
-from tests._pss import violations
 
 
 def objects_of(synth_chart: Any, **props: Any) -> dict[str, dict[str, Any]]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _support import in_memory_app
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -31,7 +32,6 @@ from agentsmith import (
     RedisConnectionSecret,
     Resources,
 )
-from tests.conftest import in_memory_app
 
 CONSTRUCTS: dict[str, Any] = {
     "redis": EphemeralRedis,
