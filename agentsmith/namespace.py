@@ -55,10 +55,8 @@ class AgentsmithNamespace(Construct):
             **security_labels,
         }
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
-        self.api_object = cdk8s.ApiObject(
+        self.api_object: cdk8s.ApiObject = _manifest.add_manifest(
             self,
             "Resource",
-            api_version="v1",
-            kind="Namespace",
-            metadata=cdk8s.ApiObjectMetadata(name=self.name, labels=self.labels or None),
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": _manifest.metadata(self.name, labels=self.labels)},
         )
