@@ -12,13 +12,17 @@ a running redis-server through what the bus holds while agentsmith works:
 5. *writing* jobs (in flight): the dispatcher appends (``XADD``) and the agent
    reads before every batch of the pressure below.
 
-Then, once those keys are at least one second old (Redis's LRU clock counts
-seconds), *pressure*: new data worth ``pressure_factor`` x ``maxmemory``. After
-it the dispatcher appends the next event to every blocked job's stream, the
-agents whose wait ended in an error read once more (as a retrying client
-would), and an agent picks up every queued job. Every error reply is recorded
-by its code (``OOM``, ``UNBLOCKED``, ``NOGROUP``), and the share of the pressure
-written when each blocked agent lost its stream.
+Then, once those keys are ``jobs_idle_seconds`` old (default 1.1 s: Redis's
+LRU clock counts whole seconds), *pressure*: new data worth ``pressure_factor``
+x ``maxmemory``, in ``pressure_phases`` phases one LRU second apart (written at
+once, all of it would share one LRU second with the streams that the writing
+jobs touch). After it the dispatcher deletes the finished jobs (its duty, and
+``DEL`` works even when Redis is out of memory) and appends the next event to
+every blocked job's stream; the agents whose wait ended in an error read once
+more (as a retrying client would), and an agent picks up every queued job.
+Every error reply is recorded by its code (``OOM``, ``UNBLOCKED``, ``NOGROUP``)
+and role, and for each blocked agent that lost its stream, how much of the
+pressure had been written then (x ``maxmemory``).
 
 A job is *kept* when its stream still carries its consumer group at the end: an
 evicted stream that the dispatcher's ``XADD`` recreated has no group, so
@@ -88,6 +92,9 @@ class Workload:
     #: (same LRU second) with the writing jobs' streams, which are touched continuously.
     pressure_phases: int = 4
     batch: int = 16
+    #: How long the jobs sit before the pressure starts (server time). One LRU second is
+    #: enough for LRU; LFU counters decay only per idle minute (``lfu-decay-time`` 1).
+    jobs_idle_seconds: float = 1.1
 
 
 @dataclass
@@ -172,6 +179,8 @@ class _Agent:
     name: str
     progress: _Progress
     retry_now: threading.Event
+    #: Longer than the whole run: the run itself ends every wait.
+    socket_timeout: float
     client_id: int = -1
     first: str = ""
     retry: str = ""
@@ -184,7 +193,7 @@ class _Agent:
         self.thread.start()
 
     def _run(self) -> None:
-        with client(self.port) as connection:
+        with client(self.port, socket_timeout=self.socket_timeout) as connection:
             self.client_id = int(connection.client_id())
             self.ready.set()
             try:
@@ -228,10 +237,12 @@ def _server_seconds(connection: redis.Redis) -> float:
     return seconds + micros / 1e6
 
 
-def _age_one_second(connection: redis.Redis) -> None:
-    """Wait 1.1 s of server time: Redis's LRU clock counts whole seconds (LFU ignores age below a minute)."""
+def _wait_server_seconds(connection: redis.Redis, seconds: float) -> None:
+    """Wait ``seconds`` of the server's clock (``TIME``), e.g. for its LRU clock to tick."""
     start = _server_seconds(connection)
-    wait_until(lambda: _server_seconds(connection) - start >= 1.1, timeout=WAIT_TIMEOUT, what="1.1 s of server time")
+    wait_until(
+        lambda: _server_seconds(connection) - start >= seconds, timeout=seconds + WAIT_TIMEOUT, what=f"{seconds} s"
+    )
 
 
 def _has_group(connection: redis.Redis, stream: str) -> bool:
@@ -256,7 +267,10 @@ def run_lifecycle(
     finished = [f"job:finished:{n}:events" for n in range(workload.finished)]
     progress = _Progress()
     retry_now = threading.Event()
-    agents = [_Agent(port, stream, f"agent-{n}", progress, retry_now) for n, stream in enumerate(blocked)]
+    socket_timeout = workload.jobs_idle_seconds + workload.pressure_phases * 1.1 + 5 * WAIT_TIMEOUT
+    agents = [
+        _Agent(port, stream, f"agent-{n}", progress, retry_now, socket_timeout) for n, stream in enumerate(blocked)
+    ]
 
     with client(port) as db:
         # 1. other data, older than every job
@@ -299,7 +313,7 @@ def run_lifecycle(
             timeout=WAIT_TIMEOUT,
             what=f"{len(agents)} agents blocked in XREADGROUP",
         )
-        _age_one_second(db)
+        _wait_server_seconds(db, workload.jobs_idle_seconds)
         evicted_before = int(db.info("stats")["evicted_keys"])  # no CONFIG RESETSTAT: CONFIG may be guarded
 
         # 6. pressure: new data in phases one LRU second apart, while the writing jobs progress
@@ -307,7 +321,7 @@ def run_lifecycle(
         phase = -(-total // workload.pressure_phases)
         for start in range(0, total, workload.batch):
             if start and start // phase != (start - workload.batch) // phase:
-                _age_one_second(db)
+                _wait_server_seconds(db, 1.1)  # Redis's LRU clock counts whole seconds
             count = min(workload.batch, total - start)
             with db.pipeline(transaction=False) as pipe:
                 for n, stream in enumerate(writing):

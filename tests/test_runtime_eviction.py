@@ -12,8 +12,10 @@ Every server runs the container args of a synthesised ``EphemeralRedis``
 construct adds), as ``runAsUser`` when the tests run as root, like
 ``tests/test_runtime.py``. To keep CI fast the construct is synthesised with
 ``maxmemory="8mb"`` and a memory limit of ``12Mi`` (the seed's 256mb : 384Mi
-ratio) instead of filling 256mb; values are 8 KiB so eviction works on about a
-thousand keys. Redis's approximate LRU samples ``maxmemory-samples`` keys per
+ratio, which the construct's headroom rule checks) instead of filling 256mb;
+values are 8 KiB so eviction works on about a thousand keys. The process's own
+memory does not scale down (about 20 MB RSS here), so the container limit is
+not checked at this size; ``tests/test_runtime.py`` checks it at 256mb/384Mi. Redis's approximate LRU samples ``maxmemory-samples`` keys per
 eviction (5 by default; the container does not set it): one scenario adds
 ``--maxmemory-samples 10`` (a test-only addition) to show that sampling more
 keys, i.e. a truer LRU, loses the blocked jobs all the same. The scenarios run
@@ -48,7 +50,7 @@ from _redis_runtime import make_workdir, parse_redis_args, run_as, start_redis
 from _support import in_memory_app, require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, Resources
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith._quantity import parse_redis_memory
 
 pytestmark = pytest.mark.runtime
 
@@ -172,15 +174,6 @@ def test_clients_see_each_loss(outcomes: dict[str, Outcome], key: str) -> None:
     assert outcome.errors["queued"]["NOGROUP"] == outcome.lost("queued"), outcome.errors["queued"]
     kept_agents = outcome.blocked_first["entry"] + outcome.blocked_first["none"]
     assert kept_agents == outcome.kept["blocked"], outcome.blocked_first
-
-
-@pytest.mark.parametrize("key", list(SCENARIOS))
-def test_redis_stays_under_the_container_memory_limit(
-    outcomes: dict[str, Outcome], containers: dict[str, dict[str, Any]], key: str
-) -> None:
-    limit = parse_quantity(containers[SCENARIOS[key].policy]["resources"]["limits"]["memory"])
-    assert limit == parse_quantity(MEMORY_LIMIT)
-    assert outcomes[key].used_memory_peak < limit
 
 
 # --------------------------------------------------------------------------- per policy
