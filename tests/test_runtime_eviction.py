@@ -10,17 +10,22 @@ scenario and assert what each policy keeps and what the clients see.
 Every server runs the container args of a synthesised ``EphemeralRedis``
 (``--maxmemory``, ``--maxmemory-policy``, ``--save ""``, and whatever else the
 construct adds), as ``runAsUser`` when the tests run as root, like
-``tests/test_runtime.py``. To keep CI fast the construct is synthesised with
-``maxmemory="8mb"`` and a memory limit of ``12Mi`` (the seed's 256mb : 384Mi
-ratio, which the construct's headroom rule checks) instead of filling 256mb;
-values are 8 KiB so eviction works on about a thousand keys. The process's own
-memory does not scale down (about 20 MB RSS here), so the container limit is
-not checked at this size; ``tests/test_runtime.py`` checks it at 256mb/384Mi. Redis's approximate LRU samples ``maxmemory-samples`` keys per
-eviction (5 by default; the container does not set it): one scenario adds
+``tests/test_runtime.py``.
+
+To keep CI fast the construct is synthesised with ``maxmemory="8mb"`` and a
+memory limit of ``12Mi`` (the seed's 256mb : 384Mi ratio, which the construct's
+headroom rule checks) instead of filling 256mb; values are 8 KiB so eviction
+works on about a thousand keys. The process's own memory does not scale down
+(about 20 MB RSS here), so the container limit is not checked at this size;
+``tests/test_runtime.py`` checks it at 256mb/384Mi.
+
+Redis's approximate LRU samples ``maxmemory-samples`` keys per eviction (5 by
+default; the container does not set it): one scenario adds
 ``--maxmemory-samples 10`` (a test-only addition) to show that sampling more
-keys, i.e. a truer LRU, loses the blocked jobs all the same. The scenarios run
-concurrently (each on its own server); ``pytest -s`` or the terminal summary
-shows the table. No assertion depends on timing.
+keys, i.e. a truer LRU, loses the blocked jobs all the same.
+
+The scenarios run concurrently, each on its own server; the table is printed at
+the end of the module (also without ``-s``). No assertion depends on timing.
 """
 
 from __future__ import annotations
