@@ -62,7 +62,8 @@ CONVENTIONS: dict[str, TtlConvention] = {
 def container_args(maxmemory: str, policy: str) -> list[str]:
     """The Redis container args of a synthesised EphemeralRedis; the memory limit keeps the 3/4 headroom."""
     mebibytes = math.ceil(parse_redis_memory(maxmemory) * 4 / 3 / 2**20) + 1
-    resources = Resources() if maxmemory == "256mb" else Resources(memory_limit=f"{mebibytes}Mi")
+    limit = f"{mebibytes}Mi"
+    resources = Resources() if maxmemory == "256mb" else Resources(memory_request=limit, memory_limit=limit)
     app = cdk8s.App(outdir=tempfile.mkdtemp(prefix="eviction-bench-"))
     chart = cdk8s.Chart(app, "bench", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", maxmemory=maxmemory, maxmemory_policy=policy, resources=resources)
