@@ -114,7 +114,8 @@ class Outcome:
     #: Pressure written (x maxmemory) when each blocked agent lost its stream.
     lost_at: list[float] = field(default_factory=list)
     evicted_keys: int = 0
-    used_memory_peak: int = 0
+    #: Keys of other data written before the jobs (``kept["old data"]`` of them are left).
+    old_data_written: int = 0
 
     def total(self, role: str) -> int:
         return int(getattr(self.workload, role))
@@ -211,12 +212,12 @@ class _Agent:
                     self.retry = error_code(retry_error)
 
 
-def _job(pipe: redis.client.Pipeline, stream: str, workload: Workload, ttl: int | None, *, group: bool) -> None:
+def _job(pipe: redis.client.Pipeline, stream: str, workload: Workload, ttl: int | None) -> None:
+    """A job's stream with its first events and the agents' consumer group (reading from the start)."""
     payload = "p" * workload.entry_bytes
     for step in range(workload.entries_per_job):
         pipe.xadd(stream, {"event": f"step-{step}", "payload": payload})
-    if group:
-        pipe.xgroup_create(stream, GROUP, id="0")
+    pipe.xgroup_create(stream, GROUP, id="0")
     if ttl is not None:
         pipe.expire(stream, ttl)
 
@@ -243,6 +244,19 @@ def _wait_server_seconds(connection: redis.Redis, seconds: float) -> None:
     wait_until(
         lambda: _server_seconds(connection) - start >= seconds, timeout=seconds + WAIT_TIMEOUT, what=f"{seconds} s"
     )
+
+
+def _deliver_and_ack(connection: redis.Redis, reads: list[tuple[str, str, int | None]], errors: Counter[str]) -> None:
+    """For each ``(stream, consumer, count)``: XREADGROUP then XACK what was delivered."""
+    with connection.pipeline(transaction=False) as pipe:
+        for stream, consumer, count in reads:
+            pipe.xreadgroup(GROUP, consumer, {stream: ">"}, count=count)
+        replies = pipe.execute(raise_on_error=False)
+        _count(errors, replies)
+        for reply in replies:
+            for stream, entries in reply if isinstance(reply, list) else []:
+                pipe.xack(stream, GROUP, *(entry_id for entry_id, _fields in entries))
+        _count(errors, pipe.execute(raise_on_error=False))
 
 
 def _has_group(connection: redis.Redis, stream: str) -> bool:
@@ -281,30 +295,18 @@ def run_lifecycle(
         # 2.-5. the jobs
         with db.pipeline(transaction=False) as pipe:
             for stream in finished:
-                _job(pipe, stream, workload, convention.finished_ttl, group=True)
+                _job(pipe, stream, workload, convention.finished_ttl)
             for stream in [*queued, *blocked, *writing]:
-                _job(pipe, stream, workload, convention.in_flight_ttl, group=True)
+                _job(pipe, stream, workload, convention.in_flight_ttl)
             _count(errors["setup"], pipe.execute(raise_on_error=False))
-        with db.pipeline(transaction=False) as pipe:  # finished: every entry delivered and acknowledged
-            for stream in finished:
-                pipe.xreadgroup(GROUP, "agent", {stream: ">"})
-            replies = pipe.execute(raise_on_error=False)
-            for reply in replies:
-                for _, entries in reply:
-                    pipe.xack(_, GROUP, *(entry_id for entry_id, _fields in entries))
-            pipe.execute(raise_on_error=False)
-        with db.pipeline(transaction=False) as pipe:  # in flight: the first entry delivered and acknowledged
-            for n, stream in enumerate([*blocked, *writing]):
-                pipe.xreadgroup(GROUP, f"agent-{n}", {stream: ">"}, count=1)
-            for reply in pipe.execute(raise_on_error=False):
-                for stream, entries in reply:
-                    pipe.xack(stream, GROUP, *(entry_id for entry_id, _fields in entries))
-            pipe.execute(raise_on_error=False)
-        # the blocked agents drain what is left, then wait for the next entry
+        # finished: every entry delivered and acknowledged; in flight: the first one
+        _deliver_and_ack(db, [(stream, "agent", None) for stream in finished], errors["setup"])
+        _deliver_and_ack(db, [(s, f"agent-{n}", 1) for n, s in enumerate([*blocked, *writing])], errors["setup"])
+        # the blocked agents take the rest (unacknowledged, as work in progress), then wait for the next entry
         with db.pipeline(transaction=False) as pipe:
-            for agent, stream in zip(agents, blocked, strict=True):
-                pipe.xreadgroup(GROUP, agent.name, {stream: ">"})
-            pipe.execute(raise_on_error=False)
+            for agent in agents:
+                pipe.xreadgroup(GROUP, agent.name, {agent.stream: ">"})
+            _count(errors["setup"], pipe.execute(raise_on_error=False))
         for agent in agents:
             agent.start()
             agent.ready.wait(WAIT_TIMEOUT)
@@ -334,13 +336,13 @@ def run_lifecycle(
             progress.value = (start + count) * workload.value_bytes / maxmemory
 
         outcome.evicted_keys = int(db.info("stats")["evicted_keys"]) - evicted_before
-        outcome.used_memory_peak = int(db.info("memory")["used_memory_peak"])
         outcome.kept = {
             role: sum(_has_group(db, stream) for stream in streams)
             for role, streams in (("queued", queued), ("blocked", blocked), ("writing", writing))
         }
         outcome.kept["finished"] = sum(int(db.exists(stream)) for stream in finished)
         outcome.kept["old data"] = sum(int(db.exists(f"data:old:{n}")) for n in range(old_count))
+        outcome.old_data_written = old_count
 
         # 7. the dispatcher deletes the finished jobs (DEL works even when Redis is out of
         #    memory) and sends every blocked job its next event

@@ -211,6 +211,7 @@ def test_volatile_lru_with_ttls_on_every_job_evicts_only_jobs_then_refuses_write
     assert outcome.in_flight_kept()[0] == 0, table([outcome])
     assert outcome.kept["finished"] == 0
     assert outcome.evicted_keys == w.queued + w.blocked + w.writing + w.finished
+    assert outcome.kept["old data"] == outcome.old_data_written > 0, "data without a TTL is never evicted"
     assert outcome.errors["pressure"]["OOM"] > 0, outcome.errors
 
 
