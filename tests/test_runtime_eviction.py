@@ -108,12 +108,11 @@ def synthesised_container(policy: str) -> dict[str, Any]:
 
 
 def _run(scenario: Scenario, container: dict[str, Any], redis_server: str, log_dir: Path) -> Outcome:
-    uid = container["securityContext"]["runAsUser"]
-    prefix = (
-        run_as(uid, setpriv=require_tool("setpriv", "apt-get install util-linux"), no_new_privs=True)
-        if os.geteuid() == 0
-        else []
-    )
+    security = container["securityContext"]
+    uid = security["runAsUser"]
+    no_new_privs = security.get("allowPrivilegeEscalation") is False
+    setpriv = require_tool("setpriv", "apt-get install util-linux") if os.geteuid() == 0 else None
+    prefix = run_as(uid, setpriv=setpriv, no_new_privs=no_new_privs) if setpriv else []
     workdir = make_workdir(uid if prefix else None)
     try:
         server = start_redis(
