@@ -25,6 +25,9 @@ _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
 _PASSWORD_ENV = "REDIS_PASSWORD"
 _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
+#: Rollout strategy: stop the old pod before starting the new one, so clients
+#: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
+_ROLLOUT_STRATEGY: Final = "Recreate"
 
 
 class EphemeralRedis(Construct):
@@ -40,6 +43,25 @@ class EphemeralRedis(Construct):
     There is deliberately no ``replicas`` prop: Redis cannot take writes on
     several replicas without Redis Cluster or Sentinel, so one replica is the
     design. For high availability use ``ExternalRedis`` with a managed Redis.
+
+    Rollouts use ``strategy: Recreate`` (the seed sets none, and Kubernetes'
+    default RollingUpdate would start a second, empty Redis behind the same
+    Service while the old one still serves: two buses, and a job's dispatcher
+    and agent could end up on different ones without any error). With Recreate
+    the old pod stops before the new one starts: clients see connection errors
+    for the gap and in-flight jobs are lost, as on any Redis restart (which the
+    design accepts). Bitnami's standalone Redis avoids the overlap the same way
+    with a StatefulSet.
+
+    Eviction under memory pressure does not know which job streams are in
+    flight. With the seed's ``allkeys-lru`` a stream whose consumer waits in
+    ``XREADGROUP ... BLOCK`` is an idle key like any other and may be evicted
+    before newer data: its consumer gets ``UNBLOCKED``, its consumer group is
+    gone, and the next ``XADD`` recreates the stream without the group
+    (``NOGROUP`` on every later read). README "Design decisions" has the
+    measured behaviour of each policy (``tests/test_runtime_eviction.py``) and
+    the opt-ins that keep in-flight jobs: ``noeviction``, or ``volatile-lru``
+    when clients set a TTL only on finished jobs.
 
     Hardening added to the seed by default (no seed value changes):
 
@@ -73,8 +95,11 @@ class EphemeralRedis(Construct):
             (``agentsmith._validate.MAXMEMORY_HEADROOM``) of
             ``resources.memory_limit``.
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
-            ``"allkeys-lru"`` (seed): under pressure the least recently used
-            keys, i.e. idle job streams, are evicted first.
+            ``"allkeys-lru"`` (seed): under pressure Redis evicts keys it
+            samples as least recently used, which can be the streams of
+            in-flight jobs whose consumers are blocked waiting (see above).
+            ``"noeviction"`` keeps every key and refuses writes with ``OOM``
+            errors instead; ``"volatile-lru"`` evicts only keys with a TTL.
         port: container port, Service port and target port. Default ``6379``
             (seed). Another value adds ``--port`` to the args and ``-p`` to the
             probes so that Redis and its probes follow it.
@@ -360,6 +385,7 @@ class EphemeralRedis(Construct):
             "metadata": self._metadata(),
             "spec": {
                 "replicas": _seed.REDIS_REPLICAS,
+                "strategy": {"type": _ROLLOUT_STRATEGY},
                 "selector": {"matchLabels": self.selector_labels},
                 "template": {"metadata": {"labels": self._pod_labels}, "spec": self._pod_spec()},
             },

@@ -101,17 +101,20 @@ def make_workdir(owner_uid: int | None) -> Path:
     return workdir
 
 
-def client(port: int, *, decode_responses: bool = True, password: str | None = None) -> redis.Redis:
+def client(
+    port: int, *, decode_responses: bool = True, password: str | None = None, socket_timeout: float = 30
+) -> redis.Redis:
     """A redis-py client for the test server; the caller closes it.
 
     Retries are off so a dead server fails the test at once instead of after back-off.
+    ``socket_timeout`` bounds every reply, including a blocking command's (``XREADGROUP BLOCK``).
     """
     return redis.Redis(
         host=LOOPBACK,
         port=port,
         decode_responses=decode_responses,
         password=password,
-        socket_timeout=30,
+        socket_timeout=socket_timeout,
         socket_connect_timeout=5,
         retry=Retry(NoBackoff(), retries=0),
     )

@@ -16,6 +16,7 @@ from agentsmith.errors import AgentsmithConfigError
 #: default (see the EphemeralRedis docstring and README "Security").
 EXTRA_FIELDS: dict[str, list[str]] = {
     "Deployment": [
+        "/spec/strategy",
         "/spec/template/spec/automountServiceAccountToken",
         "/spec/template/spec/enableServiceLinks",
         "/spec/template/spec/securityContext",
@@ -91,6 +92,23 @@ def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str
 
 def test_single_replica(default: dict[str, dict[str, Any]]) -> None:
     assert default["Deployment"]["spec"]["replicas"] == 1
+
+
+def test_rollout_strategy_is_recreate_so_there_is_one_bus_at_a_time(default: dict[str, dict[str, Any]]) -> None:
+    # RollingUpdate (Kubernetes' default when the seed sets none) would run a second,
+    # empty Redis behind the Service during every rollout (issue 14).
+    assert default["Deployment"]["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def test_every_variant_keeps_the_recreate_strategy(synth_chart: Any) -> None:
+    objects = synth_chart(
+        lambda chart: (
+            EphemeralRedis(chart, "a", name="redis-a", port=6380, read_only_root_filesystem=True),
+            EphemeralRedis(chart, "b", name="redis-b", maxmemory_policy="noeviction"),
+        )
+    )
+    strategies = [o["spec"]["strategy"] for o in objects if o["kind"] == "Deployment"]
+    assert strategies == [{"type": "Recreate"}] * 2
 
 
 def test_maxmemory_policy_is_allkeys_lru(default: dict[str, dict[str, Any]]) -> None:
