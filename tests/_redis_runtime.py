@@ -393,3 +393,17 @@ def run_container(
             server.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def synth_container(**props: Any) -> dict[str, Any]:
+    """The redis container of ``EphemeralRedis(chart, "redis", **props)`` in namespace agentsmith."""
+    import cdk8s
+    from _support import in_memory_app
+
+    from agentsmith import EphemeralRedis
+
+    chart = cdk8s.Chart(in_memory_app(), "runtime", namespace="agentsmith", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis", **props)
+    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(container)

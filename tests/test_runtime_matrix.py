@@ -14,13 +14,12 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
-import cdk8s
 import pytest
 from _permissions import ADMIN, BUS, OTHER_KEYS, Column, Results, allowed, known, render, run_column, summary
-from _redis_runtime import refused, run_container, unknown
-from _support import in_memory_app, require_redis_server, require_tool
+from _redis_runtime import refused, run_container, synth_container, unknown
+from _support import require_redis_server, require_tool
 
-from agentsmith import EphemeralRedis, RedisAuth, RedisRole
+from agentsmith import RedisAuth, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -28,15 +27,6 @@ pytestmark = pytest.mark.runtime
 HOSTILE_PASSWORD = "p w\"'\\$(HOME)>" + secrets.token_urlsafe(12)
 #: Disabled by redis-server's defaults (enable-debug-command, enable-module-command), guard or not.
 DISABLED_BY_CONFIG = ["DEBUG", "MODULE LOAD"]
-
-
-def synth_container(**props: Any) -> dict[str, Any]:
-    """The redis container of ``EphemeralRedis(chart, "redis", **props)``."""
-    chart = cdk8s.Chart(in_memory_app(), "matrix", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **props)
-    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    return dict(container)
 
 
 MODES: dict[str, tuple[dict[str, Any], dict[tuple[str, str], str], list[Column]]] = {

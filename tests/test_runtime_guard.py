@@ -1,0 +1,159 @@
+"""Runtime: the command guard (seed mode) lets real clients work and keeps admin commands out.
+
+The server runs the args of the synthesised default Deployment (``dist/``'s),
+and clients connect the way redis-py, go-redis and ioredis do. The go-redis and
+ioredis handshakes are replayed command by command (those clients are not
+installed here); redis-py runs for real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
+from _support import require_redis_server, require_tool
+
+pytestmark = pytest.mark.runtime
+
+
+@pytest.fixture(scope="module")
+def seed_container(manifests: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    (container,) = manifests[("Deployment", "redis")]["spec"]["template"]["spec"]["containers"]
+    return dict(container)
+
+
+@pytest.fixture(scope="module")
+def guarded(seed_container: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
+    require_tool("setpriv", "apt-get install util-linux")
+    with run_container(
+        seed_container,
+        {},
+        log_path=tmp_path_factory.mktemp("guard") / "redis.log",
+        redis_server=require_redis_server(seed_container["image"]),
+    ) as (server, _env):
+        yield server
+
+
+def test_seed_probe_and_check_answer_pong_through_the_guard(
+    seed_container: dict[str, Any], guarded: RedisProcess
+) -> None:
+    import subprocess
+
+    assert seed_container["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    # The seed's check, `redis-cli -h redis ping`, with the host pointed at the test server.
+    result = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(guarded.port), "ping"], capture_output=True, text=True, timeout=10
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "PONG")
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_redis_py_runs_a_job_through_the_guard(guarded: RedisProcess, protocol: int) -> None:
+    bus = redis.Redis(
+        host="127.0.0.1", port=guarded.port, protocol=protocol, db=1, client_name="dispatcher", decode_responses=True
+    )
+    with bus:
+        stream = f"job:{protocol}:events"
+        bus.xgroup_create(stream, "agents", id="0", mkstream=True)
+        first = bus.xadd(stream, {"step": "1"})
+        bus.expire(stream, 7200)
+        read = bus.xreadgroup("agents", "a1", {stream: ">"}, count=1, block=10)
+        assert read, read
+        assert bus.xautoclaim(stream, "agents", "a2", min_idle_time=0)[1][0][0] == first
+        assert bus.xack(stream, "agents", first) == 1
+        with bus.pipeline() as pipe:  # MULTI/EXEC
+            pipe.hset(f"job:{protocol}:meta", "state", "done").lpush(f"job:{protocol}:log", "x").get("nothing")
+            assert pipe.execute() == [1, 1, None]
+        pubsub = bus.pubsub()
+        pubsub.subscribe(f"job:{protocol}:done")
+        assert bus.publish(f"job:{protocol}:done", "ok") >= 1
+        messages = [pubsub.get_message(timeout=5) for _ in range(2)]
+        assert [m["type"] for m in messages if m] == ["subscribe", "message"]
+        pubsub.close()
+        assert bus.client_getname() == "dispatcher"
+        assert bus.delete(stream) == 1
+        # ...while the same client cannot reconfigure, wipe or take over Redis.
+        for attempt in (
+            lambda: bus.config_set("maxmemory", "1mb"),
+            lambda: bus.flushall(),
+            lambda: bus.acl_setuser("default", enabled=True, nopass=True, commands=["+@all"]),
+            lambda: bus.execute_command("SHUTDOWN", "NOSAVE"),
+        ):
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                attempt()
+
+
+#: go-redis v9's connection set-up (HELLO 3 first, then a pipeline of client
+#: identity commands whose errors it ignores), replayed on one connection.
+GO_REDIS = [
+    ["HELLO", "3", "SETNAME", "dispatcher"],
+    ["CLIENT", "SETINFO", "LIB-NAME", "go-redis(,go1.22.0)"],
+    ["CLIENT", "SETINFO", "LIB-VER", "9.5.1"],
+    ["SELECT", "1"],
+    ["PING"],
+]
+#: ioredis 5: optional AUTH/SELECT/CLIENT SETNAME, then the ready check (INFO).
+IOREDIS = [["SELECT", "1"], ["CLIENT", "SETNAME", "agent"], ["INFO"], ["PING"]]
+
+
+@pytest.mark.parametrize("handshake", [GO_REDIS, IOREDIS], ids=["go-redis", "ioredis"])
+def test_client_handshakes_pass_the_guard(guarded: RedisProcess, handshake: list[list[str]]) -> None:
+    replies = [raw_command(guarded.port, argv) for argv in handshake]
+    assert [r for r in replies if refused(r)] == []
+    # CLIENT SETINFO came with Redis 7.2: on 7.0 it is unknown (clients ignore that), never refused.
+    assert [argv for argv, r in zip(handshake, replies, strict=True) if r.startswith("-") and not unknown(r)] == []
+
+
+def test_the_guard_survives_every_way_round(guarded: RedisProcess) -> None:
+    port = guarded.port
+    with client(port) as bus:
+        bus.set("job:keep", "1")
+        # A transaction with a denied command is refused as a whole (EXECABORT).
+        with bus.pipeline() as pipe:
+            pipe.set("job:x", "1").flushall()
+            with pytest.raises(redis.exceptions.NoPermissionError, match="FLUSHALL"):
+                pipe.execute()
+        assert bus.exists("job:x") == 0
+    for attempt in (
+        ["ACL", "SETUSER", "default", "+@all"],
+        ["ACL", "LOAD"],
+        ["CONFIG", "SET", "maxmemory", "1mb"],
+        ["EVAL", "return redis.call('flushall')", "0"],
+        ["FUNCTION", "FLUSH"],
+        ["FCALL", "anything", "0"],
+    ):
+        assert raw_command(port, attempt).startswith("-NOPERM"), attempt
+    with client(port) as bus:
+        assert bus.get("job:keep") == "1"
+        assert bus.acl_whoami() == "default"
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            bus.config_get("maxmemory")
+
+
+def test_acl_applies_inside_lua_scripts(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # If scripting were allowed, scripts would still run as the caller, under its rules.
+    container = synth_container()
+    container["args"] = [
+        *container["args"][:6],
+        "--user",
+        "default",
+        "on",
+        "nopass",
+        "~*",
+        "&*",
+        "+@all",
+        "-@dangerous",
+        "+info",
+    ]
+    with run_container(
+        container,
+        {},
+        log_path=tmp_path_factory.mktemp("lua") / "redis.log",
+        redis_server=require_redis_server(container["image"]),
+    ) as (server, _env):
+        reply = raw_command(server.port, ["EVAL", "return redis.call('flushall')", "0"])
+        assert reply.startswith("-") and "no permissions to run the 'flushall' command" in reply, reply
+        assert raw_command(server.port, ["EVAL", "return redis.call('ping')", "0"]) == "+PONG"
