@@ -180,7 +180,8 @@ def _answers_ping(port: int, password: str | None = None, username: str | None =
     try:
         with client(port, password=password, username=username) as connection:
             return connection.ping() is True
-    except (redis.ConnectionError, redis.TimeoutError):
+    except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+        # ResponseError: LOADING, BUSY, or a login that may not PING: not ready for this caller.
         return False
 
 
@@ -229,12 +230,16 @@ def start_redis(
             )
         server = RedisProcess(process, port, workdir, log_path, list(user_prefix))
         deadline = time.monotonic() + timeout
-        while process.poll() is None and time.monotonic() < deadline:
-            if _answers_ping(port, password, username):
-                if not pid_check or _server_pid(port, password, username) == process.pid:
-                    return server
-                break  # another process owns the port: try a new one
-            time.sleep(POLL_INTERVAL)
+        try:
+            while process.poll() is None and time.monotonic() < deadline:
+                if _answers_ping(port, password, username):
+                    if not pid_check or _server_pid(port, password, username) == process.pid:
+                        return server
+                    break  # another process owns the port: try a new one
+                time.sleep(POLL_INTERVAL)
+        except BaseException:
+            server.stop()  # never leave a server behind
+            raise
         code = server.stop()
         failures.append(f"port {port}: exit code {code}\n{server.log_tail()}")
     raise RedisStartError(
