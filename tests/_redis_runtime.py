@@ -29,6 +29,11 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 LOOPBACK = "127.0.0.1"
+#: A test-only admin user, appended after the container's args where a test
+#: needs CONFIG GET, FLUSHALL or SHUTDOWN, which the command guard denies to the
+#: default user. Another user: the default user's rules stay as synthesised.
+TEST_ADMIN = ("agentsmith-test-admin", "test-admin-password")
+TEST_ADMIN_ARGS = ("--user", TEST_ADMIN[0], "on", f">{TEST_ADMIN[1]}", "~*", "&*", "+@all")
 #: Bounded waits, in seconds. A cold redis-server answers PING in about 20 ms.
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -142,6 +147,9 @@ class RedisProcess:
     log_path: Path
     #: Prefix that runs a command as the container user, e.g. the probes (``[]`` if not root).
     user_prefix: list[str]
+    #: Who :meth:`client` logs in as (default: nobody, i.e. the default user).
+    username: str | None = None
+    password: str | None = None
 
     @property
     def pid(self) -> int:
@@ -155,7 +163,7 @@ class RedisProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     def client(self, *, decode_responses: bool = True) -> redis.Redis:
-        return client(self.port, decode_responses=decode_responses)
+        return client(self.port, decode_responses=decode_responses, username=self.username, password=self.password)
 
     def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
         """The exit code once the server has exited; ``subprocess.TimeoutExpired`` after ``timeout`` s."""
@@ -228,7 +236,7 @@ def start_redis(
             process = subprocess.Popen(
                 command, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
-        server = RedisProcess(process, port, workdir, log_path, list(user_prefix))
+        server = RedisProcess(process, port, workdir, log_path, list(user_prefix), username, password)
         deadline = time.monotonic() + timeout
         try:
             while process.poll() is None and time.monotonic() < deadline:
