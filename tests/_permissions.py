@@ -165,8 +165,19 @@ def known(results: Results, probes: Sequence[Probe]) -> list[str]:
     return [probe.label for probe in probes if outcome(results[probe.label]) != "n/a"]
 
 
-def summary(title: str, results: Results) -> str:
-    parts = [f"{name} {len(allowed(results, probes))}/{len(known(results, probes))}" for name, probes in LISTS.items()]
+def unknown_anywhere(columns: Sequence[tuple[str, Results]]) -> set[str]:
+    """Probes some column found unknown to this server: left out of every count."""
+    return {label for _, results in columns for label, reply in results.items() if outcome(reply) == "n/a"}
+
+
+def _count(results: Results, probes: Sequence[Probe], skip: set[str]) -> str:
+    counted = [probe for probe in probes if probe.label not in skip]
+    return f"{len(allowed(results, counted))}/{len(counted)}"
+
+
+def summary(title: str, results: Results, skip: set[str]) -> str:
+    """``"<title>: allowed bus 33/33, other-keys 6/6, admin 0/41"``, without the ``skip`` probes."""
+    parts = [f"{name} {_count(results, probes, skip)}" for name, probes in LISTS.items()]
     return f"{title}: allowed " + ", ".join(parts)
 
 
@@ -179,6 +190,7 @@ def render(columns: Sequence[tuple[str, Results]]) -> str:
             cells = [outcome(results[probe.label]) for _, results in columns]
             lines.append(f"| {name} | {probe.label} | " + " | ".join(cells) + " |")
     for name, probes in LISTS.items():
-        totals = [f"{len(allowed(results, probes))}/{len(known(results, probes))}" for _, results in columns]
+        skip = unknown_anywhere(columns)
+        totals = [_count(results, probes, skip) for _, results in columns]
         lines.append(f"| {name} | **allowed** | " + " | ".join(totals) + " |")
     return "\n".join(lines)

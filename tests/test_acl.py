@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agentsmith import EphemeralRedis, RedisAuth, RedisRole
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
@@ -124,5 +124,12 @@ def test_endpoint_for_hands_out_each_roles_secret(synth_chart: Any) -> None:
     assert (agent.connection.name, agent.connection.key) == ("redis-agent", "url")
     # the Redis's own handle is the first role's
     assert (handles["redis"].connection.name, handles["redis"].connection.key) == ("redis-dispatcher", "redis-url")
-    with pytest.raises(Exception, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
+    with pytest.raises(AgentsmithConfigError, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
         handles["redis"].endpoint_for("admin")
+    # the endpoint wires a client like any RedisEndpoint
+    env = redis_url_env(agent)
+    assert (env.name, env.value_from.secret_key_ref.name, env.value_from.secret_key_ref.key) == (
+        "REDIS_URL",
+        "redis-agent",
+        "url",
+    )
