@@ -1,20 +1,28 @@
 """Runtime: the command guard (seed mode) lets real clients work and keeps admin commands out.
 
 The server runs the args of the synthesised default Deployment (``dist/``'s),
-and clients connect the way redis-py, go-redis and ioredis do. The go-redis and
-ioredis handshakes are replayed command by command (those clients are not
-installed here); redis-py runs for real.
+and clients connect the way redis-py, go-redis and ioredis do. redis-py and ioredis
+(``node_modules``, from package.json) run for real; go-redis's connection
+set-up is replayed command by command (no Go toolchain here).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
 from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 from _support import require_redis_server, require_tool
+
+from agentsmith import RedisAuth, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -40,8 +48,6 @@ def guarded(seed_container: dict[str, Any], tmp_path_factory: pytest.TempPathFac
 def test_seed_probe_and_check_answer_pong_through_the_guard(
     seed_container: dict[str, Any], guarded: RedisProcess
 ) -> None:
-    import subprocess
-
     assert seed_container["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     # The seed's check, `redis-cli -h redis ping`, with the host pointed at the test server.
     result = subprocess.run(
@@ -95,8 +101,16 @@ GO_REDIS = [
     ["SELECT", "1"],
     ["PING"],
 ]
-#: ioredis 5: optional AUTH/SELECT/CLIENT SETNAME, then the ready check (INFO).
-IOREDIS = [["SELECT", "1"], ["CLIENT", "SETNAME", "agent"], ["INFO"], ["PING"]]
+#: ioredis 5.9 (redis/event_handler.js): AUTH, SELECT, CLIENT SETNAME, CLIENT
+#: SETINFO LIB-VER/LIB-NAME, then the ready check (INFO). Also run for real below.
+IOREDIS = [
+    ["SELECT", "1"],
+    ["CLIENT", "SETNAME", "agent"],
+    ["CLIENT", "SETINFO", "LIB-VER", "5.9.3"],
+    ["CLIENT", "SETINFO", "LIB-NAME", "ioredis"],
+    ["INFO"],
+    ["PING"],
+]
 
 
 @pytest.mark.parametrize("handshake", [GO_REDIS, IOREDIS], ids=["go-redis", "ioredis"])
@@ -159,3 +173,55 @@ def test_acl_applies_inside_lua_scripts(tmp_path_factory: pytest.TempPathFactory
         assert reply.startswith("-ERR The user executing the script can't run this command"), reply
         assert raw_command(server.port, ["EXISTS", "job:keep"]) == ":1"
         assert raw_command(server.port, ["EVAL", "return redis.call('ping')", "0"]) == "+PONG"
+
+
+IOREDIS_SCRIPT = Path(__file__).parent / "clients" / "ioredis_job.js"
+NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+
+
+@pytest.mark.parametrize("mode", ["seed", "auth", "roles-agent"])
+def test_real_ioredis_runs_a_job(mode: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    node = require_tool("node", "apt-get install nodejs (or see nodejs.org)")
+    if not (NODE_MODULES / "ioredis").is_dir():
+        require_tool("ioredis-in-node_modules", "run `bash tools/setup.sh` (npm ci installs ioredis)")
+    password = "pw-" + secrets.token_urlsafe(12)
+    props: dict[str, Any] = {
+        "seed": {},
+        "auth": {"auth": RedisAuth(secret_name="s")},
+        "roles-agent": {
+            "roles": [RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="s")],
+        },
+    }[mode]
+    values = {("s", "redis-password"): password, ("d", "redis-password"): "dispatcher-" + password}
+    login = {"seed": (None, None), "auth": (None, password), "roles-agent": ("agent", password)}[mode]
+    container = synth_container(**props)
+    with run_container(
+        container,
+        values,
+        log_path=tmp_path_factory.mktemp("ioredis") / "redis.log",
+        redis_server=require_redis_server(container["image"]),
+        username=login[0],
+        password=login[1],
+    ) as (server, _env):
+        credentials = "" if login[1] is None else f"{login[0] or ''}:{quote(login[1], safe='')}@"
+        url = f"redis://{credentials}127.0.0.1:{server.port}/0"
+        result = subprocess.run(
+            [node, str(IOREDIS_SCRIPT), url, "job:7:"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": os.environ["PATH"], "NODE_PATH": str(NODE_MODULES)},
+        )
+    report = json.loads(result.stdout or "{}")
+    assert result.returncode == 0, (report, result.stderr)
+    assert report == {
+        "warnings": [],  # no "Skipping the ready check" (INFO is allowed)
+        "ready": True,
+        "delivered": True,
+        "acked": 1,
+        "exec": [[None, "OK"], [None, 1]],
+        "message": "ok",
+        "name": "agent-1",
+        "config": "NOPERM",
+        "flushall": "NOPERM",
+    }
