@@ -58,7 +58,10 @@ class EphemeralRedis(Construct):
     * ``imagePullPolicy``: ``Always`` for a tag (tags move), ``IfNotPresent``
       for a digest-pinned image (digests do not);
     * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
-      (default: pods in the same namespace), and no egress (Redis needs none).
+      (default: pods in the same namespace), and no egress (Redis needs none);
+    * a command guard (``command_guard``): one ACL line for the default user,
+      after the seed's six args, that keeps every client away from admin,
+      dangerous and scripting commands; the seed's URL and probe still work.
 
     Args:
         scope: the parent construct (a chart).
