@@ -175,9 +175,6 @@ def variant(container: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)
         started.append(process)
         return process
 
-    start.uid = uid  # type: ignore[attr-defined]
-    start.prefix = prefix  # type: ignore[attr-defined]
-    start.workdirs = workdirs  # type: ignore[attr-defined]
     try:
         yield start
     finally:
