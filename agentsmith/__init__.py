@@ -16,6 +16,7 @@ The pieces::
     add_redis_url          REDIS_URL for a cdk8s-plus container, from an endpoint's Secret
     redis_url_env          the same as an L1 k8s.EnvVar
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
+    RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
 """
 
@@ -32,9 +33,11 @@ from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .redis import EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
+from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
 from .wiring import REDIS_URL_ENV, add_redis_url, redis_url_env
 
 __all__ = [
+    "DEFAULT_AGENT_KEY_PATTERN",
     "DEFAULT_LIVENESS",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_READINESS",
@@ -51,7 +54,9 @@ __all__ = [
     "RedisAuth",
     "RedisConnectionSecret",
     "RedisEndpoint",
+    "RedisRole",
     "Resources",
+    "RoleAccess",
     "SecretKeyRef",
     "add_redis_url",
     "redis_url_env",

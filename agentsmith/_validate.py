@@ -24,6 +24,7 @@ from .network import NetworkPeer
 from .pod_security import POD_SECURITY_LEVELS, PodSecurity
 from .probes import ProbeTiming
 from .resources import Resources
+from .roles import RedisRole
 
 #: Redis's eviction policies (redis.conf, "maxmemory-policy").
 MAXMEMORY_POLICIES = (
@@ -490,6 +491,42 @@ def redis_auth(path: PathArg, value: object) -> RedisAuth | None:
     secret_key(path, "auth.password_key", value.password_key)
     secret_key(path, "auth.url_key", value.url_key)
     return value
+
+
+def redis_roles(path: PathArg, value: object) -> tuple[RedisRole, ...] | None:
+    """None, or a non-empty sequence of valid RedisRole with distinct names and Secret keys."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, RedisRole)) or not isinstance(value, Sequence) or not value:
+        raise fail(
+            path,
+            "roles",
+            value,
+            "must be a non-empty sequence of agentsmith.RedisRole",
+            "Pass roles=[RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)].",
+        )
+    names: set[str] = set()
+    keys: set[tuple[str, str]] = set()
+    for index, role in enumerate(value):
+        prop = f"roles[{index}]"
+        if not isinstance(role, RedisRole):
+            raise fail(path, prop, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
+        role.check(path, prop)
+        if role.name in names:
+            raise fail(path, f"{prop}.name", role.name, "is used by two roles", "Give each role its own name.")
+        names.add(role.name)
+        refs = [("url_key", role.connection)] + [("password_key", ref) for _, ref in role.password_refs()]
+        for field, ref in refs:
+            if (ref.name, ref.key) in keys:
+                raise fail(
+                    path,
+                    f"{prop}.{field}",
+                    ref.key,
+                    f"is already used by another role in Secret {ref.name!r}",
+                    "Give each role its own Secret (or its own keys).",
+                )
+            keys.add((ref.name, ref.key))
+    return tuple(value)
 
 
 def pod_security(path: PathArg, value: object) -> PodSecurity | None:

@@ -15,11 +15,16 @@ class RedisAuth:
 
     The seed's Redis has no password, so this is opt-in. With it:
 
-    * redis-server gets ``--requirepass $(REDIS_PASSWORD)``; Kubernetes expands
-      the variable from the Secret when the container starts, so the password
-      is never written into ``dist/``;
-    * the probes keep working: ``REDISCLI_AUTH`` is set from the same key, and
-      ``redis-cli`` reads it;
+    * redis-server gets the password as ``$(REDIS_PASSWORD)``: on the command
+      guard's default user (``--user default on >$(REDIS_PASSWORD) ...``), or
+      as ``--requirepass $(REDIS_PASSWORD)`` with ``command_guard=False``.
+      Kubernetes expands the variable from the Secret when the container
+      starts, so the password is never written into ``dist/``;
+    * the probes log in: ``REDISCLI_AUTH`` is set from the same key, and
+      ``redis-cli`` reads it; they pass only on ``PONG`` (not on ``NOAUTH``,
+      ``WRONGPASS``, ``NOPERM``, ``BUSY`` or ``LOADING``);
+    * Redis reads the password only when it starts: see README, "Rotating a
+      password";
     * clients read the full connection string (``redis://:<password>@redis:6379``)
       from ``url_key`` in the same Secret: the library cannot write it, as it
       contains the password.

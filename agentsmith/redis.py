@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate
+from . import _acl, _manifest, _seed, _validate
 from .auth import RedisAuth
-from .endpoint import SecretKeyRef
+from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
 from .network import SAME_NAMESPACE, NetworkPeer
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .resources import DEFAULT_RESOURCES, Resources
+from .roles import RedisRole
 
 __all__ = ["DEFAULT_DATA_SIZE_LIMIT", "EphemeralRedis"]
 
@@ -77,7 +80,10 @@ class EphemeralRedis(Construct):
     * ``imagePullPolicy``: ``Always`` for a tag (tags move), ``IfNotPresent``
       for a digest-pinned image (digests do not);
     * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
-      (default: pods in the same namespace), and no egress (Redis needs none).
+      (default: pods in the same namespace), and no egress (Redis needs none);
+    * a command guard (``command_guard``): one ACL line for the default user,
+      after the seed's six args, that keeps every client away from admin,
+      dangerous and scripting commands; the seed's URL and probe still work.
 
     Args:
         scope: the parent construct (a chart).
@@ -129,7 +135,25 @@ class EphemeralRedis(Construct):
             quantity, checked even when unused). Default ``"64Mi"``;
             with ``--save ""`` Redis writes nothing there in normal operation.
         auth: opt in to a password from an existing Secret (:class:`RedisAuth`).
-            Default ``None``: no password, as in the seed.
+            Default ``None``: no password, as in the seed. With the command
+            guard the password is set on the guarded default user
+            (``>$(REDIS_PASSWORD)``) instead of ``--requirepass``, and the
+            probes pass only on ``PONG``.
+        command_guard: keep clients away from administrative and destructive
+            commands. Default ``True``: the default user may run every command
+            except ``@admin``, ``@dangerous`` and ``@scripting`` ones (INFO
+            stays allowed); see README, "Security: least privilege on the bus".
+            The seed's six args come first, unchanged, and a ``--user default``
+            directive follows them. ``False`` restores the seed's exact args
+            (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...).
+        roles: opt in to one Redis ACL user per kind of client
+            (:class:`RedisRole`, e.g. a dispatcher and an agent), each with its
+            password in a Secret you create. Default ``None``. With roles the
+            default user is off, nothing is published to a connection Secret
+            (each role's clients read :attr:`RedisRole.connection`), the
+            probes log in as the first role and pass only on ``PONG``.
+            Cannot be combined with ``auth``, ``connection_secret`` or
+            ``command_guard=False``.
         connection_secret: the Secret key where this construct publishes
             :attr:`url` for clients (the :attr:`secret` handle; the resolved
             key is :attr:`connection`). Default ``None`` means
@@ -165,6 +189,8 @@ class EphemeralRedis(Construct):
         read_only_root_filesystem: bool = False,
         data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT,
         auth: RedisAuth | None = None,
+        command_guard: bool = True,
+        roles: Sequence[RedisRole] | None = None,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
     ) -> None:
@@ -194,6 +220,8 @@ class EphemeralRedis(Construct):
         _validate.quantity(path, "data_size_limit", data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT)
         self.data_size_limit: Final[str] = data_size_limit
         self.auth: Final[RedisAuth | None] = _validate.redis_auth(path, auth)
+        self.command_guard: Final[bool] = _validate.boolean(path, "command_guard", command_guard)
+        self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
         user_labels = _validate.labels(path, labels, reserved=self._owned_label_keys())
         self.selector_labels: Final[dict[str, str]] = {_seed.SELECTOR_LABEL_KEY: self.name}
@@ -205,7 +233,11 @@ class EphemeralRedis(Construct):
         }
         self._pod_labels = {**user_labels, **self.selector_labels}
         create_policy = _validate.boolean(path, "network_policy", network_policy)
-        publish = _validate.boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None
+        publish = (
+            _validate.boolean(path, "publish_connection_secret", publish_connection_secret)
+            and auth is None
+            and roles is None
+        )
         _manifest.claim(
             self,
             path,
@@ -271,13 +303,63 @@ class EphemeralRedis(Construct):
             )
         return f"{self.name}.{namespace}.svc.{self.cluster_domain}"
 
+    def endpoint_for(self, role: str) -> RedisEndpoint:
+        """The endpoint of one role's clients, for ``add_redis_url`` and ``redis_url_env``.
+
+        Its ``connection`` is the role's Secret key; host, port and url are this Redis's.
+
+        Raises:
+            AgentsmithConfigError: there is no role named ``role``.
+        """
+        by_name = {r.name: r for r in self.roles or ()}
+        if role not in by_name:
+            raise _validate.fail(
+                self.node.path,
+                "role",
+                role,
+                f"is not a role of this Redis (roles: {', '.join(sorted(by_name)) or 'none'})",
+                "Pass the name of one of the RedisRole objects given as 'roles'.",
+            )
+        return _RoleEndpoint(host=self.host, port=self.port, url=self.url, connection=by_name[role].connection)
+
     # -- prop resolution -------------------------------------------------
+
+    def _resolve_roles(self, path: _validate.PathArg, roles: object) -> tuple[RedisRole, ...] | None:
+        resolved = _validate.redis_roles(path, roles)
+        if resolved is not None:
+            if self.auth is not None:
+                raise _validate.fail(
+                    path,
+                    "roles",
+                    roles,
+                    "cannot be combined with 'auth'",
+                    "Roles turn the default user off; drop 'auth' and give each role its Secret.",
+                )
+            if not self.command_guard:
+                raise _validate.fail(
+                    path,
+                    "command_guard",
+                    False,
+                    "cannot be False with 'roles'",
+                    "Roles are ACL users; drop command_guard=False (it restores the seed's args).",
+                )
+        return resolved
 
     @staticmethod
     def _owned_label_keys() -> tuple[str, ...]:
         return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
 
     def _resolve_connection(self, path: _validate.PathArg, ref: object) -> SecretKeyRef:
+        if self.roles is not None:
+            if ref is not None:
+                raise _validate.fail(
+                    path,
+                    "connection_secret",
+                    ref,
+                    "cannot be combined with 'roles'",
+                    "Each role's clients read the URL from its Secret; drop 'connection_secret'.",
+                )
+            return self.roles[0].connection
         if self.auth is not None:
             if ref is not None:
                 raise _validate.fail(
@@ -311,15 +393,31 @@ class EphemeralRedis(Construct):
         ]
         if self.port != _seed.REDIS_PORT:
             args += ["--port", str(self.port)]
-        if self.auth is not None:
+        # (issue 16 puts --protected-mode here in the modes without a password.)
+        if self.roles is not None:
+            args += list(_acl.DEFAULT_USER_OFF)
+            for role in self.roles:
+                args += role.redis_args()
+        elif self.command_guard:
+            args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
+        elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
         return args
 
-    def _probe(self, timing: ProbeTiming) -> dict[str, Any]:
+    def _probe_command(self) -> list[str]:
         client, *rest = _seed.PROBE_COMMAND
         port = ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
+        if self.auth is None and self.roles is None:
+            return [client, *port, *rest]  # the seed's probe: no password, nothing to get wrong
+        # With a password, redis-cli exits 0 on NOAUTH, WRONGPASS, NOPERM, BUSY and
+        # LOADING: only the reply PONG counts as healthy.
+        user = ["--user", self.roles[0].name] if self.roles is not None else []
+        cli = shlex.join([client, *port, *user, *rest])
+        return ["sh", "-c", f'[ "$({cli})" = PONG ]']
+
+    def _probe(self, timing: ProbeTiming) -> dict[str, Any]:
         return {
-            "exec": {"command": [client, *port, *rest]},
+            "exec": {"command": self._probe_command()},
             "initialDelaySeconds": timing.initial_delay_seconds,
             "periodSeconds": timing.period_seconds,
             "timeoutSeconds": timing.timeout_seconds,
@@ -358,6 +456,15 @@ class EphemeralRedis(Construct):
                 # redis-cli (the probes) reads the password from REDISCLI_AUTH.
                 {"name": _REDISCLI_AUTH_ENV, "value": f"$({_PASSWORD_ENV})"},
             ]
+        if self.roles is not None:
+            env: list[dict[str, Any]] = [
+                {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+                for role in self.roles
+                for name, ref in role.password_refs()
+            ]
+            # The probes log in as the first role (redis-cli --user <name>).
+            env.append({"name": _REDISCLI_AUTH_ENV, "value": f"$({self.roles[0].password_env})"})
+            container["env"] = env
         if self.read_only_root_filesystem:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container
@@ -429,3 +536,13 @@ class EphemeralRedis(Construct):
                 "egress": [],
             },
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class _RoleEndpoint:
+    """One role's view of an EphemeralRedis (see :meth:`EphemeralRedis.endpoint_for`)."""
+
+    host: str
+    port: int
+    url: str
+    connection: SecretKeyRef

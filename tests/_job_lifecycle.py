@@ -39,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import redis
-from _redis_runtime import client, wait_until
+from _redis_runtime import TEST_ADMIN, client, wait_until
 
 #: The seed: "Stream TTL is 2 hours; streams are explicitly deleted on job completion".
 JOB_STREAM_TTL_SECONDS = 2 * 60 * 60
@@ -355,8 +355,12 @@ def run_lifecycle(
             except redis.RedisError as error:
                 errors["dispatcher"][error_code(error)] += 1
                 refused.append(agent)
-        for agent in refused:  # its entry never came: end the wait as a client-side timeout would
-            db.client_unblock(agent.client_id)
+        if refused:  # their entry never came: end each wait as a client-side timeout would
+            # CLIENT UNBLOCK is an admin command (the command guard denies it to the default
+            # user), so the harness sends it as the test-only admin, not as the dispatcher.
+            with client(port, username=TEST_ADMIN[0], password=TEST_ADMIN[1]) as admin:
+                for agent in refused:
+                    admin.client_unblock(agent.client_id)
         retry_now.set()
         for agent in agents:
             assert agent.thread is not None

@@ -12,6 +12,7 @@ PACKAGE = Path(agentsmith.__file__).parent
 
 def test_all_is_pinned() -> None:
     assert agentsmith.__all__ == [
+        "DEFAULT_AGENT_KEY_PATTERN",
         "DEFAULT_LIVENESS",
         "DEFAULT_POD_SECURITY",
         "DEFAULT_READINESS",
@@ -28,7 +29,9 @@ def test_all_is_pinned() -> None:
         "RedisAuth",
         "RedisConnectionSecret",
         "RedisEndpoint",
+        "RedisRole",
         "Resources",
+        "RoleAccess",
         "SecretKeyRef",
         "add_redis_url",
         "redis_url_env",

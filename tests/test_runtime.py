@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 import redis
 from _redis_runtime import (
+    TEST_ADMIN,
+    TEST_ADMIN_ARGS,
     RedisProcess,
+    client,
     make_workdir,
     parse_redis_args,
     run_as,
@@ -108,8 +111,16 @@ def _launch(
 ) -> tuple[RedisProcess, Path]:
     workdir = make_workdir(run_as_uid if user_prefix else None)
     try:
+        # The container's args, then a test-only admin (the guard keeps the default user from
+        # CONFIG GET/FLUSHALL/SHUTDOWN); server.client() logs in as that admin.
         server = start_redis(
-            redis_server, container_args, user_prefix=user_prefix, workdir=workdir, log_path=log_dir / "redis.log"
+            redis_server,
+            [*container_args, *TEST_ADMIN_ARGS],
+            user_prefix=user_prefix,
+            workdir=workdir,
+            log_path=log_dir / "redis.log",
+            username=TEST_ADMIN[0],
+            password=TEST_ADMIN[1],
         )
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -138,10 +149,11 @@ def server(
 
 @pytest.fixture()
 def db(server: RedisProcess) -> Iterator[redis.Redis]:
-    """A client on an empty database with fresh statistics (evicted_keys 0)."""
-    with server.client() as connection:
-        connection.flushall()
-        connection.config_resetstat()
+    """A default-user client (as the seed's clients connect) on an empty database with fresh statistics."""
+    with server.client() as admin:
+        admin.flushall()
+        admin.config_resetstat()
+    with client(server.port) as connection:
         yield connection
 
 
@@ -225,10 +237,11 @@ def test_probe_command_answers_pong(container: dict[str, Any], server: RedisProc
 def test_config_matches_container_args(server: RedisProcess, options: dict[str, str]) -> None:
     assert {"save", "maxmemory", "maxmemory-policy"} <= options.keys(), options
     # CONFIG GET reports sizes in bytes ("256mb" -> "268435456"); everything else verbatim.
-    expected = {name: value for name, value in options.items()}
+    # `user` (the command guard's ACL line) is no CONFIG parameter: tests/test_runtime_guard.py checks it.
+    expected = {name: value for name, value in options.items() if name != "user"}
     expected["maxmemory"] = str(parse_redis_memory(options["maxmemory"]))
     with server.client() as connection:
-        actual = {name: connection.config_get(name)[name] for name in options}
+        actual = {name: connection.config_get(name)[name] for name in expected}
     assert actual == expected, f"CONFIG GET {actual} differs from the container args {options}"
 
 

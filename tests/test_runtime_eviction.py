@@ -51,7 +51,7 @@ from _job_lifecycle import (
     run_lifecycle,
     table,
 )
-from _redis_runtime import make_workdir, parse_redis_args, run_as, start_redis
+from _redis_runtime import TEST_ADMIN_ARGS, make_workdir, parse_redis_args, run_as, start_redis
 from _support import in_memory_app, require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, Resources
@@ -117,7 +117,9 @@ def _run(scenario: Scenario, container: dict[str, Any], redis_server: str, log_d
     try:
         server = start_redis(
             redis_server,
-            [*container["args"], *scenario.extra_args],
+            # The container's args, the scenario's, then a test-only admin for the harness's
+            # CLIENT UNBLOCK (every client of the lifecycle is the guarded default user).
+            [*container["args"], *scenario.extra_args, *TEST_ADMIN_ARGS],
             user_prefix=prefix,
             workdir=workdir,
             log_path=log_dir / "redis.log",

@@ -163,12 +163,13 @@ def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_
 
     objects = {o["kind"]: o for o in synth_chart(build)}
     (container,) = pod(objects)["containers"]
-    assert container["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+    # the command guard carries the password (a 'user default' line replaces --requirepass)
+    assert container["args"][6:10] == ["--user", "default", "on", ">$(REDIS_PASSWORD)"]
     assert container["env"] == [
         {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "redis-auth", "key": "redis-password"}}},
         {"name": "REDISCLI_AUTH", "value": "$(REDIS_PASSWORD)"},
     ]
-    assert container["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert container["livenessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
     # clients read the URL (with the password) from the user's Secret; none is written
     assert "Secret" not in objects
     assert handles == [SecretKeyRef(name="redis-auth", key="redis-url")]

@@ -2,7 +2,7 @@
 # Set up everything the app and the tests need, idempotently:
 #   .venv/ with this package and its test extras (versions pinned by constraints.txt),
 #   .venv-checkov/ with checkov (security scan),
-#   node_modules/ with cdk8s-cli (package-lock.json),
+#   node_modules/ with cdk8s-cli and ioredis (package-lock.json; ioredis for tests/test_runtime_guard.py),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,0 +1,194 @@
+"""Opt-in Redis ACL roles: one user per kind of client, each with its own Secret."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
+
+from . import _acl, _seed
+from .endpoint import SecretKeyRef
+
+if TYPE_CHECKING:
+    from ._validate import PathArg
+
+__all__ = ["DEFAULT_AGENT_KEY_PATTERN", "RedisRole", "RoleAccess"]
+
+#: What a role may do: ``"dispatcher"`` (every command but admin, dangerous and
+#: scripting ones) or ``"agent"`` (only the message-bus commands).
+RoleAccess = Literal["dispatcher", "agent"]
+_ACCESS: Final = ("dispatcher", "agent")
+
+#: The agent role's default key and channel pattern.
+DEFAULT_AGENT_KEY_PATTERN: Final = "job:*"
+
+_USERNAME = re.compile(r"[a-z]([a-z0-9-]{0,30}[a-z0-9])?")
+# A Redis glob: printable ASCII without spaces. '$' is refused because Kubernetes
+# would expand '$(NAME)' in container args.
+_PATTERN = re.compile(r"[!-#%-~]{1,256}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisRole:
+    """A Redis ACL user for one kind of client, with its password in a Secret you create.
+
+    Use the factories :meth:`dispatcher` and :meth:`agent`. Redis reads the
+    password from the Secret's ``password_key`` through the environment when it
+    starts (``>$(REDIS_<NAME>_PASSWORD)`` in its args), so no password is
+    written into ``dist/``. The role's clients read their connection string
+    (``redis://<name>:<password>@redis:6379``) from ``url_key`` of the same
+    Secret: :attr:`connection`, or ``EphemeralRedis.endpoint_for(name)`` for
+    ``add_redis_url``.
+
+    Attributes:
+        name: the ACL user name, also in the env names (``REDIS_AGENT_PASSWORD``).
+            Lowercase letters, digits and '-', starting with a letter, at most
+            32 characters, not ``"default"``.
+        access: ``"dispatcher"`` or ``"agent"`` (see :data:`RoleAccess`).
+        secret_name: the existing Secret in Redis's namespace.
+        password_key: key holding the password. Default ``"redis-password"``.
+        url_key: key holding the role's connection string. Default ``"redis-url"``.
+        key_pattern: Redis glob for the keys and pub/sub channels the role may
+            touch. Default ``"*"`` (dispatcher) or ``"job:*"`` (agent).
+        previous_password_key: during a rotation, a key holding the old
+            password, which Redis then accepts too. Default ``None``: one
+            password only. See README, "Rotating a password".
+    """
+
+    name: str
+    access: RoleAccess
+    secret_name: str
+    password_key: str = "redis-password"
+    url_key: str = _seed.SECRET_KEY_REDIS_URL
+    key_pattern: str = "*"
+    previous_password_key: str | None = None
+
+    @classmethod
+    def dispatcher(
+        cls,
+        *,
+        secret_name: str,
+        name: str = "dispatcher",
+        password_key: str = "redis-password",
+        url_key: str = _seed.SECRET_KEY_REDIS_URL,
+        key_pattern: str = "*",
+        previous_password_key: str | None = None,
+    ) -> RedisRole:
+        """The dispatcher: every command except admin, dangerous and scripting ones, on every key by default."""
+        return cls(
+            name=name,
+            access="dispatcher",
+            secret_name=secret_name,
+            password_key=password_key,
+            url_key=url_key,
+            key_pattern=key_pattern,
+            previous_password_key=previous_password_key,
+        )
+
+    @classmethod
+    def agent(
+        cls,
+        *,
+        secret_name: str,
+        name: str = "agent",
+        password_key: str = "redis-password",
+        url_key: str = _seed.SECRET_KEY_REDIS_URL,
+        key_pattern: str = DEFAULT_AGENT_KEY_PATTERN,
+        previous_password_key: str | None = None,
+    ) -> RedisRole:
+        """An agent: only the message-bus commands, on keys and channels matching ``"job:*"`` by default."""
+        return cls(
+            name=name,
+            access="agent",
+            secret_name=secret_name,
+            password_key=password_key,
+            url_key=url_key,
+            key_pattern=key_pattern,
+            previous_password_key=previous_password_key,
+        )
+
+    # -- derived names (public API: pinned in tests) ---------------------
+
+    @property
+    def password_env(self) -> str:
+        """The container variable Redis reads the password from: ``"REDIS_AGENT_PASSWORD"``."""
+        return f"REDIS_{self.name.upper().replace('-', '_')}_PASSWORD"
+
+    @property
+    def previous_password_env(self) -> str:
+        """The variable for ``previous_password_key``: ``"REDIS_AGENT_PREVIOUS_PASSWORD"``."""
+        return f"REDIS_{self.name.upper().replace('-', '_')}_PREVIOUS_PASSWORD"
+
+    @property
+    def connection(self) -> SecretKeyRef:
+        """Where this role's clients read their connection string."""
+        return SecretKeyRef(name=self.secret_name, key=self.url_key)
+
+    def password_refs(self) -> list[tuple[str, SecretKeyRef]]:
+        """``(env name, Secret key)`` for each password Redis accepts, current first."""
+        refs = [(self.password_env, SecretKeyRef(name=self.secret_name, key=self.password_key))]
+        if self.previous_password_key is not None:
+            refs.append(
+                (self.previous_password_env, SecretKeyRef(name=self.secret_name, key=self.previous_password_key))
+            )
+        return refs
+
+    def redis_args(self) -> list[str]:
+        """This role's ``--user`` directive for redis-server."""
+        envs = tuple(env for env, _ in self.password_refs())
+        build = _acl.dispatcher_user if self.access == "dispatcher" else _acl.agent_user
+        return build(self.name, envs, self.key_pattern)
+
+    # -- checks ----------------------------------------------------------
+
+    def check(self, path: PathArg, prop: str) -> RedisRole:
+        """Raise ``AgentsmithConfigError`` naming ``prop`` (e.g. ``roles[1]``) if a field is invalid."""
+        from . import _validate
+
+        if not isinstance(self.name, str) or not _USERNAME.fullmatch(self.name) or self.name == "default":
+            raise _validate.fail(
+                path,
+                f"{prop}.name",
+                self.name,
+                "must be 1-32 lowercase letters, digits and '-', starting with a letter and ending with "
+                "a letter or digit, and not 'default' (the user roles mode turns off)",
+                "Use e.g. 'dispatcher' or 'agent'.",
+            )
+        if self.access not in _ACCESS:
+            raise _validate.fail(
+                path,
+                f"{prop}.access",
+                self.access,
+                "must be 'dispatcher' or 'agent'",
+                "Build roles with RedisRole.dispatcher(...) or RedisRole.agent(...).",
+            )
+        _validate.dns_subdomain(path, f"{prop}.secret_name", self.secret_name)
+        _validate.secret_key(path, f"{prop}.password_key", self.password_key)
+        _validate.secret_key(path, f"{prop}.url_key", self.url_key)
+        if self.previous_password_key is not None:
+            _validate.secret_key(path, f"{prop}.previous_password_key", self.previous_password_key)
+            if self.previous_password_key == self.password_key:
+                raise _validate.fail(
+                    path,
+                    f"{prop}.previous_password_key",
+                    self.previous_password_key,
+                    "must differ from 'password_key'",
+                    "Keep the old password under its own key, e.g. 'redis-password-previous'.",
+                )
+        if self.url_key in (self.password_key, self.previous_password_key):
+            raise _validate.fail(
+                path,
+                f"{prop}.url_key",
+                self.url_key,
+                "must differ from the password keys",
+                "Use e.g. url_key='redis-url' and password_key='redis-password'.",
+            )
+        if not isinstance(self.key_pattern, str) or not _PATTERN.fullmatch(self.key_pattern):
+            raise _validate.fail(
+                path,
+                f"{prop}.key_pattern",
+                self.key_pattern,
+                "must be a Redis glob of 1-256 printable ASCII characters without spaces or '$'",
+                f"Use e.g. {DEFAULT_AGENT_KEY_PATTERN!r}.",
+            )
+        return self

@@ -1,0 +1,135 @@
+"""The command guard and the roles' ACL lines, as synthesised (issue 13). Runtime: test_runtime_*.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, redis_url_env
+from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
+
+SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
+GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", "+info"]
+
+
+def container(synth_chart: Any, **props: Any) -> dict[str, Any]:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
+    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    return dict(only)
+
+
+def test_guard_is_on_by_default_after_the_seed_args(synth_chart: Any) -> None:
+    spec = container(synth_chart)
+    assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", "nopass", "~*", "&*", *GUARD]
+    # the seed's probe, unchanged: no password can be wrong in this mode
+    assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert "env" not in spec
+
+
+def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: Any) -> None:
+    assert container(synth_chart, command_guard=False)["args"] == SEED_ARGS
+
+
+def test_command_guard_false_with_auth_uses_requirepass(synth_chart: Any) -> None:
+    spec = container(synth_chart, command_guard=False, auth=RedisAuth(secret_name="redis-auth"))
+    assert spec["args"] == [*SEED_ARGS, "--requirepass", "$(REDIS_PASSWORD)"]
+
+
+def test_port_comes_before_the_guard(synth_chart: Any) -> None:
+    assert container(synth_chart, port=6380)["args"][6:10] == ["--port", "6380", "--user", "default"]
+
+
+def test_guard_with_auth_carries_the_password(synth_chart: Any) -> None:
+    spec = container(synth_chart, auth=RedisAuth(secret_name="redis-auth"))
+    assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD]
+    probe = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
+    assert spec["livenessProbe"]["exec"]["command"] == probe
+    assert spec["readinessProbe"]["exec"]["command"] == probe
+
+
+def test_honest_probe_follows_the_port(synth_chart: Any) -> None:
+    spec = container(synth_chart, port=6380, auth=RedisAuth(secret_name="redis-auth"))
+    assert spec["livenessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
+
+
+def test_roles_args_env_and_probe(synth_chart: Any) -> None:
+    roles = [
+        RedisRole.dispatcher(secret_name="redis-dispatcher"),
+        RedisRole.agent(secret_name="redis-agent", previous_password_key="redis-password-previous"),
+    ]
+    spec = container(synth_chart, roles=roles)
+    assert spec["args"] == [
+        *SEED_ARGS,
+        "--user", "default", "off", "resetpass", "resetkeys", "resetchannels", "-@all",
+        "--user", "dispatcher", "on", ">$(REDIS_DISPATCHER_PASSWORD)", "~*", "&*", *GUARD,
+        "--user", "agent", "on", ">$(REDIS_AGENT_PASSWORD)", ">$(REDIS_AGENT_PREVIOUS_PASSWORD)", "~job:*", "&job:*",
+        *AGENT_COMMANDS,
+    ]  # fmt: skip
+    assert spec["env"] == [
+        {
+            "name": "REDIS_DISPATCHER_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "redis-dispatcher", "key": "redis-password"}},
+        },
+        {
+            "name": "REDIS_AGENT_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "redis-agent", "key": "redis-password"}},
+        },
+        {
+            "name": "REDIS_AGENT_PREVIOUS_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": "redis-agent", "key": "redis-password-previous"}},
+        },
+        {"name": "REDISCLI_AUTH", "value": "$(REDIS_DISPATCHER_PASSWORD)"},
+    ]
+    assert spec["readinessProbe"]["exec"]["command"] == [
+        "sh",
+        "-c",
+        '[ "$(redis-cli --user dispatcher ping)" = PONG ]',
+    ]
+
+
+def test_agent_commands_end_with_the_denials() -> None:
+    # Categories added earlier (@list holds SORT, @connection holds CLIENT KILL) must be cut last.
+    assert AGENT_COMMANDS[0] == "-@all"
+    assert AGENT_COMMANDS[-3:] == ("-@admin", "-@dangerous", "+info")
+    assert GUARD_COMMANDS == tuple(GUARD)
+
+
+def test_roles_mode_publishes_no_secret_and_holds_no_password(synth_chart: Any) -> None:
+    roles = [RedisRole.dispatcher(secret_name="redis-dispatcher"), RedisRole.agent(secret_name="redis-agent")]
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", roles=roles))
+    assert sorted(o["kind"] for o in objects) == ["Deployment", "NetworkPolicy", "Service"]
+
+
+def test_endpoint_for_hands_out_each_roles_secret(synth_chart: Any) -> None:
+    handles: dict[str, Any] = {}
+
+    def build(chart: Any) -> None:
+        redis = EphemeralRedis(
+            chart,
+            "redis",
+            roles=[
+                RedisRole.dispatcher(secret_name="redis-dispatcher"),
+                RedisRole.agent(secret_name="redis-agent", url_key="url"),
+            ],
+        )
+        handles["redis"] = redis
+        handles["agent"] = redis.endpoint_for("agent")
+
+    synth_chart(build)
+    agent = handles["agent"]
+    assert (agent.host, agent.port, agent.url) == ("redis", 6379, "redis://redis:6379")
+    assert (agent.connection.name, agent.connection.key) == ("redis-agent", "url")
+    # the Redis's own handle is the first role's
+    assert (handles["redis"].connection.name, handles["redis"].connection.key) == ("redis-dispatcher", "redis-url")
+    with pytest.raises(AgentsmithConfigError, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
+        handles["redis"].endpoint_for("admin")
+    # the endpoint wires a client like any RedisEndpoint
+    env = redis_url_env(agent)
+    assert (env.name, env.value_from.secret_key_ref.name, env.value_from.secret_key_ref.key) == (
+        "REDIS_URL",
+        "redis-agent",
+        "url",
+    )

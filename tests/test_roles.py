@@ -1,0 +1,201 @@
+"""RedisRole: pinned names, and one exact error per bad field (checked before any API object)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdk8s
+import pytest
+from _support import in_memory_app
+
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, SecretKeyRef
+
+D = RedisRole.dispatcher(secret_name="redis-dispatcher")
+A = RedisRole.agent(secret_name="redis-agent")
+NAME_RULE = (
+    "must be 1-32 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, "
+    "and not 'default' (the user roles mode turns off)"
+)
+NAME_FIX = "Use e.g. 'dispatcher' or 'agent'."
+PATTERN_RULE = "must be a Redis glob of 1-256 printable ASCII characters without spaces or '$'"
+PATTERN_FIX = "Use e.g. 'job:*'."
+ROLES_RULE = "must be a non-empty sequence of agentsmith.RedisRole"
+ROLES_FIX = "Pass roles=[RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)]."
+SECRET_KEY = "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters"
+
+
+def test_factories_and_derived_names_are_pinned() -> None:
+    assert (D.name, D.access, D.key_pattern, D.password_key, D.url_key) == (
+        "dispatcher",
+        "dispatcher",
+        "*",
+        "redis-password",
+        "redis-url",
+    )
+    assert (A.name, A.access, A.key_pattern) == ("agent", "agent", "job:*")
+    assert A.password_env == "REDIS_AGENT_PASSWORD"
+    assert A.previous_password_env == "REDIS_AGENT_PREVIOUS_PASSWORD"
+    assert RedisRole.agent(secret_name="s", name="code-agent").password_env == "REDIS_CODE_AGENT_PASSWORD"
+    assert A.connection == SecretKeyRef(name="redis-agent", key="redis-url")
+
+
+def test_role_is_frozen_and_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        RedisRole("agent", "agent", "s")  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        A.name = "other"  # type: ignore[misc]
+
+
+BAD: list[Any] = [
+    pytest.param({"roles": []}, "roles", [], ROLES_RULE, ROLES_FIX, id="empty"),
+    pytest.param({"roles": A}, "roles", A, ROLES_RULE, ROLES_FIX, id="not-a-sequence"),
+    pytest.param(
+        {"roles": ["agent"]},
+        "roles[0]",
+        "agent",
+        "must be an agentsmith.RedisRole",
+        "Use RedisRole.agent(secret_name=...).",
+        id="string-role",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", name="default")]},
+        "roles[0].name",
+        "default",
+        NAME_RULE,
+        NAME_FIX,
+        id="default-user",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", name="Agent")]},
+        "roles[0].name",
+        "Agent",
+        NAME_RULE,
+        NAME_FIX,
+        id="uppercase-name",
+    ),
+    pytest.param(
+        {"roles": [RedisRole(name="x", access="admin", secret_name="s")]},  # type: ignore[arg-type]
+        "roles[0].access",
+        "admin",
+        "must be 'dispatcher' or 'agent'",
+        "Build roles with RedisRole.dispatcher(...) or RedisRole.agent(...).",
+        id="access",
+    ),
+    pytest.param(
+        {"roles": [D, RedisRole.agent(secret_name="s", name="dispatcher")]},
+        "roles[1].name",
+        "dispatcher",
+        "is used by two roles",
+        "Give each role its own name.",
+        id="duplicate-name",
+    ),
+    pytest.param(
+        {"roles": [D, RedisRole.agent(secret_name="redis-dispatcher")]},
+        "roles[1].url_key",
+        "redis-url",
+        "is already used by another role in Secret 'redis-dispatcher'",
+        "Give each role its own Secret (or its own keys).",
+        id="shared-secret-key",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", key_pattern="job:$(HOME)")]},
+        "roles[0].key_pattern",
+        "job:$(HOME)",
+        PATTERN_RULE,
+        PATTERN_FIX,
+        id="pattern-dollar",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", key_pattern="job *")]},
+        "roles[0].key_pattern",
+        "job *",
+        PATTERN_RULE,
+        PATTERN_FIX,
+        id="pattern-space",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", key_pattern="")]},
+        "roles[0].key_pattern",
+        "",
+        PATTERN_RULE,
+        PATTERN_FIX,
+        id="pattern-empty",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="Bad_Secret")]},
+        "roles[0].secret_name",
+        "Bad_Secret",
+        "must be a DNS subdomain: lowercase letters, digits, '-' and '.', at most 253 characters",
+        "Did you mean 'bad-secret'?",
+        id="secret-name",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", password_key="a/b")]},
+        "roles[0].password_key",
+        "a/b",
+        SECRET_KEY,
+        "Use a key such as 'redis-url'.",
+        id="password-key",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", previous_password_key="redis-password")]},
+        "roles[0].previous_password_key",
+        "redis-password",
+        "must differ from 'password_key'",
+        "Keep the old password under its own key, e.g. 'redis-password-previous'.",
+        id="previous-is-current",
+    ),
+    pytest.param(
+        {"roles": [RedisRole.agent(secret_name="s", url_key="redis-password")]},
+        "roles[0].url_key",
+        "redis-password",
+        "must differ from the password keys",
+        "Use e.g. url_key='redis-url' and password_key='redis-password'.",
+        id="url-is-password",
+    ),
+    pytest.param(
+        {"roles": [A], "auth": RedisAuth(secret_name="a")},
+        "roles",
+        [A],
+        "cannot be combined with 'auth'",
+        "Roles turn the default user off; drop 'auth' and give each role its Secret.",
+        id="with-auth",
+    ),
+    pytest.param(
+        {"roles": [A], "command_guard": False},
+        "command_guard",
+        False,
+        "cannot be False with 'roles'",
+        "Roles are ACL users; drop command_guard=False (it restores the seed's args).",
+        id="without-guard",
+    ),
+    pytest.param(
+        {"command_guard": "no"},
+        "command_guard",
+        "no",
+        "must be True or False",
+        "Use command_guard=True or command_guard=False.",
+        id="guard-string",
+    ),
+    pytest.param(
+        {"roles": [A], "connection_secret": SecretKeyRef(name="b", key="redis-url")},
+        "connection_secret",
+        SecretKeyRef(name="b", key="redis-url"),
+        "cannot be combined with 'roles'",
+        "Each role's clients read the URL from its Secret; drop 'connection_secret'.",
+        id="with-connection-secret",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "prop", "value", "rule", "fix"), BAD)
+def test_bad_roles_raise_one_exact_error_before_any_api_object(
+    kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str
+) -> None:
+    chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
+    with pytest.raises(AgentsmithConfigError) as caught:
+        EphemeralRedis(chart, "redis", **kwargs)
+    error = caught.value
+    assert (error.prop, error.value, error.path) == (prop, value, "test/redis")
+    assert str(error) == f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}"
+    assert cdk8s.Testing.synth(chart) == []
