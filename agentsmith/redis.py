@@ -25,6 +25,8 @@ _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
 _PASSWORD_ENV = "REDIS_PASSWORD"
 _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
+#: No-password mode only: clients from other pods are the design (README "Protected mode").
+_PROTECTED_MODE_OFF = ("--protected-mode", "no")
 
 
 class EphemeralRedis(Construct):
@@ -55,7 +57,16 @@ class EphemeralRedis(Construct):
     * ``imagePullPolicy``: ``Always`` for a tag (tags move), ``IfNotPresent``
       for a digest-pinned image (digests do not);
     * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
-      (default: pods in the same namespace), and no egress (Redis needs none).
+      (default: pods in the same namespace), and no egress (Redis needs none);
+    * without ``auth``: ``--protected-mode no`` after the seed's six args (and
+      after ``--port``). Upstream Redis refuses every client that is not on its
+      own loopback while no password is set ("protected mode"); other pods are
+      never on the pod's loopback. The seed works only because the official
+      image patches that default off when it is built; the arg makes the
+      manifest work with any Redis 7 image (a distribution's build, a mirror
+      built from source, a hardened base). In this mode the NetworkPolicy is
+      the protection. With ``auth`` the arg is left out: Redis's protected
+      mode does not apply once a password is set.
 
     Args:
         scope: the parent construct (a chart).
@@ -288,6 +299,8 @@ class EphemeralRedis(Construct):
             args += ["--port", str(self.port)]
         if self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
+        else:
+            args += _PROTECTED_MODE_OFF
         return args
 
     def _probe(self, timing: ProbeTiming) -> dict[str, Any]:

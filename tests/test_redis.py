@@ -9,7 +9,7 @@ import pytest
 from _seed_diff import field_diff
 from _support import in_memory_app
 
-from agentsmith import EphemeralRedis, Resources
+from agentsmith import EphemeralRedis, RedisAuth, Resources
 from agentsmith.errors import AgentsmithConfigError
 
 #: Fields the construct adds on top of the seed, each a documented hardening
@@ -20,6 +20,8 @@ EXTRA_FIELDS: dict[str, list[str]] = {
         "/spec/template/spec/enableServiceLinks",
         "/spec/template/spec/securityContext",
         "/spec/template/spec/containers/0/imagePullPolicy",
+        "/spec/template/spec/containers/0/args/6",  # --protected-mode no (README "Protected mode")
+        "/spec/template/spec/containers/0/args/7",
         "/spec/template/spec/containers/0/securityContext/capabilities",
         "/spec/template/spec/containers/0/securityContext/seccompProfile",
     ],
@@ -87,6 +89,19 @@ def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str
     assert container(default)["resources"]["limits"]["memory"] == "384Mi"
     args = container(default)["args"]
     assert args[args.index("--maxmemory") + 1] == "256mb"
+
+
+def test_no_password_mode_turns_protected_mode_off_after_the_seed_args(
+    default: dict[str, dict[str, Any]], synth_chart: Any
+) -> None:
+    # GIVEN no password WHEN synthesised THEN the seed's six args, then protected mode off
+    assert container(default)["args"][6:] == ["--protected-mode", "no"]
+    # and after --port when the port moves
+    moved = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
+    assert container(moved)["args"][6:] == ["--port", "6380", "--protected-mode", "no"]
+    # GIVEN a password THEN protected mode is left to Redis (it never refuses once a password is set)
+    guarded = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="a"))))
+    assert "--protected-mode" not in container(guarded)["args"]
 
 
 def test_single_replica(default: dict[str, dict[str, Any]]) -> None:
@@ -187,7 +202,7 @@ def test_namespace_none_uses_the_chart_namespace(synth_chart: Any) -> None:
 def test_port_override_moves_redis_service_and_probes(synth_chart: Any) -> None:
     objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
     spec = container(objects)
-    assert spec["args"][-2:] == ["--port", "6380"]
+    assert spec["args"][6:8] == ["--port", "6380"]
     assert spec["ports"][0]["containerPort"] == 6380
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
     assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
@@ -216,7 +231,9 @@ def test_custom_values_reach_the_container(synth_chart: Any) -> None:
     spec = container(objects)
     assert spec["name"] == "bus"
     assert spec["image"] == "redis:7.2-alpine"
-    assert spec["args"] == ["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--save", ""]
+    assert spec["args"] == [
+        "--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--save", "", "--protected-mode", "no",
+    ]  # fmt: skip
     assert spec["resources"] == {
         "requests": {"cpu": "100m", "memory": "1Gi"},
         "limits": {"cpu": "500m", "memory": "2Gi"},
