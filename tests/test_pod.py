@@ -3,7 +3,7 @@
 The seed's Definition of Done: the pod reaches ``Running`` and ``redis-cli ping``
 returns ``PONG`` from inside the cluster. Without a cluster, podman plays the
 synthesised Deployment in a real OCI runtime, on a local stand-in image
-(tools/podman/build-startin.sh) because no registry can be reached. Only the
+(tools/podman/build-standin.sh) because no registry can be reached. Only the
 test copy of the manifest changes, and only as ``_podman.py`` lists (image,
 ``imagePullPolicy: Never``, a ``hostPort`` on 127.0.0.1, a per-run name, the
 kubelet's ``$(VAR)`` expansion).
@@ -232,6 +232,13 @@ def test_pong_inside_the_pod(mode_pod: Played) -> None:
 
 
 def test_pong_from_outside_the_pod_network_namespace(mode_pod: Played) -> None:
+    # The only published port: the Redis port, on the host's loopback.
+    published = podman("port", mode_pod.pod.container).split()
+    assert published == [
+        f"{mode_pod.container['ports'][0]['containerPort']}/tcp",
+        "->",
+        f"127.0.0.1:{mode_pod.pod.host_port}",
+    ]
     with mode_pod.client() as connection:
         assert connection.ping() is True
         peer = connection.client_info()["addr"]
