@@ -18,6 +18,7 @@ Run only this tier: ``pytest -m pod -rP`` (``-rP`` shows the printed figures).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import time
@@ -76,7 +77,8 @@ MODES = [
     PodMode("seed"),
     PodMode("seed-official-image", flavour="official"),
     PodMode("read-only-root", {"read_only_root_filesystem": True}),
-    PodMode("auth", {"auth": RedisAuth(secret_name="agentsmith-pod-test-auth")}),
+    # podman secrets are global: a per-run name keeps parallel runs apart.
+    PodMode("auth", {"auth": RedisAuth(secret_name=f"agentsmith-pod-test-auth-{os.getpid()}")}),
 ]
 
 
@@ -205,9 +207,11 @@ def test_probes_report_healthy_within_the_seed_timings(mode_pod: Played) -> None
         f"{liveness[key]}s" for key in ("initialDelaySeconds", "periodSeconds", "timeoutSeconds")
     )
 
-    def liveness_ok() -> bool:  # podman runs the healthcheck as the kubelet runs the probe
+    # Without systemd podman cannot schedule its healthcheck timer here, so the test runs it.
+    def liveness_ok() -> bool:
         return pod.healthcheck(timeout=liveness["timeoutSeconds"])
 
+    # podman maps only the liveness probe; the readiness probe runs as the kubelet runs it.
     def readiness_ok() -> bool:
         result = pod.exec(*readiness["exec"]["command"], timeout=readiness["timeoutSeconds"])
         return result.returncode == 0 and result.stdout.strip() == "PONG"
@@ -349,3 +353,34 @@ def test_the_seed_args_alone_depend_on_the_official_image_patch(flavour: str, tm
                 assert connection.ping() is True
                 outcome = "PONG"
     print(f"seed's six args on the {flavour} stand-in: inside PONG, from outside {outcome}")
+
+
+@pytest.mark.parametrize(("flavour", "protected_mode"), [("upstream", "yes"), ("official", "no")])
+def test_standin_has_the_stated_redis_and_defaults(
+    flavour: str, protected_mode: str, manifests: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """tools/podman/build-standin.sh's header: Redis 7 (the manifest image's major), uid 999, /data, protected mode."""
+    require_podman()
+    image = standin(flavour)
+    manifest_image = the_container(manifests[("Deployment", "redis")])["image"]
+    config = json.loads(podman("image", "inspect", image, "--format", "{{json .Config}}"))
+    assert (config["WorkingDir"], config["Entrypoint"], config["Cmd"]) == (
+        "/data",
+        ["docker-entrypoint.sh"],
+        ["redis-server"],
+    )
+    name = f"agentsmith-standin-{flavour}-{os.getpid()}"
+    try:
+        # No args, as the manifest's user, no network: only the image's own defaults.
+        podman("run", "--detach", "--name", name, "--user", "999", "--network", "none", image)
+        version = podman("exec", name, "redis-server", "--version")
+        script = 'while IFS= read -r line; do case "$line" in redis:*) echo "$line";; esac; done < /etc/passwd'
+        user = podman("exec", name, "sh", "-c", script).strip()
+        found = podman("exec", name, "redis-cli", "config", "get", "protected-mode").split()
+    finally:
+        podman("rm", "--force", "--ignore", name, check=False)
+    major = manifest_image.split(":", 1)[1].split(".")[0].split("-")[0]
+    assert f" v={major}." in version, f"{version.strip()} is not Redis {major} ({manifest_image})"
+    assert user.split(":")[2:4] == ["999", "999"], user  # user redis, uid and gid 999
+    assert found == ["protected-mode", protected_mode]
+    print(f"stand-in {flavour}: {version.split()[2]}, uid 999, protected-mode {found[1]}")

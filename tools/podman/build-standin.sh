@@ -28,7 +28,8 @@
 # Usage: tools/podman/build-standin.sh upstream|official
 # Prints the image reference, localhost/agentsmith-redis-standin:<flavour>-<hash>,
 # where <hash> covers this script and every file copied into the image, so an
-# unchanged stand-in is built once and reused (`podman image exists`).
+# unchanged stand-in is built once and reused (`podman image exists`); a new build
+# removes that flavour's older stand-ins.
 # Needs root (podman import into the system store), podman, redis-server, redis-cli.
 set -euo pipefail
 
@@ -107,4 +108,8 @@ podman import --quiet \
   --change 'EXPOSE 6379' \
   --change "LABEL agentsmith.standin.flavour=$flavour" \
   "$root.tar" "$ref" >/dev/null
+# Drop this flavour's stand-ins of earlier content (a changed script or package).
+podman images --noheading --format '{{.Repository}}:{{.Tag}}' localhost/agentsmith-redis-standin \
+  | grep "^localhost/agentsmith-redis-standin:$flavour-" | grep -vx "$ref" \
+  | xargs -r podman rmi --force >/dev/null 2>&1 || true
 echo "$ref"
