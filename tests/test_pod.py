@@ -77,6 +77,7 @@ MODES = [
     PodMode("seed"),
     PodMode("seed-official-image", flavour="official"),
     PodMode("read-only-root", {"read_only_root_filesystem": True}),
+    PodMode("port-6380", {"port": 6380}),  # --port, probes with -p, then --protected-mode no
     # podman secrets are global: a per-run name keeps parallel runs apart.
     PodMode("auth", {"auth": RedisAuth(secret_name=f"agentsmith-pod-test-auth-{os.getpid()}")}),
 ]
@@ -230,9 +231,11 @@ def test_probes_report_healthy_within_the_seed_timings(mode_pod: Played) -> None
 
 
 def test_pong_inside_the_pod(mode_pod: Played) -> None:
-    result = mode_pod.pod.exec("redis-cli", "ping", timeout=10)
+    # redis-cli as the probes call it (with -p when the port moves), on the pod's loopback.
+    command = mode_pod.container["readinessProbe"]["exec"]["command"]
+    result = mode_pod.pod.exec(*command, timeout=10)
     assert (result.returncode, result.stdout.strip()) == (0, "PONG"), result.stderr
-    print(f"[{mode_pod.mode.id}] podman exec {mode_pod.pod.container} redis-cli ping -> {result.stdout.strip()}")
+    print(f"[{mode_pod.mode.id}] podman exec {mode_pod.pod.container} {' '.join(command)} -> {result.stdout.strip()}")
 
 
 def test_pong_from_outside_the_pod_network_namespace(mode_pod: Played) -> None:
@@ -384,3 +387,30 @@ def test_standin_has_the_stated_redis_and_defaults(
     assert user.split(":")[2:4] == ["999", "999"], user  # user redis, uid and gid 999
     assert found == ["protected-mode", protected_mode]
     print(f"stand-in {flavour}: {version.split()[2]}, uid 999, protected-mode {found[1]}")
+
+
+def test_clean_up_by_name_after_a_failed_play(manifests: dict[tuple[str, str], dict[str, Any]], tmp_path: Path) -> None:
+    """A play that fails half-way leaves a created pod behind; :meth:`Pod.down` removes it by name."""
+    require_podman()
+    broken = played_copy(
+        manifests[("Deployment", "redis")],
+        image="localhost/agentsmith-no-such-image:none",  # imagePullPolicy Never: the play fails
+        host_port=free_port(),
+        run_id=f"broken-{os.getpid()}",
+        env={},
+    )
+    pod_name = f"{broken['metadata']['name']}-pod-0"
+    pod = Pod(write_manifest(tmp_path / "broken.yaml", [broken]), pod_name, f"{pod_name}-redis", 0)
+
+    def left_behind() -> str:
+        pods = podman("pod", "ps", "--filter", f"name=^{pod_name}$", "--format", "{{.Name}}")
+        containers = podman("ps", "--all", "--filter", f"name=^{pod_name}", "--format", "{{.Names}}")
+        return (pods + containers).strip()
+
+    try:
+        with pytest.raises(AssertionError, match="kube play"):
+            pod.play({})
+        assert pod_name in left_behind(), "podman should leave the created pod behind (what down() is for)"
+    finally:
+        pod.down()
+    assert left_behind() == ""
