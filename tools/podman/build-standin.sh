@@ -50,7 +50,7 @@ cli=$(readlink -f "$(command -v redis-cli)")
 shell=$(readlink -f /bin/sh)
 libs=$(ldd "$server" "$cli" "$shell" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | sort -u)
 
-hash=$( { sha256sum "$0"; echo "$flavour"; for f in "$server" "$cli" "$shell" $libs; do sha256sum "$(readlink -f "$f")"; done; } \
+hash=$( { sha256sum <"$0"; echo "$flavour"; for f in "$server" "$cli" "$shell" $libs; do sha256sum "$(readlink -f "$f")"; done; } \
   | sha256sum | cut -c1-16)
 ref="localhost/agentsmith-redis-standin:$flavour-$hash"
 if podman image exists "$ref"; then
@@ -111,5 +111,5 @@ podman import --quiet \
 # Drop this flavour's stand-ins of earlier content (a changed script or package).
 podman images --noheading --format '{{.Repository}}:{{.Tag}}' localhost/agentsmith-redis-standin \
   | grep "^localhost/agentsmith-redis-standin:$flavour-" | grep -vx "$ref" \
-  | xargs -r podman rmi --force >/dev/null 2>&1 || true
+  | xargs -r -n1 podman rmi >/dev/null 2>&1 || true  # not --force: never an image in use
 echo "$ref"
