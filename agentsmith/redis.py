@@ -25,7 +25,7 @@ _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
 _PASSWORD_ENV = "REDIS_PASSWORD"
 _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
-#: No-password mode only: clients from other pods are the design (README "Protected mode").
+#: No-password mode only: clients from other pods are the design (README "Pod tier ... and protected mode").
 _PROTECTED_MODE_OFF = ("--protected-mode", "no")
 
 

@@ -20,7 +20,7 @@ EXTRA_FIELDS: dict[str, list[str]] = {
         "/spec/template/spec/enableServiceLinks",
         "/spec/template/spec/securityContext",
         "/spec/template/spec/containers/0/imagePullPolicy",
-        "/spec/template/spec/containers/0/args/6",  # --protected-mode no (README "Protected mode")
+        "/spec/template/spec/containers/0/args/6",  # --protected-mode no (README: "... and protected mode")
         "/spec/template/spec/containers/0/args/7",
         "/spec/template/spec/containers/0/securityContext/capabilities",
         "/spec/template/spec/containers/0/securityContext/seccompProfile",
