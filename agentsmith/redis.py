@@ -31,6 +31,8 @@ _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
 #: Rollout strategy: stop the old pod before starting the new one, so clients
 #: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
 _ROLLOUT_STRATEGY: Final = "Recreate"
+#: No-password mode only: clients from other pods are the design (README "Pod tier ... and protected mode").
+_PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
 
 
 class EphemeralRedis(Construct):
@@ -81,9 +83,19 @@ class EphemeralRedis(Construct):
       for a digest-pinned image (digests do not);
     * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
       (default: pods in the same namespace), and no egress (Redis needs none);
+    * without a password (no ``auth``, no ``roles``): ``--protected-mode no``
+      after the seed's six args (and after ``--port``). Upstream Redis refuses
+      every client that is not on its own loopback while the default user has
+      no password ("protected mode"); other pods are never on the pod's
+      loopback. The seed works only because the official image patches that
+      default off when it is built; the arg makes the manifest work with any
+      Redis 7 image (a distribution's build, a mirror built from source, a
+      hardened base). In this mode the NetworkPolicy and the command guard are
+      the protection. With ``auth`` or ``roles`` the arg is left out: protected
+      mode does not apply once the default user has a password or is off;
     * a command guard (``command_guard``): one ACL line for the default user,
-      after the seed's six args, that keeps every client away from admin,
-      dangerous and scripting commands; the seed's URL and probe still work.
+      after those args, that keeps every client away from admin, dangerous
+      and scripting commands; the seed's URL and probe still work.
 
     Args:
         scope: the parent construct (a chart).
@@ -145,7 +157,10 @@ class EphemeralRedis(Construct):
             stays allowed); see README, "Security: least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
             directive follows them. ``False`` restores the seed's exact args
-            (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...).
+            (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
+            it also drops ``--protected-mode no``: the manifest is then the
+            seed's, which reaches clients in other pods only with an image that
+            turns protected mode off itself, as the official image does.
         roles: opt in to one Redis ACL user per kind of client
             (:class:`RedisRole`, e.g. a dispatcher and an agent), each with its
             password in a Secret you create. Default ``None``. With roles the
@@ -393,12 +408,13 @@ class EphemeralRedis(Construct):
         ]
         if self.port != _seed.REDIS_PORT:
             args += ["--port", str(self.port)]
-        # (issue 16 puts --protected-mode here in the modes without a password.)
         if self.roles is not None:
             args += list(_acl.DEFAULT_USER_OFF)
             for role in self.roles:
                 args += role.redis_args()
         elif self.command_guard:
+            if self.auth is None:
+                args += _PROTECTED_MODE_OFF
             args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]

@@ -10,7 +10,8 @@ def field_diff(seed: Any, actual: Any, path: str = "") -> tuple[list[str], list[
 
     differences: seed fields that are missing or carry another value in ``actual``.
     extras: fields in ``actual`` that the seed does not have (JSON-pointer-like paths).
-    Lists are compared item by item and must have the same length.
+    Lists are compared item by item; items appended after the seed's are extras
+    (``/args/6``), so a list may grow at its end but never lose or change a seed item.
     """
     if isinstance(seed, dict) and isinstance(actual, dict):
         differences: list[str] = []
@@ -24,10 +25,10 @@ def field_diff(seed: Any, actual: Any, path: str = "") -> tuple[list[str], list[
             extras += sub_extra
         return differences, extras
     if isinstance(seed, list) and isinstance(actual, list):
-        if len(seed) != len(actual):
+        if len(seed) > len(actual):
             return [f"{path}: {len(seed)} items in the seed, {len(actual)} synthesised"], []
-        differences, extras = [], []
-        for index, (seed_item, actual_item) in enumerate(zip(seed, actual, strict=True)):
+        differences, extras = [], [f"{path}/{index}" for index in range(len(seed), len(actual))]
+        for index, (seed_item, actual_item) in enumerate(zip(seed, actual[: len(seed)], strict=True)):
             sub_diff, sub_extra = field_diff(seed_item, actual_item, f"{path}/{index}")
             differences += sub_diff
             extras += sub_extra

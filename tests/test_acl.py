@@ -22,7 +22,19 @@ def container(synth_chart: Any, **props: Any) -> dict[str, Any]:
 
 def test_guard_is_on_by_default_after_the_seed_args(synth_chart: Any) -> None:
     spec = container(synth_chart)
-    assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", "nopass", "~*", "&*", *GUARD]
+    # the seed's args, protected mode off (no password: other pods must reach it), then the guard
+    assert spec["args"] == [
+        *SEED_ARGS,
+        "--protected-mode",
+        "no",
+        "--user",
+        "default",
+        "on",
+        "nopass",
+        "~*",
+        "&*",
+        *GUARD,
+    ]
     # the seed's probe, unchanged: no password can be wrong in this mode
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
@@ -39,7 +51,8 @@ def test_command_guard_false_with_auth_uses_requirepass(synth_chart: Any) -> Non
 
 
 def test_port_comes_before_the_guard(synth_chart: Any) -> None:
-    assert container(synth_chart, port=6380)["args"][6:10] == ["--port", "6380", "--user", "default"]
+    args = container(synth_chart, port=6380)["args"]
+    assert args[6:12] == ["--port", "6380", "--protected-mode", "no", "--user", "default"]
 
 
 def test_guard_with_auth_carries_the_password(synth_chart: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from _seed_diff import field_diff
 from _support import in_memory_app
 
-from agentsmith import EphemeralRedis, Resources
+from agentsmith import EphemeralRedis, RedisAuth, Resources
 from agentsmith.errors import AgentsmithConfigError
 
 #: Fields the construct adds on top of the seed, each a documented hardening
@@ -97,6 +97,23 @@ def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str
     assert container(default)["resources"]["limits"]["memory"] == "384Mi"
     args = container(default)["args"]
     assert args[args.index("--maxmemory") + 1] == "256mb"
+
+
+def test_no_password_mode_turns_protected_mode_off_after_the_seed_args(
+    default: dict[str, dict[str, Any]], synth_chart: Any
+) -> None:
+    # GIVEN no password WHEN synthesised THEN the seed's six args, then protected mode off
+    # and before the command guard's ACL line
+    assert container(default)["args"][6:9] == ["--protected-mode", "no", "--user"]
+    # and after --port when the port moves
+    moved = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
+    assert container(moved)["args"][6:11] == ["--port", "6380", "--protected-mode", "no", "--user"]
+    # GIVEN command_guard=False THEN the seed's exact args, protected mode left to the image
+    seed = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", command_guard=False)))
+    assert container(seed)["args"] == ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
+    # GIVEN a password THEN protected mode is left to Redis (it never refuses once a password is set)
+    guarded = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="a"))))
+    assert "--protected-mode" not in container(guarded)["args"]
 
 
 def test_single_replica(default: dict[str, dict[str, Any]]) -> None:
@@ -243,7 +260,10 @@ def test_custom_values_reach_the_container(synth_chart: Any) -> None:
     spec = container(objects)
     assert spec["name"] == "bus"
     assert spec["image"] == "redis:7.2-alpine"
-    assert spec["args"][:6] == ["--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--save", ""]
+    assert spec["args"][:8] == [
+        "--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lfu", "--save", "", "--protected-mode", "no",
+    ]  # fmt: skip
+    assert spec["args"][8] == "--user"  # the command guard comes last
     assert spec["resources"] == {
         "requests": {"cpu": "100m", "memory": "1Gi"},
         "limits": {"cpu": "500m", "memory": "2Gi"},

@@ -669,8 +669,9 @@ def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: Any) -> N
     objects = {obj["kind"]: obj for obj in synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380))}
     (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
     # THEN Redis listens there, the probes ask there, and the Service forwards there
-    assert container["args"][:8] == [
+    assert container["args"][:10] == [
         "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", "", "--port", "6380",
+        "--protected-mode", "no",
     ]  # fmt: skip
     assert container["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
     for probe_name in ("livenessProbe", "readinessProbe"):

@@ -4,6 +4,7 @@
 #   .venv-checkov/ with checkov (security scan),
 #   node_modules/ with cdk8s-cli and ioredis (package-lock.json; ioredis for tests/test_runtime_guard.py),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
+#   Debian's podman, runc and catatonit for the pod tier (likewise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,5 +42,21 @@ if ! command -v redis-server >/dev/null; then
     (service redis-server stop || true) >/dev/null 2>&1
   else
     echo "note: redis-server is missing; the runtime tests need it: sudo apt-get install redis-server" >&2
+  fi
+fi
+
+# Pod tier (tests/test_pod.py, README "Pod tier (podman) and protected mode"): Debian's podman with runc (crun
+# fails on this host's hybrid cgroups) and catatonit (podman builds its local
+# pause image from it: no registry is reachable), with the CNI plugins it was
+# verified with (containernetworking-plugins, which pulls iptables). The tests pass
+# tools/podman/containers.conf through CONTAINERS_CONF; /etc is never edited.
+# The stand-in Redis image is built by the tests (tools/podman/build-standin.sh).
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v catatonit >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 podman runc catatonit containernetworking-plugins >/dev/null
+  else
+    echo "note: podman/runc/catatonit are missing; the pod tier needs them: sudo apt-get install podman runc catatonit" >&2
   fi
 fi
