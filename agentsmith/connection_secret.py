@@ -24,7 +24,8 @@ class RedisConnectionSecret(Construct):
     Args:
         scope: the parent construct.
         id: construct id; keep it stable.
-        url: the connection string, ``redis://`` or ``rediss://``.
+        url: the connection string, ``redis://`` or ``rediss://``, with a
+            valid host and no credentials (the rules of ``ExternalRedis``'s ``url``).
         name: the Secret's name. Default ``"agentsmith-secrets"`` (seed).
         key: the key holding the URL. Default ``"redis-url"`` (seed).
         namespace: the Secret's namespace. Default: the chart's namespace.
