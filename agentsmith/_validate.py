@@ -255,8 +255,17 @@ def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int
             f"must be at most {MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator} of "
             f"'resources.memory_limit' ({memory_limit}), leaving headroom "
             "for fragmentation and client buffers",
-            f"Use at most {_redis_floor(int(limit * MAXMEMORY_HEADROOM))!r} or raise 'resources.memory_limit'.",
+            _headroom_fix(limit),
         )
+
+
+def _headroom_fix(limit: Fraction) -> str:
+    """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
+    most = int(limit * MAXMEMORY_HEADROOM)
+    if most >= MIN_MAXMEMORY:
+        return f"Use at most {_redis_floor(most)!r} or raise 'resources.memory_limit'."
+    needed = -(-MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator // MAXMEMORY_HEADROOM.numerator // 2**20)
+    return f"Raise 'resources.memory_limit' to at least '{needed}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."
 
 
 def _redis_floor(size: int) -> str:
@@ -739,7 +748,12 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
             "(write an international host name in its xn-- form)",
             fix,
         )
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # Python checks brackets: "redis://[::g]:6379", "redis://[::1"
+        raise fail(
+            path, prop, shown, "has an invalid IPv6 address", "Write IPv6 in brackets, e.g. 'redis://[::1]:6379'."
+        ) from None
     if "@" in value or parts.password or parts.username or _credential_parameter(parts.query):
         raise fail(
             path,
@@ -760,7 +774,7 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
             path,
             prop,
             shown,
-            "must start with redis:// or rediss:// (lowercase)",
+            "must use the redis:// or rediss:// scheme",
             did_you_mean(value, candidate, "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."),
         )
     try:
