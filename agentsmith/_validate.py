@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from constructs import Construct
 
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
-from ._yaml_types import yaml12_number
+from ._yaml_types import yaml_ambiguous
 from .auth import RedisAuth
 from .endpoint import SecretKeyRef
 from .errors import AgentsmithConfigError
@@ -149,7 +149,7 @@ def did_you_mean(value: object, candidate: str | None, fallback: str) -> str:
 
 def yaml_safe(path: PathArg, prop: str, value: str) -> str:
     """Refuse a string that cdk8s writes plain but Kustomize reads back as a number (``0o17``)."""
-    if yaml12_number(value):
+    if yaml_ambiguous(value):
         raise fail(
             path,
             prop,

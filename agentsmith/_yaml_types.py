@@ -9,7 +9,7 @@ strings come back as numbers: ``0o17`` and ``0_o17`` are 15, ``0X1F`` is 31,
 error) after ``kubectl kustomize``.
 
 The constructs cannot make cdk8s quote a value, so they refuse these strings
-(:func:`yaml12_number`); ``tests/test_yaml_roundtrip.py`` checks the rule
+(:func:`yaml_ambiguous`); ``tests/test_yaml_roundtrip.py`` checks the rule
 against the real writer and the real ``kubectl kustomize``.
 """
 
@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["yaml12_number"]
+__all__ = ["yaml_ambiguous"]
 
 # yaml@2 (cdk8s's writer), dist/schema/yaml-1.1 and schema/common: a plain
-# scalar matching one of these is quoted on output, so it round-trips.
+# scalar matching one of these is quoted on output, so it round-trips. The
+# merge key "<<" is not among them: it is written plain and PyYAML refuses it.
 _YAML11_NON_STRING = re.compile(
     r"|".join(
         (
@@ -30,7 +31,6 @@ _YAML11_NON_STRING = re.compile(
             r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+",
             r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*",
             r"[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?[0-9][0-9_]*|[-+]?0x[0-9a-fA-F_]+",
-            r"<<",
             r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?",
             r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?"
             r"(?:[ \t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?",
@@ -50,11 +50,16 @@ _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+
 _GO_PREFIXED = re.compile(r"-?0b[-+]?[01]+|-?0o[-+]?[0-7]+")
 
 
-def yaml12_number(text: str) -> bool:
-    """True if cdk8s writes ``text`` unquoted but go-yaml v3 (Kustomize) reads it as a non-string."""
+def yaml_ambiguous(text: str) -> bool:
+    """True if cdk8s writes ``text`` unquoted but a reader takes it for something else.
+
+    The readers: go-yaml v3 (Kustomize, kubectl), YAML 1.2 with Go's number
+    syntax; and PyYAML, YAML 1.1, which also reads a plain ``=`` or ``<<`` as
+    the ``value`` and ``merge`` tags and refuses the file.
+    """
     if _YAML11_NON_STRING.fullmatch(text):
         return False  # quoted by the writer: every reader gets the string back
-    if text in _GO_YAML_WORDS:
+    if text in _GO_YAML_WORDS or text == "=":
         return True
     if not text or text[0] not in "+-.0123456789":
         return False
