@@ -377,9 +377,10 @@ def image(path: PathArg, value: object) -> str:
 
 def _image_hint(value: str, candidate: str) -> str:
     """A did-you-mean when ``candidate`` is a valid reference, else the generic fix."""
-    if candidate != value and _IMAGE_REFERENCE.fullmatch(candidate):
-        return f"Did you mean {candidate!r}?"
-    return "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    fallback = "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    if _IMAGE_REFERENCE.fullmatch(candidate):
+        return did_you_mean(value, candidate, fallback)
+    return fallback
 
 
 def labels(path: PathArg, value: object, *, reserved: Iterable[str]) -> dict[str, str]:
@@ -440,8 +441,8 @@ def _label_hint(text: str, fallback: str, *, prefix: str = "") -> str:
     """Did you mean ``text`` with other characters replaced by '-', trimmed and cut to 63?"""
     cleaned = re.sub(r"[^-A-Za-z0-9_.]+", "-", text)[:63]
     cleaned = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
-    if cleaned and cleaned != text and _LABEL_NAME.fullmatch(cleaned):
-        return f"Did you mean {prefix + cleaned!r}?"
+    if cleaned and _LABEL_NAME.fullmatch(cleaned):
+        return did_you_mean(prefix + text, prefix + cleaned, fallback)
     return fallback
 
 
@@ -739,7 +740,7 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
         stripped = value.strip()
         fix = _URL_FIX
         if stripped != value and _URL_CHARACTERS.fullmatch(stripped) and "@" not in stripped:
-            fix = did_you_mean(value, stripped, _URL_FIX)
+            fix = did_you_mean(shown, redact_url(stripped), _URL_FIX)
         raise fail(
             path,
             prop,
@@ -775,7 +776,11 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
             prop,
             shown,
             "must use the redis:// or rediss:// scheme",
-            did_you_mean(value, candidate, "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."),
+            did_you_mean(
+                shown,
+                candidate and redact_url(candidate),
+                "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS).",
+            ),
         )
     try:
         port = 6379 if parts.port is None else parts.port
@@ -785,8 +790,9 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
         raise fail(path, prop, shown, "has an invalid port", "Use a port between 1 and 65535.")
     if not parts.hostname:
         raise fail(path, prop, shown, "has no host", "Use e.g. 'redis://my-redis.example.com:6379'.")
-    bracketed = parts.netloc.rpartition("@")[2].startswith("[")
-    host_name = host(path, prop, f"[{parts.hostname}]" if bracketed else parts.hostname, shown=shown)
+    raw_host = parts.netloc.rpartition("@")[2]
+    raw_host = raw_host.partition("]")[0] + "]" if raw_host.startswith("[") else raw_host.partition(":")[0]
+    host_name = host(path, prop, raw_host, shown=shown, url=value)
     if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]{1,5}", parts.path, re.ASCII):
         raise fail(
             path,
@@ -811,13 +817,14 @@ def _credential_parameter(query: str) -> bool:
     return any(name in _CREDENTIAL_PARAMETERS for name in names) or "password" in query.lower()
 
 
-def host(path: PathArg, prop: str, value: object, *, shown: object = None) -> str:
+def host(path: PathArg, prop: str, value: object, *, shown: object = None, url: str | None = None) -> str:
     """A host clients can connect to: a DNS name, an IPv4 address, or an IPv6 address.
 
     IPv6 may be bracketed (``[::1]``); the brackets are dropped from the result.
     A DNS name follows RFC 1123: labels of at most 63 letters, digits and '-',
     not starting or ending with '-', at most 253 characters in all. Returns the
-    host in lowercase (DNS names are case-insensitive).
+    host in lowercase (DNS names are case-insensitive). Inside a URL, ``shown``
+    is the redacted URL and ``url`` the URL, so that a hint is a whole URL.
     """
     shown = value if shown is None else shown
     example = _SUBDOMAIN_EXAMPLES["host"]
@@ -842,13 +849,18 @@ def host(path: PathArg, prop: str, value: object, *, shown: object = None) -> st
     labels = lowered.split(".")
     if len(lowered) > 253 or not all(len(label) <= 63 and _DNS1123_LABEL.fullmatch(label) for label in labels):
         candidate = _subdomain_candidate(text)
+        fallback = f"Use a host such as {example!r}."
+        if url is None:
+            fix = did_you_mean(text, candidate, fallback)
+        else:
+            fix = did_you_mean(shown, candidate and redact_url(url.replace(text, candidate, 1)), _URL_FIX)
         raise fail(
             path,
             prop,
             shown,
             "must have a DNS host name (letters, digits, '-' and '.', labels of at most 63 characters), "
             "an IPv4 address or a bracketed IPv6 address",
-            did_you_mean(text, candidate, f"Use a host such as {example!r}."),
+            fix,
         )
     return yaml_safe(path, prop, lowered)
 

@@ -294,7 +294,14 @@ BAD = [
         "Did you mean 'redis://redis:6379'?",
     ),
     bad("secret-url-no-scheme", "secret", "url", "redis:6379", SCHEME, "Did you mean 'redis://redis:6379'?"),
-    bad("secret-url-host-underscore", "secret", "url", "redis://my_redis:6379", HOST_RULE, "Did you mean 'my-redis'?"),
+    bad(
+        "secret-url-host-underscore",
+        "secret",
+        "url",
+        "redis://my_redis:6379",
+        HOST_RULE,
+        "Did you mean 'redis://my-redis:6379'?",
+    ),
     bad(
         "secret-url-host-bad-ipv4",
         "secret",
