@@ -10,16 +10,17 @@ from agentsmith import AgentsmithConfigError
 _DID_YOU_MEAN = re.compile(r"Did you mean (?P<candidate>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\?")
 
 
-def unclear(error: AgentsmithConfigError, *, path: str, secret: str) -> list[str]:
+def unclear(error: AgentsmithConfigError, *, path: str | None, secret: str) -> list[str]:
     """Why ``error`` is not a clear message (empty: it is).
 
-    Clear: ``[<path>] '<prop>' <rule> (got <value>). <fix>``, the fix ending in
+    Clear: ``[<path>] '<prop>' <rule> (got <value>). <fix>`` (no ``[<path>]``
+    outside a construct, ``path`` None), the fix ending in
     '.' or '?'; ``secret`` in neither the message nor ``error.value``; and a
     did-you-mean offers a candidate at least half like the value given.
     """
     text = str(error)
     problems = []
-    head = f"[{path}] '{error.prop}' "
+    head = f"[{path}] '{error.prop}' " if path else f"'{error.prop}' "
     if not text.startswith(head):
         problems.append(f"does not start with {head!r}")
     got = f" (got {error.value!r}). "
