@@ -44,14 +44,14 @@ MAXMEMORY_POLICIES = (
 #: The seed's 256mb under 384Mi is 2/3 and passes.
 MAXMEMORY_HEADROOM = Fraction(3, 4)
 
-#: The smallest ``maxmemory`` accepted: 4 MiB. Measured with redis-server 7.0
+#: The smallest ``maxmemory`` accepted: 8 MiB. Measured with redis-server 7.0
 #: (``benchmarks/redis_maxmemory_floor.py``): an empty server uses about 0.9 MB
-#: (``used_memory``) and every connected client about 17 KB more; with
-#: ``allkeys-lru`` every write fails with OOM once that overhead exceeds
-#: ``maxmemory``, as eviction cannot free it. Redis itself warns below 1 MB.
-#: 4 MiB leaves room for about 150 connected clients.
-MIN_MAXMEMORY = 4 * 2**20
-MIN_MAXMEMORY_TEXT = "4mb"
+#: (``used_memory``) and every connected redis-py client about 38 KB more;
+#: eviction cannot free that overhead, so once it exceeds ``maxmemory`` every
+#: write fails with OOM, whatever the policy. Redis itself warns below 1 MB;
+#: 8 MiB still takes writes with 100 clients connected (4 MiB does not).
+MIN_MAXMEMORY = 8 * 2**20
+MIN_MAXMEMORY_TEXT = "8mb"
 
 #: The smallest ``data_size_limit`` accepted: 1 MiB. The kubelet counts a
 #: file in whole filesystem blocks (4 KiB), so a smaller limit evicts the pod
@@ -174,8 +174,8 @@ def maxmemory(path: PathArg, value: object) -> int:
             path,
             "maxmemory",
             value,
-            f"must be at least {MIN_MAXMEMORY_TEXT}: an empty Redis 7 already uses about 0.9 MB and each "
-            "client about 17 KB, so below that every write fails with OOM",
+            f"must be at least {MIN_MAXMEMORY_TEXT}: an empty Redis 7 uses about 1 MB and each connected "
+            "client about 38 KB more, and every write fails with OOM once that exceeds 'maxmemory'",
             f"Use {MIN_MAXMEMORY_TEXT} or more, e.g. '256mb' (the seed's value).",
         )
     return size

@@ -71,9 +71,9 @@ class EphemeralRedis(Construct):
         maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
             ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4
             (``agentsmith._validate.MAXMEMORY_HEADROOM``) of
-            ``resources.memory_limit`` and at least ``"4mb"``
-            (``agentsmith._validate.MIN_MAXMEMORY``: below that an empty Redis
-            with a few clients already fails every write with OOM).
+            ``resources.memory_limit`` and at least ``"8mb"``
+            (``agentsmith._validate.MIN_MAXMEMORY``: below that Redis with
+            100 clients connected fails every write with OOM).
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
             ``"allkeys-lru"`` (seed): under pressure the least recently used
             keys, i.e. idle job streams, are evicted first.

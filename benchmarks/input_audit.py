@@ -128,7 +128,8 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     ("redis", {"data_size_limit": "1Mi"}, True),
     ("redis", {"maxmemory": "1"}, False),
     ("redis", {"maxmemory": "1mb"}, False),
-    ("redis", {"maxmemory": "4mb"}, True),
+    ("redis", {"maxmemory": "4mb"}, False),
+    ("redis", {"maxmemory": "8mb"}, True),
     ("redis", {"resources": Resources(memory_request="0.5")}, False),
     ("redis", {"auth": RedisAuth(secret_name="s", password_key="k", url_key="k")}, False),
     # system namespaces

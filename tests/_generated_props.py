@@ -99,7 +99,7 @@ PROPS = st.one_of(
         _optional(
             name=NAME,
             namespace=NAME,
-            maxmemory=st.one_of(st.just("4mb"), st.just("256mb"), REDIS_SIZE),
+            maxmemory=st.one_of(st.just("8mb"), st.just("256mb"), REDIS_SIZE),
             data_size_limit=st.one_of(st.just("1Mi"), st.just("64Mi"), QUANTITY),
             labels=LABELS,
             resources=RESOURCES,

@@ -108,10 +108,10 @@ HOST_RULE = (
     "an IPv4 address or a bracketed IPv6 address"
 )
 MAXMEMORY_FLOOR = (
-    "must be at least 4mb: an empty Redis 7 already uses about 0.9 MB and each client about 17 KB, "
-    "so below that every write fails with OOM"
+    "must be at least 8mb: an empty Redis 7 uses about 1 MB and each connected client about 38 KB more, "
+    "and every write fails with OOM once that exceeds 'maxmemory'"
 )
-MAXMEMORY_FLOOR_FIX = "Use 4mb or more, e.g. '256mb' (the seed's value)."
+MAXMEMORY_FLOOR_FIX = "Use 8mb or more, e.g. '256mb' (the seed's value)."
 WHOLE_BYTES = "must be a whole number of bytes ('m' means 1/1000)"
 DATA_FLOOR = "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit"
 SAME_KEYS = "must differ from 'auth.password_key': one key cannot hold both the password and the URL"
@@ -411,13 +411,13 @@ BAD = [
         "maxmemory-tiny-limit",
         "redis",
         "maxmemory",
-        "4mb",
-        HEADROOM.format("4Mi"),
-        "Raise 'resources.memory_limit' to at least '6Mi' (maxmemory cannot go below 4mb).",
-        maxmemory="4mb",
-        resources=Resources(memory_request="4Mi", memory_limit="4Mi"),
+        "8mb",
+        HEADROOM.format("8Mi"),
+        "Raise 'resources.memory_limit' to at least '11Mi' (maxmemory cannot go below 8mb).",
+        maxmemory="8mb",
+        resources=Resources(memory_request="8Mi", memory_limit="8Mi"),
     ),
-    bad("maxmemory-below-floor", "redis", "maxmemory", "1mb", MAXMEMORY_FLOOR, MAXMEMORY_FLOOR_FIX),
+    bad("maxmemory-below-floor", "redis", "maxmemory", "4mb", MAXMEMORY_FLOOR, MAXMEMORY_FLOOR_FIX),
     bad("maxmemory-1-byte", "redis", "maxmemory", "1", MAXMEMORY_FLOOR, MAXMEMORY_FLOOR_FIX),
     bad("data-size-limit-milli", "redis", "data_size_limit", "64m", WHOLE_BYTES, "Did you mean '64Mi'?"),
     bad(
