@@ -422,8 +422,10 @@ def label_key(path: PathArg, key: object) -> str:
     prefix, slash, name = key.rpartition("/")
     if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         candidate = f"{prefix.lower()}/{name}" if prefix else name
-        fixable = not prefix or (len(prefix) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(prefix.lower()))
-        fix = f"Did you mean {candidate!r}?" if fixable else "Use e.g. 'team' or 'example.com/team'."
+        fixable = (not prefix or (len(prefix) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(prefix.lower()))) and (
+            len(name) <= 63 and _LABEL_NAME.fullmatch(name)
+        )
+        fix = did_you_mean(key, candidate if fixable else None, "Use e.g. 'team' or 'example.com/team'.")
         raise fail(path, "labels", key, "key prefix must be a lowercase DNS subdomain such as 'example.com'", fix)
     if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         raise fail(
@@ -677,12 +679,13 @@ def pod_security(path: PathArg, value: object) -> PodSecurity | None:
     for mode in ("enforce", "warn", "audit"):
         level = getattr(value, mode)
         if not isinstance(level, str) or level not in POD_SECURITY_LEVELS:
+            close = difflib.get_close_matches(str(level).strip().lower(), POD_SECURITY_LEVELS, n=1)
             raise fail(
                 path,
                 f"pod_security.{mode}",
                 level,
                 f"must be one of {', '.join(POD_SECURITY_LEVELS)}",
-                "Use 'baseline' or 'restricted'.",
+                did_you_mean(level, close[0] if close else None, "Use 'baseline' or 'restricted'."),
             )
     version = value.version
     if not (version == "latest" or (isinstance(version, str) and POD_SECURITY_VERSION.fullmatch(version))):
