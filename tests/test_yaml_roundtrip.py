@@ -16,6 +16,7 @@ read here with a YAML 1.2 core-schema loader (``tests/_yaml12.py``). The real wr
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,12 @@ GENERATED = ["".join(chars) for size in range(1, 5) for chars in itertools.produ
 
 def kustomize(folder: Path, documents: list[str]) -> list[dict[str, Any]]:
     """Write ``documents`` as one Kustomize base in ``folder`` and return ``kubectl kustomize``'s objects."""
+    result = run_kustomize(folder, documents)
+    assert result.returncode == 0, result.stderr
+    return load_all(result.stdout)  # Kustomize writes YAML 1.2: read it as such
+
+
+def run_kustomize(folder: Path, documents: list[str]) -> subprocess.CompletedProcess[str]:
     kubectl = require_tool("kubectl", KUBECTL_HINT)
     folder.mkdir(parents=True, exist_ok=True)
     names = []
@@ -52,11 +59,7 @@ def kustomize(folder: Path, documents: list[str]) -> list[dict[str, Any]]:
         names.append(name)
     resources = "".join(f"  - {name}\n" for name in names)
     (folder / "kustomization.yaml").write_text(f"resources:\n{resources}", encoding="utf-8")
-    result = subprocess.run(
-        [kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    return load_all(result.stdout)  # Kustomize writes YAML 1.2: read it as such
+    return subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_dist_reads_back_identically_in_yaml_1_1_and_1_2(tmp_path: Path) -> None:
@@ -105,3 +108,17 @@ def test_yaml12_loader_reads_numbers_as_yaml_1_2_does() -> None:
         {"a": 15, "b": 31, "c": 1000.0, "d": "yes", "e": 17, "f": "1_000", "g": None, "h": float("inf"),
          "i": "0x_", "j": True}
     ]  # fmt: skip
+
+
+def test_mapping_keys_follow_the_same_rule(tmp_path: Path) -> None:
+    # Secret keys and label keys are mapping keys: GIVEN every corpus string that is a valid key
+    keys = sorted({text for text in NAMED + GENERATED if re.fullmatch(r"[-._a-zA-Z0-9]+", text)})
+    kept = [key for key in keys if not yaml_ambiguous(key)]
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keys"}}
+    # WHEN the keys yaml_ambiguous lets through are written by cdk8s THEN Kustomize keeps every one
+    (built,) = kustomize(tmp_path / "kept", [cdk8s.Yaml.stringify({**config_map, "data": dict.fromkeys(kept, "v")})])
+    assert sorted(built["data"]) == kept
+    # AND a single flagged key makes Kustomize fail on the whole file
+    result = run_kustomize(tmp_path / "flagged", [cdk8s.Yaml.stringify({**config_map, "data": {"0o17": "v"}})])
+    assert result.returncode != 0
+    assert len(kept) > 7000
