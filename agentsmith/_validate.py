@@ -559,13 +559,12 @@ def secret_key(path: PathArg, prop: str, value: object) -> str:
     """A key inside a Secret (Kubernetes' IsConfigMapKey): letters, digits, '-', '_' and '.',
     at most 253 characters, not ``.`` or ``..`` and not starting with ``..``."""
     if not isinstance(value, str) or len(value) > 253 or not _SECRET_KEY.fullmatch(value):
-        candidate = re.sub(r"[^-._a-zA-Z0-9]+", "-", value).strip("-")[:253] if isinstance(value, str) else None
         raise fail(
             path,
             prop,
             value,
             "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters",
-            did_you_mean(value, candidate, "Use a key such as 'redis-url'."),
+            "Use a key such as 'redis-url'.",
         )
     if value in (".", "..") or value.startswith(".."):
         raise fail(
@@ -609,7 +608,7 @@ def label_value(path: PathArg, prop: str, value: object) -> str:
             value,
             "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', "
             "starting and ending with a letter or digit",
-            _label_hint(value, "Use e.g. 'dispatcher'.") if isinstance(value, str) else "Use e.g. 'dispatcher'.",
+            "Use e.g. 'dispatcher'.",
         )
     return yaml_safe(path, prop, value)
 

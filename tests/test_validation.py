@@ -253,7 +253,7 @@ BAD = [
     ),
     bad("secret-name-underscore", "secret", "name", "my_secrets", SUBDOMAIN, "Did you mean 'my-secrets'?"),
     bad("secret-name-254-chars", "secret", "name", "s" * 254, SUBDOMAIN, f"Did you mean {'s' * 253!r}?"),
-    bad("secret-key-space", "secret", "key", "redis url", SECRET_KEY, "Did you mean 'redis-url'?"),
+    bad("secret-key-space", "secret", "key", "redis url", SECRET_KEY, "Use a key such as 'redis-url'."),
     bad("secret-key-symbols", "secret", "key", "%%%", SECRET_KEY, "Use a key such as 'redis-url'."),
     bad("secret-key-dot", "secret", "key", ".", DOT_KEY, "Use a key such as 'redis-url'."),
     bad("secret-key-dotdot", "secret", "key", "..", DOT_KEY, "Use a key such as 'redis-url'."),
