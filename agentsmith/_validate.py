@@ -203,10 +203,10 @@ def quantity(path: PathArg, prop: str, value: object, *, example: str, whole: bo
     if whole and amount.denominator != 1:
         # "128m" is 0.128 bytes: the suffix 'm' means milli, a classic slip for 'Mi'.
         if isinstance(value, str) and value.endswith("m"):
-            fix = f"Did you mean {value[:-1] + 'Mi'!r}?"
+            rule, fix = "must be a whole number of bytes ('m' means 1/1000)", f"Did you mean {value[:-1] + 'Mi'!r}?"
         else:
-            fix = f"Use a whole number of bytes, e.g. {example!r}."
-        raise fail(path, prop, value, "must be a whole number of bytes ('m' means 1/1000)", fix)
+            rule, fix = "must be a whole number of bytes", f"Use a whole number of bytes, e.g. {example!r}."
+        raise fail(path, prop, value, rule, fix)
     return amount
 
 

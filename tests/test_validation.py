@@ -452,7 +452,7 @@ BAD = [
         "redis",
         "data_size_limit",
         "0.5",
-        WHOLE_BYTES,
+        "must be a whole number of bytes",
         "Use a whole number of bytes, e.g. '64Mi'.",
     ),
     bad(
@@ -463,7 +463,7 @@ BAD = [
         "redis",
         "resources.memory_request",
         "0.5",
-        WHOLE_BYTES,
+        "must be a whole number of bytes",
         "Use a whole number of bytes, e.g. '128Mi'.",
         resources=Resources(memory_request="0.5"),
     ),
