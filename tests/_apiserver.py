@@ -4,15 +4,20 @@ The schema (kubernetes-validate) checks types and field names only; the API
 server also validates the strings. These are the rules from
 k8s.io/apimachinery/pkg/util/validation/validation.go and
 k8s.io/apimachinery/pkg/api/resource/quantity.go, and Pod Security Admission's
-label rules, written from those sources rather than imported from agentsmith,
+label rules, plus what a Redis client needs of a URL (:func:`redis_url_problems`),
+written from those sources rather than imported from agentsmith,
 so that a mistake in agentsmith's validators cannot hide itself.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import redis.connection
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_LABEL = re.compile(_LABEL)
@@ -76,6 +81,56 @@ def port_name(value: object) -> bool:
     )
 
 
+_HOSTNAME_LABEL = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?")
+
+
+def redis_url_problems(url: str) -> list[str]:
+    """Why a client could not use ``url`` as written, or why it must not be in dist/ (empty: fine).
+
+    The runtime's rules rather than the API server's: redis-py parses it,
+    the scheme is lowercase redis/rediss, no credentials, the host resolves
+    as a host name (RFC 1123) or is an IP address, the port is 1-65535 and
+    the path a database number.
+    """
+    try:
+        redis.connection.parse_url(url)
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return [f"unparsable: {error}"]
+    problems = []
+    if not url.startswith(("redis://", "rediss://")):
+        problems.append("scheme")
+    if "@" in url or parts.username or parts.password:
+        problems.append("credentials in userinfo")
+    if any(name.lower() in ("password", "username") for name, _ in parse_qsl(parts.query, keep_blank_values=True)):
+        problems.append("credentials in the query")
+    host = parts.hostname or ""
+    if parts.netloc.rpartition("@")[2].startswith("["):
+        try:
+            socket.inet_pton(socket.AF_INET6, host.partition("%")[0])
+        except OSError:
+            problems.append(f"IPv6 host {host!r}")
+    elif re.fullmatch(r"[0-9.]+", host):
+        if not re.fullmatch(
+            r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}", host
+        ):
+            problems.append(f"IPv4 host {host!r}")
+    elif (
+        not host
+        or len(host) > 253
+        or not all(len(label) <= 63 and _HOSTNAME_LABEL.fullmatch(label) for label in host.split("."))
+    ):
+        problems.append(f"host name {host!r}")
+    if port is not None and not 1 <= port <= 65535:
+        problems.append(f"port {port}")
+    if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]+", parts.path):
+        problems.append(f"path {parts.path!r}")
+    if parts.fragment:
+        problems.append("fragment")
+    return problems
+
+
 _SUBDOMAIN_NAMED = {"Secret", "Deployment", "NetworkPolicy", "ConfigMap"}
 
 
@@ -119,9 +174,11 @@ def violations(obj: dict[str, Any]) -> list[str]:
             found.append(f"Namespace {name!r} is a system namespace")
     if kind == "Secret":
         for field in ("data", "stringData"):
-            for key in obj.get(field, {}):
+            for key, value in obj.get(field, {}).items():
                 if not secret_key(key):
                     found.append(f"{field} key {key!r}")
+                if field == "stringData" and str(value).lower().startswith("redis"):
+                    found += [f"{field}[{key!r}]: {problem}" for problem in redis_url_problems(value)]
     spec = obj.get("spec", {})
     if kind == "Service":
         found += _labels("spec.selector", spec.get("selector", {}))

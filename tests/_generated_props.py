@@ -43,94 +43,169 @@ TEXT = st.one_of(
 )
 
 
-def mostly(*valid: str) -> st.SearchStrategy[str]:
-    """Two times in three one of ``valid``, else a hostile string."""
-    return st.one_of(st.sampled_from(valid), st.sampled_from(valid), TEXT)
-
-
-NAME = mostly("redis", "cache", "redis-2", "r" * 63, "a1", "v0o17", "x0x1f")
-SUBDOMAIN = mostly("agentsmith-secrets", "redis-auth", "a.b.c", "s" * 253, "v1.27", "x0o17")
-KEY = mostly("redis-url", "redis.url", ".redis", "a..b", "_", "REDIS_URL", "k" * 253)
 QUANTITY = st.one_of(
     st.from_regex(r"\A[+-]?[0-9]{1,4}(\.[0-9]{0,2})?(n|u|m|k|M|G|Ki|Mi|Gi|e[+-]?[0-9]|E)?\Z", fullmatch=True),
     TEXT,
 )
 REDIS_SIZE = st.one_of(st.from_regex(r"\A[0-9]{1,4}(b|k|kb|m|mb|g|gb|MB|Mi)?\Z", fullmatch=True), TEXT)
-LABELS = st.dictionaries(
-    mostly("team", "example.com/team", "a_b.c", "x" * 63), mostly("", "dev", "v1.2", "A-b_c.d", "x0o17"), max_size=2
+
+
+def pick(*values: Any) -> st.SearchStrategy[Any]:
+    return st.sampled_from(values)
+
+
+def hostile(*near_misses: str) -> st.SearchStrategy[str]:
+    """A near miss for this prop, or any hostile string."""
+    return st.one_of(st.sampled_from(near_misses), TEXT)
+
+
+# (valid, hostile) strategies for each kind of value
+NAME = (
+    pick("redis", "cache", "redis-2", "r" * 63, "a1", "v0o17", "x0x1f"),
+    hostile("kube-system", "default", "kube-x", "0o17", "0X1f", "Redis", "redis-", "r" * 64, ""),
+)
+SUBDOMAIN = (
+    pick("agentsmith-secrets", "redis-auth", "a.b.c", "s" * 253, "v1.27", "x0o17"),
+    hostile("0o17", "a..b", ".a", "a.", "s" * 254, "A.b", ""),
+)
+KEY = (
+    pick("redis-url", "redis.url", ".redis", "a..b", "_", "REDIS_URL", "k" * 253),
+    hostile(".", "..", "..x", "...", "0o17", "a b", "a/b", "k" * 254, ""),
+)
+LABEL_KEY = (
+    pick("team", "example.com/team", "a_b.c", "x" * 63),
+    hostile("0o17", "a b", "Example.com/x", "/x", "x" * 64),
+)
+LABEL_VALUE = (
+    pick("", "dev", "v1.2", "A-b_c.d", "x0o17", "yes", "1e3"),
+    hostile("0o17", "0X1F", "-x", "x" * 64, "a b"),
+)
+
+
+#: URL parts: (valid, hostile) each; a hostile URL has exactly one hostile part.
+_URL_PARTS = (
+    (pick("redis://", "rediss://"), pick("REDIS://", "Rediss://", "http://", "", " redis://", "redis:/")),
+    (pick(""), pick(f":{PASSWORD}@", f"user:{PASSWORD}@", "@")),
+    (
+        pick("redis", "cache.example.com", "[::1]", "[2001:db8::7]", "10.0.0.7", "Cache.Example.com"),
+        st.one_of(pick("999.1.1.1", "[::g]", "010.0.0.1", "a" * 64, "-cache", "cache-", "ca_che", "1.2.3", ""), TEXT),
+    ),
+    (pick("", ":6379", ":6380"), pick(":0", ":99999", ":x", ":", ":-1")),
+    (pick("", "/0", "/15", "/"), pick("/jobs", "/0/", "/-1", "//0")),
+    (
+        pick("", "?socket_timeout=5"),
+        pick(
+            f"?password={PASSWORD}", f"?username=u&password={PASSWORD}", f"?PASSWORD={PASSWORD}", "#x", f"#{PASSWORD}"
+        ),
+    ),
 )
 
 
 @st.composite
 def urls(draw: st.DrawFn) -> str:
-    scheme = draw(st.sampled_from(["redis://", "rediss://", "redis://", "REDIS://", "http://", "", " redis://"]))
-    credentials = draw(st.sampled_from(["", "", "", f":{PASSWORD}@", f"user:{PASSWORD}@"]))
-    host = draw(mostly("redis", "cache.example.com", "[::1]", "[2001:db8::7]", "10.0.0.7", "999.1.1.1", "[::g]"))
-    port = draw(st.sampled_from(["", ":6379", ":6380", "", ":0", ":99999", ":x", ":"]))
-    path = draw(st.sampled_from(["", "", "/0", "/15", "/jobs"]))
-    query = draw(
-        st.sampled_from(["", "", "", f"?password={PASSWORD}", "?socket_timeout=5", f"?username=u&password={PASSWORD}"])
+    """A URL with exactly one hostile part: scheme, credentials, host, port, path or query."""
+    bad = draw(st.sampled_from(range(len(_URL_PARTS))))
+    return "".join(draw(part[1] if index == bad else part[0]) for index, part in enumerate(_URL_PARTS))
+
+
+URL = (
+    pick(
+        "redis://redis:6379", "rediss://cache.example.com:6380", "redis://[::1]:6379", "rediss://[2001:db8::7]/0",
+        "redis://10.0.0.7", "redis://Cache.Example.com/15", "redis://redis:6379/0?socket_timeout=5",
+    ),
+    urls(),
+)  # fmt: skip
+CPU = (pick("100m", "500m", "1", "100000000n", "500000u", "1e-1"), QUANTITY)
+MEMORY = (pick("128Mi", "384Mi", "1Gi", "200M", "134217728"), QUANTITY)
+
+
+def labels(hostile_part: bool) -> st.SearchStrategy[dict[str, str]]:
+    if not hostile_part:
+        return st.dictionaries(LABEL_KEY[0], LABEL_VALUE[0], max_size=2)
+    return st.one_of(
+        st.dictionaries(LABEL_KEY[1], LABEL_VALUE[0], min_size=1, max_size=1),
+        st.dictionaries(LABEL_KEY[0], LABEL_VALUE[1], min_size=1, max_size=1),
     )
-    return scheme + credentials + host + port + path + query
 
 
-def _optional(**strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({}, optional=strategies)
+def resources(hostile_part: bool) -> st.SearchStrategy[Resources]:
+    if not hostile_part:
+        return st.builds(Resources, cpu_request=CPU[0], memory_request=MEMORY[0])
+    return st.builds(Resources, cpu_request=CPU[1], cpu_limit=CPU[1], memory_request=MEMORY[1], memory_limit=MEMORY[1])
 
 
-RESOURCES = st.builds(
-    Resources,
-    cpu_request=st.one_of(st.just("100m"), st.just("100000000n"), QUANTITY),
-    cpu_limit=st.one_of(st.just("500m"), st.just("1"), QUANTITY),
-    memory_request=st.one_of(st.just("128Mi"), QUANTITY),
-    memory_limit=st.one_of(st.just("384Mi"), st.just("1Gi"), QUANTITY),
-)
-POD_SECURITY = st.builds(
-    PodSecurity,
-    enforce=mostly("baseline", "restricted", "privileged"),
-    warn=st.just("restricted"),
-    audit=st.just("restricted"),
-    version=mostly("v1.27", "latest", "v1.0", "v1.30"),
-)
+def built(factory: Any, **parts: tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]) -> Any:
+    """(valid, hostile) for a value object: hostile has one hostile part."""
+    valid = st.builds(factory, **{name: strategies[0] for name, strategies in parts.items()})
+    bad = st.one_of(
+        *(st.builds(factory, **{n: (s[1] if n == name else s[0]) for n, s in parts.items()}) for name in parts)
+    )
+    return (valid, bad)
 
-PROPS = st.one_of(
-    st.tuples(
-        st.just("redis"),
-        _optional(
-            name=NAME,
-            namespace=NAME,
-            maxmemory=st.one_of(st.just("8mb"), st.just("256mb"), REDIS_SIZE),
-            data_size_limit=st.one_of(st.just("1Mi"), st.just("64Mi"), QUANTITY),
-            labels=LABELS,
-            resources=RESOURCES,
-            cluster_domain=mostly("cluster.local", "example.internal"),
-            read_only_root_filesystem=st.just(True),
-            auth=st.builds(RedisAuth, secret_name=SUBDOMAIN, password_key=KEY, url_key=KEY),
-            connection_secret=st.builds(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+
+#: construct -> prop -> (valid strategy, hostile strategy); REQUIRED props are always set.
+SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
+    "redis": {
+        "name": NAME,
+        "namespace": NAME,
+        "maxmemory": (pick("8mb", "256mb", "100mb", "268435456"), REDIS_SIZE),
+        "data_size_limit": (pick("1Mi", "64Mi", "1Gi"), QUANTITY),
+        "labels": (labels(False), labels(True)),
+        "resources": (resources(False), resources(True)),
+        "cluster_domain": (pick("cluster.local", "example.internal"), hostile("Cluster.local", "", "a..b")),
+        "read_only_root_filesystem": (pick(True, False), pick("yes", 1, None)),
+        "auth": built(RedisAuth, secret_name=SUBDOMAIN, password_key=KEY, url_key=(pick("redis-url", "url"), KEY[1])),
+        "connection_secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+    },
+    "namespace": {
+        "name": NAME,
+        "labels": (labels(False), labels(True)),
+        "pod_security": built(
+            PodSecurity,
+            enforce=(pick("baseline", "restricted", "privileged"), hostile("Baseline", "strict", "")),
+            version=(pick("v1.27", "latest", "v1.0", "v1.30"), hostile("v1.027", "v1.00", "1.27", "v2.0", "v1.")),
         ),
-    ),
-    st.tuples(st.just("namespace"), _optional(name=NAME, labels=LABELS, pod_security=POD_SECURITY)),
-    st.tuples(st.just("secret"), st.fixed_dictionaries({"url": urls()}, optional={"name": SUBDOMAIN, "key": KEY})),
-    st.tuples(
-        st.just("external"),
-        st.one_of(
-            st.fixed_dictionaries({"url": urls()}, optional={"service_name": NAME, "labels": LABELS}),
-            st.fixed_dictionaries(
-                {
-                    "secret": st.builds(SecretKeyRef, name=SUBDOMAIN, key=KEY),
-                    "host": mostly("cache.example.com", "::1", "10.0.0.7", "Cache.Example.com"),
-                },
-                optional={"service_name": NAME},
-            ),
+    },
+    "secret": {"url": URL, "name": SUBDOMAIN, "key": KEY, "namespace": NAME},
+    "external-url": {
+        "url": URL,
+        "service_name": NAME,
+        "labels": (labels(False), labels(True)),
+        "connection_secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+    },
+    "external-secret": {
+        "secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+        "host": (
+            pick("cache.example.com", "::1", "10.0.0.7", "Cache.Example.com"),
+            hostile("999.1.1.1", "::g", "cache example.com", "-cache", "[::1]x", "0o17"),
         ),
-    ),
-)
+        "port": (pick(6379, 6380, 1, 65535), pick(0, 65536, -1, "6379", True)),
+        "tls": (pick(True, False), pick("false", 1)),
+        "service_name": NAME,
+    },
+}
+REQUIRED = {"secret": {"url"}, "external-url": {"url"}, "external-secret": {"secret", "host"}}
+
+
+@st.composite
+def _props(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A construct with a few props set, all valid, or all valid but one."""
+    construct = draw(st.sampled_from(sorted(SPEC)))
+    spec = SPEC[construct]
+    chosen = draw(st.sets(st.sampled_from(sorted(spec)), max_size=3)) | REQUIRED.get(construct, set())
+    # None (all valid) one time in three, else one of the chosen props is hostile
+    bad = draw(st.sampled_from([None, *sorted(chosen), *sorted(chosen)])) if chosen else None
+    return construct, {prop: draw(spec[prop][1] if prop == bad else spec[prop][0]) for prop in sorted(chosen)}
+
+
+PROPS = _props()
 
 CONSTRUCTS: dict[str, Any] = {
     "redis": EphemeralRedis,
     "namespace": AgentsmithNamespace,
     "secret": RedisConnectionSecret,
-    "external": ExternalRedis,
+    "external-url": ExternalRedis,
+    "external-secret": ExternalRedis,
 }
 
 
