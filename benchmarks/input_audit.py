@@ -58,7 +58,7 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     # credentials in a URL
     *[
         (construct, {"url": url}, False)
-        for construct in ("secret", "external")
+        for construct in ("secret", "external-url")
         for url in (
             f"redis://host:6379/0?password={P}",
             f"redis://host:6379?username=&password={P}",
@@ -83,7 +83,7 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     # URL hosts and schemes, in both constructs that take a URL
     *[
         (construct, {"url": url}, False)
-        for construct in ("secret", "external")
+        for construct in ("secret", "external-url")
         for url in (
             "redis://ho st:6379",
             "redis://ho\x00st",
@@ -108,7 +108,7 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     ],
     *[
         (construct, {"url": url}, True)
-        for construct in ("secret", "external")
+        for construct in ("secret", "external-url")
         for url in ("redis://[::1]:6379", "rediss://[2001:db8::7]/0", "redis://10.0.0.7", "redis://Host.Example.com/15")
     ],
     # YAML readers
@@ -139,7 +139,7 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     ("namespace", {"name": ""}, False),
     ("redis", {"cluster_domain": "_"}, False),
     ("redis", {"name": "!!!"}, False),
-    ("external", {"secret": SecretKeyRef(name="s", key="k"), "host": "::1"}, True),
+    ("external-secret", {"secret": SecretKeyRef(name="s", key="k"), "host": "::1"}, True),
 ]
 
 
