@@ -138,9 +138,10 @@ def did_you_mean(value: object, candidate: str | None, fallback: str) -> str:
 
     Close: not empty, not the value itself, and at least half of it kept
     (``difflib`` ratio >= 0.5, case-insensitive), so that a hint never offers
-    an unrelated default for a value that merely has the wrong shape.
+    an unrelated default for a value that merely has the wrong shape. Never a
+    candidate that :func:`yaml_safe` would refuse in turn (``-0o17`` -> ``0o17``).
     """
-    if not candidate or not isinstance(value, str) or candidate == value:
+    if not candidate or not isinstance(value, str) or candidate == value or yaml_ambiguous(candidate):
         return fallback
     if difflib.SequenceMatcher(None, value.lower(), candidate.lower()).ratio() < 0.5:
         return fallback
@@ -808,6 +809,14 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
     return host_name, port, _REDIS_SCHEMES[scheme]
 
 
+def _is_host(text: str) -> bool:
+    try:
+        host(None, "host", text, hints=False)
+    except AgentsmithConfigError:
+        return False
+    return True
+
+
 _URL_FIX = "Pass a URL such as 'redis://redis:6379' or 'rediss://my-redis.example.com:6380'."
 
 
@@ -819,7 +828,9 @@ def _credential_parameter(query: str) -> bool:
     return any(name in _CREDENTIAL_PARAMETERS for name in names) or "password" in query.lower()
 
 
-def host(path: PathArg, prop: str, value: object, *, shown: object = None, url: str | None = None) -> str:
+def host(
+    path: PathArg, prop: str, value: object, *, shown: object = None, url: str | None = None, hints: bool = True
+) -> str:
     """A host clients can connect to: a DNS name, an IPv4 address, or an IPv6 address.
 
     IPv6 may be bracketed (``[::1]``); the brackets are dropped from the result.
@@ -827,6 +838,7 @@ def host(path: PathArg, prop: str, value: object, *, shown: object = None, url: 
     not starting or ending with '-', at most 253 characters in all. Returns the
     host in lowercase (DNS names are case-insensitive). Inside a URL, ``shown``
     is the redacted URL and ``url`` the URL, so that a hint is a whole URL.
+    ``hints=False`` skips the did-you-mean (used to check a candidate).
     """
     shown = value if shown is None else shown
     example = _SUBDOMAIN_EXAMPLES["host"]
@@ -850,7 +862,9 @@ def host(path: PathArg, prop: str, value: object, *, shown: object = None, url: 
             ) from None
     labels = lowered.split(".")
     if len(lowered) > 253 or not all(len(label) <= 63 and _DNS1123_LABEL.fullmatch(label) for label in labels):
-        candidate = _subdomain_candidate(text)
+        candidate = _subdomain_candidate(text) if hints else None
+        if candidate is not None and not _is_host(candidate):
+            candidate = None  # e.g. "9-_" -> "9", which is no host either
         fallback = f"Use a host such as {example!r}."
         if url is None:
             fix = did_you_mean(text, candidate, fallback)

@@ -13,7 +13,8 @@ For each input the construct either raises or returns objects:
   password, or changes in one ``kubectl kustomize`` run over all accepted objects;
 * unclear: rejected with anything but ``AgentsmithConfigError``, or with a
   message that ``tests/_messages.py`` finds unclear (no prop, value or fix, a
-  repeated password, or a did-you-mean unlike the value);
+  repeated password, or a did-you-mean unlike the value), or whose
+  did-you-mean is itself refused for the same prop;
 * wrongly rejected: a hand-written valid case that raised.
 
 Exit status 1 if any of the three counts is not zero.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import cdk8s
 import kubernetes_validate
 from _apiserver import violations
-from _generated_props import PASSWORD, PROPS, build
+from _generated_props import PASSWORD, PROPS, REQUIRED, build
 from _messages import unclear
 from _support import in_memory_app
 from hypothesis import HealthCheck, given, settings
@@ -170,6 +172,7 @@ class Audit:
         except AgentsmithConfigError as error:
             self.rejected += 1
             problems = unclear(error, path=f"test/{construct}", secret=PASSWORD)
+            problems += self.suggestion_problems(construct, props, error)
             if problems:
                 self.unclear.append(f"{label}: {problems}: {error}")
             if must_accept:
@@ -194,6 +197,19 @@ class Audit:
                 self.invalid.append(f"{label}: {problems}")
             metadata = obj["metadata"]
             self.objects.setdefault((obj["kind"], metadata.get("namespace", ""), metadata["name"]), obj)
+
+    def suggestion_problems(self, construct: str, props: dict[str, Any], error: AgentsmithConfigError) -> list[str]:
+        """A did-you-mean for a top-level prop must itself pass that prop's checks (with only the required props)."""
+        found = re.search(r"Did you mean '((?:[^'\\]|\\.)*)'\?$", str(error))
+        if not found or error.prop not in props or not isinstance(props[error.prop], str) or "<redacted>" in found[1]:
+            return []
+        alone = {prop: props[prop] for prop in REQUIRED.get(construct, set())} | {error.prop: found[1]}
+        try:
+            build(construct, alone, namespace=f"s{self.tried}")
+        except AgentsmithConfigError as again:
+            if again.prop == error.prop:
+                return [f"the suggestion {found[1]!r} is refused too: {again}"]
+        return []
 
     def kustomize_round_trip(self) -> None:
         written = [cdk8s.Yaml.stringify(obj) for obj in self.objects.values()]

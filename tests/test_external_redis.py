@@ -93,6 +93,10 @@ def test_never_synthesises_a_redis_workload(synth_chart: Any) -> None:
         ({"url": "redis://[::1"}, "url", "has an invalid IPv6 address"),
         ({"secret": SecretKeyRef(name="s", key="k"), "host": "cache example.com"}, "host", "must have a DNS host"),
         ({"secret": SecretKeyRef(name="s", key="k"), "host": "::g"}, "host", "has an invalid IPv6 address"),
+        # hints never offer a candidate that is refused in turn
+        ({"secret": SecretKeyRef(name="s", key="k"), "host": "9-_"}, "host", "). Use a host such as 'my-redis.example"),
+        ({"url": "redis://h", "labels": {"team": "-0o17"}}, "labels", "). Shorten it or replace the other"),
+        ({"url": "redis://" + "a" * 300}, "url", "). Pass a URL such as 'redis://redis:6379'"),
         ({"secret": SecretKeyRef(name="s", key="."), "host": "h"}, "secret.key", "must not be '.' or '..'"),
         (
             {"url": "redis://h", "connection_secret": SecretKeyRef(name="s", key="..x")},
