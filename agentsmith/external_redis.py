@@ -8,7 +8,7 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate
+from . import _manifest, _seed, _validate, _validate_url
 from .endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
@@ -92,7 +92,7 @@ class ExternalRedis(Construct):
                     raise _validate.fail(
                         path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL."
                     )
-            url_host, url_port, url_tls = _validate.redis_url(path, "url", url)
+            url_host, url_port, url_tls = _validate_url.redis_url(path, "url", url)
             resolved = (
                 url_host,
                 url_port,
@@ -110,7 +110,7 @@ class ExternalRedis(Construct):
                 raise _validate.fail(
                     path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'."
                 )
-            checked_host = _validate.host(path, "host", host)
+            checked_host = _validate_url.host(path, "host", host)
             checked_port = _validate.port(path, _seed.REDIS_PORT if port is None else port)
             checked_tls = False if tls is None else _validate.boolean(path, "tls", tls)
             scheme = "rediss" if checked_tls else "redis"
