@@ -41,8 +41,9 @@ from _apiserver import violations
 from _generated_props import PASSWORD, PROPS, REQUIRED, build
 from _messages import unclear
 from _support import in_memory_app
+from _yaml12 import load_all
 from hypothesis import HealthCheck, given, settings
-from test_yaml_roundtrip import kustomize
+from test_yaml_roundtrip import run_kustomize
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -212,12 +213,19 @@ class Audit:
         return []
 
     def kustomize_round_trip(self) -> None:
-        written = [cdk8s.Yaml.stringify(obj) for obj in self.objects.values()]
+        written = {key: cdk8s.Yaml.stringify(obj) for key, obj in self.objects.items()}
         with tempfile.TemporaryDirectory() as folder:
-            built = {
-                (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o
-                for o in kustomize(Path(folder), written)
-            }
+            result = run_kustomize(Path(folder) / "all", list(written.values()))
+            if result.returncode != 0:
+                # One bad object fails the whole run: find each one with a run of its own.
+                for index, (key, text) in enumerate(written.items()):
+                    alone = run_kustomize(Path(folder) / f"object-{index}", [text])
+                    if alone.returncode != 0:
+                        self.invalid.append(f"kustomize fails on {key}: {alone.stderr.strip()[:200]}")
+                return
+        built = {
+            (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o for o in load_all(result.stdout)
+        }
         for key, obj in self.objects.items():
             if built.get(key) != obj:
                 self.invalid.append(f"kustomize changed {key}: {built.get(key)!r}")
