@@ -47,14 +47,17 @@ class QuantityError(ValueError):
 # k8s.io/apimachinery/pkg/api/resource/quantity.go:
 #   <quantity> ::= <signedNumber><suffix>
 #   <suffix>   ::= <binarySI> | <decimalExponent> | <decimalSI>
+#   <decimalSI> ::= n | u | m | "" | k | M | G | T | P | E   (nano, micro, milli, ...)
 # "1E" is 10**18 (exa) while "1E3" is 1000 (exponent), as in quantity.go.
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
-    r"(?:(?P<binary>Ki|Mi|Gi|Ti|Pi|Ei)|[eE](?P<exponent>[+-]?[0-9]+)|(?P<decimal>[mkMGTPE]?))",
+    r"(?:(?P<binary>Ki|Mi|Gi|Ti|Pi|Ei)|[eE](?P<exponent>[+-]?[0-9]+)|(?P<decimal>[numkMGTPE]?))",
     re.ASCII,
 )
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
     "m": Fraction(1, 1000),
     "": Fraction(1),
     "k": Fraction(10**3),

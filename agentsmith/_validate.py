@@ -12,11 +12,11 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from urllib.parse import urlsplit
 
 from constructs import Construct
 
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
+from ._yaml_types import yaml_ambiguous
 from .auth import RedisAuth
 from .endpoint import SecretKeyRef
 from .errors import AgentsmithConfigError
@@ -43,6 +43,20 @@ MAXMEMORY_POLICIES = (
 #: fragmentation, client output buffers and the process itself need the rest.
 #: The seed's 256mb under 384Mi is 2/3 and passes.
 MAXMEMORY_HEADROOM = Fraction(3, 4)
+
+#: The smallest ``maxmemory`` accepted: 8 MiB. Measured with redis-server 7.0
+#: (``benchmarks/redis_maxmemory_floor.py``): an empty server uses about 0.9 MB
+#: (``used_memory``) and every connected redis-py client about 38 KB more;
+#: eviction cannot free that overhead, so once it exceeds ``maxmemory`` every
+#: write fails with OOM, whatever the policy. Redis itself warns below 1 MB;
+#: 8 MiB still takes writes with 100 clients connected (4 MiB does not).
+MIN_MAXMEMORY = 8 * 2**20
+MIN_MAXMEMORY_TEXT = "8mb"
+
+#: The smallest ``data_size_limit`` accepted: 1 MiB. The kubelet counts a
+#: file in whole filesystem blocks (4 KiB), so a smaller limit evicts the pod
+#: for the first file Redis writes there (a manual ``SAVE``).
+MIN_DATA_SIZE_LIMIT = 2**20
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -92,29 +106,60 @@ def dns_label(path: PathArg, prop: str, value: object, *, service: bool = False,
     """A Kubernetes object name: DNS-1123 label, or DNS-1035 when it names a Service."""
     pattern, kind = (_DNS1035_LABEL, "RFC 1035") if service else (_DNS1123_LABEL, "RFC 1123")
     if example is None:
-        example = "agentsmith" if prop == "namespace" else "redis"
+        example = "agentsmith" if prop.endswith("namespace") else "redis"
     if not isinstance(value, str) or not value:
         raise fail(path, prop, value, "must be a non-empty string", f"Use a name such as {example!r}.")
     if len(value) > 63:
         raise fail(path, prop, value, f"must be at most 63 characters, not {len(value)}", "Use a shorter name.")
     if not pattern.fullmatch(value):
         start = "a lowercase letter" if service else "a lowercase letter or digit"
+        candidate = _suggest_label(value, service=service)
         raise fail(
             path,
             prop,
             value,
             f"must be an {kind} label: lowercase letters, digits and '-', starting with {start} "
             "and ending with a letter or digit",
-            f"Did you mean {_suggest_label(value, service=service, example=example)!r}?",
+            did_you_mean(value, candidate, f"Use a name such as {example!r}."),
         )
+    yaml_safe(path, prop, value)
     return value
 
 
-def _suggest_label(value: str, *, service: bool, example: str) -> str:
+def _suggest_label(value: str, *, service: bool) -> str:
     cleaned = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")
     if service:
         cleaned = cleaned.lstrip("0123456789-")
-    return cleaned[:63].rstrip("-") or example
+    return cleaned[:63].rstrip("-")
+
+
+def did_you_mean(value: object, candidate: str | None, fallback: str) -> str:
+    """``Did you mean <candidate>?`` when it is close to what was typed, else ``fallback``.
+
+    Close: not empty, not the value itself, and at least half of it kept
+    (``difflib`` ratio >= 0.5, case-insensitive), so that a hint never offers
+    an unrelated default for a value that merely has the wrong shape. Never a
+    candidate that :func:`yaml_safe` would refuse in turn (``-0o17`` -> ``0o17``).
+    """
+    if not candidate or not isinstance(value, str) or candidate == value or yaml_ambiguous(candidate):
+        return fallback
+    if difflib.SequenceMatcher(None, value.lower(), candidate.lower()).ratio() < 0.5:
+        return fallback
+    return f"Did you mean {candidate!r}?"
+
+
+def yaml_safe(path: PathArg, prop: str, value: str) -> str:
+    """Refuse a string that cdk8s writes plain but Kustomize reads back as a number (``0o17``)."""
+    if yaml_ambiguous(value):
+        raise fail(
+            path,
+            prop,
+            value,
+            "would be written unquoted to dist/ (cdk8s writes YAML 1.1) and read back as a number by "
+            "YAML 1.2 readers such as Kustomize",
+            f"Use a value with a letter before the digits, e.g. {'v' + value.lstrip('+-_')!r}.",
+        )
+    return value
 
 
 def maxmemory(path: PathArg, value: object) -> int:
@@ -125,6 +170,15 @@ def maxmemory(path: PathArg, value: object) -> int:
         raise fail(path, "maxmemory", value, error.reason, error.fix) from None
     if size <= 0:
         raise fail(path, "maxmemory", value, "must be greater than 0", "Use a size such as '256mb'; 0 means no limit.")
+    if size < MIN_MAXMEMORY:
+        raise fail(
+            path,
+            "maxmemory",
+            value,
+            f"must be at least {MIN_MAXMEMORY_TEXT}: an empty Redis 7 uses about 1 MB and each connected "
+            "client about 38 KB more, and every write fails with OOM once that exceeds 'maxmemory'",
+            f"Use {MIN_MAXMEMORY_TEXT} or more, e.g. '256mb' (the seed's value).",
+        )
     return size
 
 
@@ -149,15 +203,26 @@ def quantity(path: PathArg, prop: str, value: object, *, example: str, whole: bo
         raise fail(path, prop, value, "must be greater than 0", f"Use a quantity such as {example!r}.")
     if whole and amount.denominator != 1:
         # "128m" is 0.128 bytes: the suffix 'm' means milli, a classic slip for 'Mi'.
-        suggestion = value[:-1] + "Mi" if isinstance(value, str) and value.endswith("m") else example
+        if isinstance(value, str) and value.endswith("m"):
+            rule, fix = "must be a whole number of bytes ('m' means 1/1000)", f"Did you mean {value[:-1] + 'Mi'!r}?"
+        else:
+            rule, fix = "must be a whole number of bytes", f"Use a whole number of bytes, e.g. {example!r}."
+        raise fail(path, prop, value, rule, fix)
+    return amount
+
+
+def data_size_limit(path: PathArg, value: object, *, example: str) -> str:
+    """The ``/data`` emptyDir's ``sizeLimit``: whole bytes, at least MIN_DATA_SIZE_LIMIT (1Mi)."""
+    size = quantity(path, "data_size_limit", value, example=example, whole=True)
+    if size < MIN_DATA_SIZE_LIMIT:
         raise fail(
             path,
-            prop,
+            "data_size_limit",
             value,
-            "must be a whole number of bytes ('m' means 1/1000)",
-            f"Did you mean {suggestion!r}?",
+            "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit",
+            f"Use 1Mi or more, e.g. {example!r}.",
         )
-    return amount
+    return str(value)
 
 
 def resources(path: PathArg, value: object) -> Resources:
@@ -191,8 +256,17 @@ def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int
             f"must be at most {MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator} of "
             f"'resources.memory_limit' ({memory_limit}), leaving headroom "
             "for fragmentation and client buffers",
-            f"Use at most {_redis_floor(int(limit * MAXMEMORY_HEADROOM))!r} or raise 'resources.memory_limit'.",
+            _headroom_fix(limit),
         )
+
+
+def _headroom_fix(limit: Fraction) -> str:
+    """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
+    most = int(limit * MAXMEMORY_HEADROOM)
+    if most >= MIN_MAXMEMORY:
+        return f"Use at most {_redis_floor(most)!r} or raise 'resources.memory_limit'."
+    needed = -(-MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator // MAXMEMORY_HEADROOM.numerator // 2**20)
+    return f"Raise 'resources.memory_limit' to at least '{needed}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."
 
 
 def _redis_floor(size: int) -> str:
@@ -304,9 +378,10 @@ def image(path: PathArg, value: object) -> str:
 
 def _image_hint(value: str, candidate: str) -> str:
     """A did-you-mean when ``candidate`` is a valid reference, else the generic fix."""
-    if candidate != value and _IMAGE_REFERENCE.fullmatch(candidate):
-        return f"Did you mean {candidate!r}?"
-    return "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    fallback = "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    if _IMAGE_REFERENCE.fullmatch(candidate):
+        return did_you_mean(value, candidate, fallback)
+    return fallback
 
 
 def labels(path: PathArg, value: object, *, reserved: Iterable[str]) -> dict[str, str]:
@@ -337,6 +412,7 @@ def labels(path: PathArg, value: object, *, reserved: Iterable[str]) -> dict[str
                 "starting and ending with a letter or digit",
                 _label_hint(item, "Shorten it or replace the other characters with '-'."),
             )
+        yaml_safe(path, f"labels[{key!r}]", item)
     return dict(value)
 
 
@@ -347,8 +423,10 @@ def label_key(path: PathArg, key: object) -> str:
     prefix, slash, name = key.rpartition("/")
     if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         candidate = f"{prefix.lower()}/{name}" if prefix else name
-        fixable = not prefix or (len(prefix) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(prefix.lower()))
-        fix = f"Did you mean {candidate!r}?" if fixable else "Use e.g. 'team' or 'example.com/team'."
+        fixable = (not prefix or (len(prefix) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(prefix.lower()))) and (
+            len(name) <= 63 and _LABEL_NAME.fullmatch(name)
+        )
+        fix = did_you_mean(key, candidate if fixable else None, "Use e.g. 'team' or 'example.com/team'.")
         raise fail(path, "labels", key, "key prefix must be a lowercase DNS subdomain such as 'example.com'", fix)
     if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         raise fail(
@@ -359,46 +437,128 @@ def label_key(path: PathArg, key: object) -> str:
             "starting and ending with a letter or digit",
             _label_hint(name, "Use e.g. 'team' or 'example.com/team'.", prefix=prefix + slash),
         )
-    return key
+    return yaml_safe(path, "labels", key)
 
 
 def _label_hint(text: str, fallback: str, *, prefix: str = "") -> str:
     """Did you mean ``text`` with other characters replaced by '-', trimmed and cut to 63?"""
     cleaned = re.sub(r"[^-A-Za-z0-9_.]+", "-", text)[:63]
     cleaned = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", cleaned)
-    if cleaned and cleaned != text and _LABEL_NAME.fullmatch(cleaned):
-        return f"Did you mean {prefix + cleaned!r}?"
+    if cleaned and _LABEL_NAME.fullmatch(cleaned):
+        return did_you_mean(prefix + text, prefix + cleaned, fallback)
     return fallback
 
 
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 
 
+#: An example of the same kind for each prop that takes a DNS subdomain.
+_SUBDOMAIN_EXAMPLES = {
+    "cluster_domain": "cluster.local",
+    "auth.secret_name": "redis-auth",
+    "host": "my-redis.example.com",
+    "url": "my-redis.example.com",
+}
+
+
 def dns_subdomain(path: PathArg, prop: str, value: object) -> str:
     """A DNS-1123 subdomain (Secret and ConfigMap names): at most 253 characters."""
     if not isinstance(value, str) or not value or len(value) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(value):
+        example = _SUBDOMAIN_EXAMPLES.get(prop, "agentsmith-secrets")
         raise fail(
             path,
             prop,
             value,
             "must be a DNS subdomain: lowercase letters, digits, '-' and '.', at most 253 characters",
-            _subdomain_hint(value),
+            did_you_mean(value, _subdomain_candidate(value), f"Use a name such as {example!r}."),
+        )
+    return yaml_safe(path, prop, value)
+
+
+def _subdomain_candidate(value: object) -> str | None:
+    """``value`` in lowercase with other characters replaced by '-', if that is a subdomain."""
+    if not isinstance(value, str):
+        return None
+    labels = (re.sub(r"[^a-z0-9-]+", "-", part.lower()).strip("-") for part in value.split("."))
+    candidate = ".".join(label for label in labels if label)[:253].strip(".-")
+    return candidate if _DNS1123_SUBDOMAIN.fullmatch(candidate) else None
+
+
+_SYSTEM_NAMESPACE_PREFIX = "kube-"
+#: Namespaces every cluster has; ``kube-*`` is reserved for Kubernetes as a whole.
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+
+def own_namespace(path: PathArg, value: object) -> str:
+    """An AgentsmithNamespace name: a DNS-1123 label that is not a system namespace.
+
+    Applying a Namespace object named ``kube-system`` or ``default`` would not
+    create anything: it would relabel the existing namespace (Pod Security
+    levels included) and ``kubectl delete -k`` would try to delete it.
+    """
+    name = dns_label(path, "name", value, example="agentsmith")
+    if name in SYSTEM_NAMESPACES or name.startswith(_SYSTEM_NAMESPACE_PREFIX):
+        raise fail(
+            path,
+            "name",
+            name,
+            "must not be a system namespace (default, kube-*): applying it would relabel that namespace "
+            "and deleting the app would delete it",
+            "Use a namespace of its own such as 'agentsmith'; to deploy into an existing namespace, leave "
+            "AgentsmithNamespace out and pass namespace=... to the other constructs.",
+        )
+    return name
+
+
+#: Environment variable names: C identifiers (see README, "Input rules").
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+
+
+def env_var_name(path: PathArg, prop: str, value: object) -> str:
+    """An environment variable name as a C identifier, e.g. ``REDIS_URL``.
+
+    Kubernetes before 1.30 accepts ``[-._a-zA-Z][-._a-zA-Z0-9]*`` and 1.30 any
+    printable ASCII but '='; only C identifiers can be read by every shell and
+    by ``os.environ`` lookups written as code, so the library takes those.
+    """
+    if not isinstance(value, str) or not _ENV_VAR_NAME.fullmatch(value):
+        candidate = re.sub(r"[^A-Za-z0-9_]+", "_", value.strip()).strip("_") if isinstance(value, str) else None
+        if candidate and candidate[0].isdigit():
+            candidate = None
+        raise fail(
+            path,
+            prop,
+            value,
+            "must be an environment variable name: letters, digits and '_', not starting with a digit",
+            did_you_mean(value, candidate, "Use a name such as 'REDIS_URL'."),
         )
     return value
 
 
-def _subdomain_hint(value: object) -> str:
-    """Did you mean ``value`` in lowercase with other characters replaced by '-'?"""
-    if isinstance(value, str):
-        labels = (re.sub(r"[^a-z0-9-]+", "-", part.lower()).strip("-") for part in value.split("."))
-        candidate = ".".join(label for label in labels if label)[:253].strip(".-")
-        if candidate and candidate != value and _DNS1123_SUBDOMAIN.fullmatch(candidate):
-            return f"Did you mean {candidate!r}?"
-    return "Use a name such as 'agentsmith-secrets'."
+def wiring(value: object, name: object) -> None:
+    """The arguments of ``redis_url_env``/``add_redis_url``: an endpoint and an env var name."""
+    endpoint(None, "endpoint", value)
+    env_var_name(None, "name", name)
+
+
+def endpoint(path: PathArg, prop: str, value: object) -> object:
+    """Anything with the RedisEndpoint handles (``host``, ``port``, ``url``, ``connection``)."""
+    from .endpoint import RedisEndpoint
+
+    if not isinstance(value, RedisEndpoint) or not isinstance(getattr(value, "connection", None), SecretKeyRef):
+        raise fail(
+            path,
+            prop,
+            "<redacted>" if isinstance(value, str) and "@" in value else value,
+            "must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a " + type(value).__name__,
+            "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
+        )
+    return value
 
 
 def secret_key(path: PathArg, prop: str, value: object) -> str:
-    """A key inside a Secret: letters, digits, '-', '_' and '.'."""
+    """A key inside a Secret (Kubernetes' IsConfigMapKey): letters, digits, '-', '_' and '.',
+    at most 253 characters, not ``.`` or ``..`` and not starting with ``..``."""
     if not isinstance(value, str) or len(value) > 253 or not _SECRET_KEY.fullmatch(value):
         raise fail(
             path,
@@ -407,7 +567,16 @@ def secret_key(path: PathArg, prop: str, value: object) -> str:
             "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters",
             "Use a key such as 'redis-url'.",
         )
-    return value
+    if value in (".", "..") or value.startswith(".."):
+        raise fail(
+            path,
+            prop,
+            value,
+            "must not be '.' or '..' or start with '..': mounted as a file, the key would name a "
+            "folder outside the volume",
+            "Use a key such as 'redis-url'.",
+        )
+    return yaml_safe(path, prop, value)
 
 
 def selector(path: PathArg, prop: str, value: object) -> dict[str, str]:
@@ -428,7 +597,7 @@ def boolean(path: PathArg, prop: str, value: object) -> bool:
 
 
 #: Pod Security Standards version label values other than "latest".
-POD_SECURITY_VERSION = re.compile(r"v1\.[0-9]+")
+POD_SECURITY_VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)")
 
 
 def label_value(path: PathArg, prop: str, value: object) -> str:
@@ -442,7 +611,7 @@ def label_value(path: PathArg, prop: str, value: object) -> str:
             "starting and ending with a letter or digit",
             "Use e.g. 'dispatcher'.",
         )
-    return value
+    return yaml_safe(path, prop, value)
 
 
 def secret_ref(path: PathArg, prop: str, value: object) -> SecretKeyRef:
@@ -490,6 +659,14 @@ def redis_auth(path: PathArg, value: object) -> RedisAuth | None:
     dns_subdomain(path, "auth.secret_name", value.secret_name)
     secret_key(path, "auth.password_key", value.password_key)
     secret_key(path, "auth.url_key", value.url_key)
+    if value.url_key == value.password_key:
+        raise fail(
+            path,
+            "auth.url_key",
+            value.url_key,
+            "must differ from 'auth.password_key': one key cannot hold both the password and the URL",
+            "Use two keys, e.g. password_key='redis-password' and url_key='redis-url' (the defaults).",
+        )
     return value
 
 
@@ -537,58 +714,29 @@ def pod_security(path: PathArg, value: object) -> PodSecurity | None:
         raise fail(path, "pod_security", value, "must be an agentsmith.PodSecurity", "Pass PodSecurity().")
     for mode in ("enforce", "warn", "audit"):
         level = getattr(value, mode)
-        if level not in POD_SECURITY_LEVELS:
+        if not isinstance(level, str) or level not in POD_SECURITY_LEVELS:
+            close = difflib.get_close_matches(str(level).strip().lower(), POD_SECURITY_LEVELS, n=1)
             raise fail(
                 path,
                 f"pod_security.{mode}",
                 level,
                 f"must be one of {', '.join(POD_SECURITY_LEVELS)}",
-                "Use 'baseline' or 'restricted'.",
+                did_you_mean(level, close[0] if close else None, "Use 'baseline' or 'restricted'."),
             )
-    if not (value.version == "latest" or POD_SECURITY_VERSION.fullmatch(value.version)):
+    version = value.version
+    if not (version == "latest" or (isinstance(version, str) and POD_SECURITY_VERSION.fullmatch(version))):
+        # Pod Security Admission's rule: ^v1\.(0|[1-9][0-9]*)$ or "latest"; "v1.027" is refused.
+        candidate = None
+        if isinstance(version, str) and (found := re.fullmatch(r"[vV]?1\.0*([0-9]{1,4})", version.strip())):
+            candidate = f"v1.{int(found[1])}"
         raise fail(
-            path, "pod_security.version", value.version, "must be 'latest' or 'v<major>.<minor>'", "Use 'v1.27'."
+            path,
+            "pod_security.version",
+            version,
+            "must be 'latest' or 'v1.<minor>' with no leading zeros",
+            did_you_mean(version, candidate, "Use 'v1.27' (the default) or 'latest'."),
         )
     return value
-
-
-_REDIS_SCHEMES = {"redis": False, "rediss": True}  # scheme -> TLS
-
-
-def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
-    """A ``redis://`` or ``rediss://`` URL without credentials; returns (host, port, tls).
-
-    Credentials are refused because a URL given as a prop ends up in ``dist/``
-    in plain text; the error never repeats the URL, which may hold a password.
-    """
-    if not isinstance(value, str):
-        raise fail(path, prop, value, "must be a string", "Pass e.g. 'redis://redis:6379'.")
-    parts = urlsplit(value)
-    if parts.password or parts.username:
-        raise fail(
-            path,
-            prop,
-            "<redacted>",
-            "must not contain credentials: they would be written into dist/ in plain text",
-            "Store the URL in a Secret created outside dist/ and pass secret=SecretKeyRef(name=..., key=...).",
-        )
-    if parts.scheme not in _REDIS_SCHEMES:
-        raise fail(
-            path,
-            prop,
-            value,
-            "must use the redis:// or rediss:// scheme",
-            "Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS).",
-        )
-    try:
-        port = 6379 if parts.port is None else parts.port
-    except ValueError:
-        raise fail(path, prop, value, "has an invalid port", "Use a port between 1 and 65535.") from None
-    if not parts.hostname:
-        raise fail(path, prop, value, "has no host", "Use e.g. 'redis://my-redis.example.com:6379'.")
-    if not 1 <= port <= 65535:
-        raise fail(path, prop, value, "has an invalid port", "Use a port between 1 and 65535.")
-    return parts.hostname, port, _REDIS_SCHEMES[parts.scheme]
 
 
 def dns_name(path: PathArg, prop: str, value: object) -> str:

@@ -32,7 +32,8 @@ class RedisAuth:
     Attributes:
         secret_name: name of the existing Secret in Redis's namespace.
         password_key: key holding the password. Default ``"redis-password"``.
-        url_key: key holding the clients' connection string. Default ``"redis-url"``.
+        url_key: key holding the clients' connection string. Default
+            ``"redis-url"``. Must differ from ``password_key``.
     """
 
     secret_name: str

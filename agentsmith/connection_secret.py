@@ -7,7 +7,7 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate
+from . import _manifest, _seed, _validate, _validate_url
 
 __all__ = ["RedisConnectionSecret"]
 
@@ -24,7 +24,8 @@ class RedisConnectionSecret(Construct):
     Args:
         scope: the parent construct.
         id: construct id; keep it stable.
-        url: the connection string, ``redis://`` or ``rediss://``.
+        url: the connection string, ``redis://`` or ``rediss://``, with a
+            valid host and no credentials (the rules of ``ExternalRedis``'s ``url``).
         name: the Secret's name. Default ``"agentsmith-secrets"`` (seed).
         key: the key holding the URL. Default ``"redis-url"`` (seed).
         namespace: the Secret's namespace. Default: the chart's namespace.
@@ -49,7 +50,7 @@ class RedisConnectionSecret(Construct):
         self.key: Final[str] = _validate.secret_key(path, "key", key)
         if namespace is not None:
             _validate.dns_label(path, "namespace", namespace)
-        _validate.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
+        _validate_url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
         _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
         self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
             self, "Resource", _manifest.secret(self.name, self.key, url, namespace=namespace)

@@ -8,7 +8,7 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate
+from . import _manifest, _seed, _validate, _validate_url
 from .endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
@@ -31,10 +31,14 @@ class ExternalRedis(Construct):
         scope: the parent construct.
         id: construct id; keep it stable.
         url: ``redis://host[:port][/db]`` or ``rediss://`` (TLS), without a
-            password. Exactly one of ``url`` and ``secret`` is required.
+            password (no userinfo, no ``?password=``/``?username=``). The host
+            is a DNS name, an IPv4 address or a bracketed IPv6 address
+            (``redis://[::1]:6379``); the scheme lowercase. Exactly one of
+            ``url`` and ``secret`` is required.
         secret: an existing Secret key holding the full URL (credentials
             included). Then ``host`` is required.
-        host: the Redis host when ``secret`` is used. Default: from ``url``.
+        host: the Redis host when ``secret`` is used: a DNS name, an IPv4 or
+            an IPv6 address (without brackets). Default: from ``url``.
         port: the Redis port when ``secret`` is used. Default ``6379``, or
             from ``url``.
         tls: whether ``secret``'s URL is ``rediss://``; decides :attr:`url`.
@@ -50,7 +54,7 @@ class ExternalRedis(Construct):
 
     Raises:
         AgentsmithConfigError: both or neither of ``url``/``secret``; a URL with
-            another scheme, no host or a password; an invalid name.
+            another scheme, no host, an invalid host or a credential; an invalid name.
     """
 
     def __init__(
@@ -88,9 +92,9 @@ class ExternalRedis(Construct):
                     raise _validate.fail(
                         path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL."
                     )
-            url_host, url_port, url_tls = _validate.redis_url(path, "url", url)
+            url_host, url_port, url_tls = _validate_url.redis_url(path, "url", url)
             resolved = (
-                _validate.dns_subdomain(path, "url", url_host),
+                url_host,
                 url_port,
                 url_tls,
                 url,
@@ -106,11 +110,12 @@ class ExternalRedis(Construct):
                 raise _validate.fail(
                     path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'."
                 )
-            checked_host = _validate.dns_subdomain(path, "host", host)
+            checked_host = _validate_url.host(path, "host", host)
             checked_port = _validate.port(path, _seed.REDIS_PORT if port is None else port)
             checked_tls = False if tls is None else _validate.boolean(path, "tls", tls)
             scheme = "rediss" if checked_tls else "redis"
-            resolved = (checked_host, checked_port, checked_tls, f"{scheme}://{checked_host}:{checked_port}", ref)
+            netloc = f"[{checked_host}]" if ":" in checked_host else checked_host  # IPv6 in brackets
+            resolved = (checked_host, checked_port, checked_tls, f"{scheme}://{netloc}:{checked_port}", ref)
         self.host: Final[str] = resolved[0]
         self.port: Final[int] = resolved[1]
         self.tls: Final[bool] = resolved[2]

@@ -22,7 +22,9 @@ class AgentsmithNamespace(Construct):
     Args:
         scope: the parent construct (a chart).
         id: construct id; part of the construct path, so keep it stable.
-        name: the namespace's name. Default ``"agentsmith"`` (seed).
+        name: the namespace's name. Default ``"agentsmith"`` (seed). Not a
+            system namespace (``default``, ``kube-*``): applying this object
+            would relabel it.
         labels: extra labels on the Namespace. Default: none. They may not set
             the ``pod-security.kubernetes.io/*`` keys; use ``pod_security``.
         pod_security: Pod Security Admission levels. Default
@@ -31,8 +33,8 @@ class AgentsmithNamespace(Construct):
             why). ``None`` sets no labels (the cluster's default applies).
 
     Raises:
-        AgentsmithConfigError: ``name`` is not a DNS-1123 label, ``labels`` or
-            ``pod_security`` are invalid.
+        AgentsmithConfigError: ``name`` is not a DNS-1123 label or is a system
+            namespace, ``labels`` or ``pod_security`` are invalid.
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class AgentsmithNamespace(Construct):
         super().__init__(scope, id)
         path = _validate.ConstructPath(self)
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
-        self.name: str = _validate.dns_label(path, "name", name)
+        self.name: str = _validate.own_namespace(path, name)
         self.pod_security: PodSecurity | None = _validate.pod_security(path, pod_security)
         security_labels = self.pod_security.labels() if self.pod_security else {}
         self.labels: dict[str, str] = {

@@ -28,6 +28,8 @@ class PodSecurity:
         version: the Pod Security Standards version the levels refer to, pinned
             so that a cluster upgrade does not tighten rules unannounced.
             Default ``"v1.27"`` (the Kubernetes version of this library's API).
+            Must be ``"latest"`` or match ``^v1\\.(0|[1-9][0-9]*)$`` (Pod Security
+            Admission's own rule: ``"v1.027"`` is refused).
     """
 
     enforce: str = "baseline"

@@ -111,7 +111,9 @@ class EphemeralRedis(Construct):
         maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
             ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4
             (``agentsmith._validate.MAXMEMORY_HEADROOM``) of
-            ``resources.memory_limit``.
+            ``resources.memory_limit`` and at least ``"8mb"``
+            (``agentsmith._validate.MIN_MAXMEMORY``: below that Redis with
+            100 clients connected fails every write with OOM).
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
             ``"allkeys-lru"`` (seed): under pressure Redis evicts keys it
             samples as least recently used, which can be the streams of
@@ -144,7 +146,8 @@ class EphemeralRedis(Construct):
             an ``emptyDir`` at ``/data`` (Redis's working directory). Default
             ``False``: the seed sets ``readOnlyRootFilesystem: false``.
         data_size_limit: ``sizeLimit`` of that ``emptyDir`` (a Kubernetes
-            quantity, checked even when unused). Default ``"64Mi"``;
+            quantity of whole bytes, at least ``1Mi``, checked even when
+            unused). Default ``"64Mi"``;
             with ``--save ""`` Redis writes nothing there in normal operation.
         auth: opt in to a password from an existing Secret (:class:`RedisAuth`).
             Default ``None``: no password, as in the seed. With the command
@@ -232,8 +235,9 @@ class EphemeralRedis(Construct):
         self.read_only_root_filesystem: Final[bool] = _validate.boolean(
             path, "read_only_root_filesystem", read_only_root_filesystem
         )
-        _validate.quantity(path, "data_size_limit", data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT)
-        self.data_size_limit: Final[str] = data_size_limit
+        self.data_size_limit: Final[str] = _validate.data_size_limit(
+            path, data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT
+        )
         self.auth: Final[RedisAuth | None] = _validate.redis_auth(path, auth)
         self.command_guard: Final[bool] = _validate.boolean(path, "command_guard", command_guard)
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)

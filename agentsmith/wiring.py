@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
+from . import _validate
 from .endpoint import RedisEndpoint
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> k8s.
     """
     from cdk8s_plus_27 import k8s
 
+    _validate.wiring(endpoint, name)
     return k8s.EnvVar(
         name=name,
         value_from=k8s.EnvVarSource(
@@ -51,6 +53,7 @@ def add_redis_url(
     """
     import cdk8s_plus_27 as kplus
 
+    _validate.wiring(endpoint, name)
     secret_name = endpoint.connection.name
     reference_id = f"ConnectionSecret-{secret_name}"
     secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)

@@ -82,6 +82,27 @@ def test_never_synthesises_a_redis_workload(synth_chart: Any) -> None:
         ({"secret": SecretKeyRef(name="s", key="k")}, "host", "is required with 'secret'"),
         ({"secret": SecretKeyRef(name="Bad_Name", key="k"), "host": "h"}, "secret.name", "DNS subdomain"),
         ({"url": "redis://h", "port": 1}, "port", "is taken from 'url'"),
+        ({"url": "redis://cache.example.com:6379/0?password=hunter2"}, "url", "must not contain credentials"),
+        ({"url": "redis://cache.example.com?username=u&password=hunter2"}, "url", "must not contain credentials"),
+        ({"url": "redis://cache.example.com?Pass%77ord=hunter2"}, "url", "must not contain credentials"),
+        ({"url": "Rediss://cache.example.com"}, "url", "Did you mean 'rediss://cache.example.com'?"),
+        ({"url": "redis://cache example.com"}, "url", "must contain only printable ASCII"),
+        ({"url": "redis://cach\u00e9.example.com"}, "url", "must contain only printable ASCII"),
+        ({"url": "redis://-cache.example.com"}, "url", "must have a DNS host name"),
+        ({"url": "redis://" + "a" * 64 + ".example.com"}, "url", "labels of at most 63 characters"),
+        ({"url": "redis://[::1"}, "url", "has an invalid IPv6 address"),
+        ({"secret": SecretKeyRef(name="s", key="k"), "host": "cache example.com"}, "host", "must have a DNS host"),
+        ({"secret": SecretKeyRef(name="s", key="k"), "host": "::g"}, "host", "has an invalid IPv6 address"),
+        # hints never offer a candidate that is refused in turn
+        ({"secret": SecretKeyRef(name="s", key="k"), "host": "9-_"}, "host", "). Use a host such as 'my-redis.example"),
+        ({"url": "redis://h", "labels": {"team": "-0o17"}}, "labels", "). Shorten it or replace the other"),
+        ({"url": "redis://" + "a" * 300}, "url", "). Pass a URL such as 'redis://redis:6379'"),
+        ({"secret": SecretKeyRef(name="s", key="."), "host": "h"}, "secret.key", "must not be '.' or '..'"),
+        (
+            {"url": "redis://h", "connection_secret": SecretKeyRef(name="s", key="..x")},
+            "connection_secret.key",
+            "must not be '.' or '..'",
+        ),
     ],
 )
 def test_bad_input(synth_chart: Any, props: dict[str, Any], prop: str, words: str) -> None:
@@ -92,11 +113,42 @@ def test_bad_input(synth_chart: Any, props: dict[str, Any], prop: str, words: st
     assert str(caught.value).startswith("[test/redis] ")
 
 
-def test_password_never_appears_in_the_error() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rediss://user:hunter2@cache.example.com",
+        "redis://cache.example.com/0?password=hunter2",
+        "redis://:hunter2@cache.example.com:99999",
+        "REDIS://:hunter2@cache.example.com",
+        "http://:hunter2@cache.example.com",
+        "redis://:hunter2@cache example.com",
+        "redis://:hunter2@[::g]",
+        "redis//:hunter2@cache.example.com",
+        "redis://cache.example.com/x?password=hunter2",
+        "redis://cache.example.com#hunter2",
+        " redis://:hunter2@cache.example.com",
+    ],
+)
+def test_password_never_appears_in_the_error(url: str) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test")
     with pytest.raises(AgentsmithConfigError) as caught:
-        ExternalRedis(chart, "redis", url="rediss://user:hunter2@cache.example.com")
+        ExternalRedis(chart, "redis", url=url)
     assert "hunter2" not in str(caught.value) and "hunter2" not in repr(caught.value.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port"),
+    [("redis://[::1]:6379", "::1", 6379), ("rediss://[2001:DB8::7]", "2001:db8::7", 6379)],
+)
+def test_ipv6_url_is_accepted(synth_chart: Any, url: str, host: str, port: int) -> None:
+    redis, objects = build_external(synth_chart, url=url)
+    assert (redis.host, redis.port, redis.url) == (host, port, url)
+    assert [o["stringData"] for o in objects] == [{"redis-url": url}]
+
+
+def test_ipv6_host_with_secret_is_bracketed_in_url(synth_chart: Any) -> None:
+    redis, _ = build_external(synth_chart, secret=SecretKeyRef(name="s", key="k"), host="2001:db8::7", port=6380)
+    assert (redis.host, redis.url) == ("2001:db8::7", "redis://[2001:db8::7]:6380")
 
 
 def test_external_name_needs_a_dns_name_not_an_ip(synth_chart: Any) -> None:

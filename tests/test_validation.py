@@ -28,7 +28,9 @@ from agentsmith import (
     AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
+    PodSecurity,
     ProbeTiming,
+    RedisAuth,
     RedisConnectionSecret,
     Resources,
 )
@@ -77,6 +79,43 @@ LABEL_CHARS = (
 OWNED = "must not set {!r}: the construct owns it (selector and identity labels)"
 OWNED_FIX = "Remove it; use 'name' to change the instance's selector label."
 PREFIX_RULE = "key prefix must be a lowercase DNS subdomain such as 'example.com'"
+SYSTEM_NS = (
+    "must not be a system namespace (default, kube-*): applying it would relabel that namespace "
+    "and deleting the app would delete it"
+)
+SYSTEM_NS_FIX = (
+    "Use a namespace of its own such as 'agentsmith'; to deploy into an existing namespace, leave "
+    "AgentsmithNamespace out and pass namespace=... to the other constructs."
+)
+YAML_NUMBER = (
+    "would be written unquoted to dist/ (cdk8s writes YAML 1.1) and read back as a number by "
+    "YAML 1.2 readers such as Kustomize"
+)
+PSA_VERSION = "must be 'latest' or 'v1.<minor>' with no leading zeros"
+DOT_KEY = (
+    "must not be '.' or '..' or start with '..': mounted as a file, the key would name a folder outside the volume"
+)
+CREDENTIALS = "must not contain credentials: they would be written into dist/ in plain text"
+CREDENTIALS_FIX = "Store the URL in a Secret created outside dist/ and pass secret=SecretKeyRef(name=..., key=...)."
+PRINTABLE = (
+    "must contain only printable ASCII: no spaces, control characters or non-ASCII letters "
+    "(write an international host name in its xn-- form)"
+)
+URL_FIX = "Pass a URL such as 'redis://redis:6379' or 'rediss://my-redis.example.com:6380'."
+SCHEME = "must use the redis:// or rediss:// scheme"
+HOST_RULE = (
+    "must have a DNS host name (letters, digits, '-' and '.', labels of at most 63 characters), "
+    "an IPv4 address or a bracketed IPv6 address"
+)
+MAXMEMORY_FLOOR = (
+    "must be at least 8mb: an empty Redis 7 uses about 1 MB and each connected client about 38 KB more, "
+    "and every write fails with OOM once that exceeds 'maxmemory'"
+)
+MAXMEMORY_FLOOR_FIX = "Use 8mb or more, e.g. '256mb' (the seed's value)."
+WHOLE_BYTES = "must be a whole number of bytes ('m' means 1/1000)"
+DATA_FLOOR = "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit"
+SAME_KEYS = "must differ from 'auth.password_key': one key cannot hold both the password and the URL"
+SAME_KEYS_FIX = "Use two keys, e.g. password_key='redis-password' and url_key='redis-url' (the defaults)."
 
 
 def bad(id: str, construct: str, prop: str, value: object, rule: str, fix: str, **kwargs: Any) -> Any:
@@ -119,7 +158,90 @@ BAD = [
     bad("namespace-name-trailing-dash", "namespace", "name", "agentsmith-", RFC1123, "Did you mean 'agentsmith'?"),
     bad("namespace-name-leading-dash", "namespace", "name", "-agentsmith", RFC1123, "Did you mean 'agentsmith'?"),
     bad("namespace-name-64-chars", "namespace", "name", "n" * 64, TOO_LONG, "Use a shorter name."),
-    bad("namespace-name-empty", "namespace", "name", "", "must be a non-empty string", "Use a name such as 'redis'."),
+    # A namespace's example is a namespace name, not the Redis default (issue 12, unclear errors).
+    bad(
+        "namespace-name-empty",
+        "namespace",
+        "name",
+        "",
+        "must be a non-empty string",
+        "Use a name such as 'agentsmith'.",
+    ),
+    bad("namespace-name-symbols", "namespace", "name", "!!!", RFC1123, "Use a name such as 'agentsmith'."),
+    bad("namespace-kube-system", "namespace", "name", "kube-system", SYSTEM_NS, SYSTEM_NS_FIX),
+    bad("namespace-default", "namespace", "name", "default", SYSTEM_NS, SYSTEM_NS_FIX),
+    bad("namespace-kube-prefix", "namespace", "name", "kube-agents", SYSTEM_NS, SYSTEM_NS_FIX),
+    bad(
+        "namespace-name-yaml-octal",
+        "namespace",
+        "name",
+        "0o17",
+        YAML_NUMBER,
+        "Use a value with a letter before the digits, e.g. 'v0o17'.",
+    ),
+    bad(
+        "psa-level-typo",
+        "namespace",
+        "pod_security.enforce",
+        "Restricted",
+        "must be one of privileged, baseline, restricted",
+        "Did you mean 'restricted'?",
+        pod_security=PodSecurity(enforce="Restricted"),
+    ),
+    bad(
+        "psa-level-unrelated",
+        "namespace",
+        "pod_security.enforce",
+        "high",
+        "must be one of privileged, baseline, restricted",
+        "Use 'baseline' or 'restricted'.",
+        pod_security=PodSecurity(enforce="high"),
+    ),
+    bad(
+        "label-key-empty-prefix-bad-name",
+        "redis",
+        "labels",
+        "/x y",
+        PREFIX_RULE,
+        "Use e.g. 'team' or 'example.com/team'.",
+        labels={"/x y": "v"},
+    ),
+    bad(
+        "psa-version-leading-zero",
+        "namespace",
+        "pod_security.version",
+        "v1.027",
+        PSA_VERSION,
+        "Did you mean 'v1.27'?",
+        pod_security=PodSecurity(version="v1.027"),
+    ),
+    bad(
+        "psa-version-no-v",
+        "namespace",
+        "pod_security.version",
+        "1.27",
+        PSA_VERSION,
+        "Did you mean 'v1.27'?",
+        pod_security=PodSecurity(version="1.27"),
+    ),
+    bad(
+        "psa-version-v2",
+        "namespace",
+        "pod_security.version",
+        "v2.0",
+        PSA_VERSION,
+        "Use 'v1.27' (the default) or 'latest'.",
+        pod_security=PodSecurity(version="v2.0"),
+    ),
+    bad(
+        "psa-version-not-a-string",
+        "namespace",
+        "pod_security.version",
+        1.27,
+        PSA_VERSION,
+        "Use 'v1.27' (the default) or 'latest'.",
+        pod_security=PodSecurity(version=1.27),  # type: ignore[arg-type]
+    ),
     # -- RedisConnectionSecret ------------------------------------------------------
     bad(
         "secret-name-uppercase",
@@ -132,6 +254,122 @@ BAD = [
     bad("secret-name-underscore", "secret", "name", "my_secrets", SUBDOMAIN, "Did you mean 'my-secrets'?"),
     bad("secret-name-254-chars", "secret", "name", "s" * 254, SUBDOMAIN, f"Did you mean {'s' * 253!r}?"),
     bad("secret-key-space", "secret", "key", "redis url", SECRET_KEY, "Use a key such as 'redis-url'."),
+    bad("secret-key-symbols", "secret", "key", "%%%", SECRET_KEY, "Use a key such as 'redis-url'."),
+    bad("secret-key-dot", "secret", "key", ".", DOT_KEY, "Use a key such as 'redis-url'."),
+    bad("secret-key-dotdot", "secret", "key", "..", DOT_KEY, "Use a key such as 'redis-url'."),
+    bad("secret-key-dotdot-prefix", "secret", "key", "..x", DOT_KEY, "Use a key such as 'redis-url'."),
+    bad(
+        "secret-key-yaml-octal",
+        "secret",
+        "key",
+        "0o17",
+        YAML_NUMBER,
+        "Use a value with a letter before the digits, e.g. 'v0o17'.",
+    ),
+    bad(
+        "secret-url-query-password",
+        "secret",
+        "url",
+        "redis://redis:6379/0?<redacted>",
+        CREDENTIALS,
+        CREDENTIALS_FIX,
+        url="redis://redis:6379/0?password=hunter2",
+    ),
+    bad(
+        "secret-url-query-username",
+        "secret",
+        "url",
+        "redis://redis:6379?<redacted>",
+        CREDENTIALS,
+        CREDENTIALS_FIX,
+        url="redis://redis:6379?username=&password=hunter2",
+    ),
+    bad(
+        "secret-url-userinfo",
+        "secret",
+        "url",
+        "redis://<redacted>@redis:6379",
+        CREDENTIALS,
+        CREDENTIALS_FIX,
+        url="redis://default:hunter2@redis:6379",
+    ),
+    bad(
+        "secret-url-space-and-password",
+        "secret",
+        "url",
+        "redis://<redacted>@my redis:6379",
+        PRINTABLE,
+        URL_FIX,
+        url="redis://:hunter2@my redis:6379",
+    ),
+    bad(
+        "secret-url-leading-space",
+        "secret",
+        "url",
+        " redis://redis:6379",
+        PRINTABLE,
+        "Did you mean 'redis://redis:6379'?",
+    ),
+    bad("secret-url-control", "secret", "url", "redis://re\x00dis:6379", PRINTABLE, URL_FIX),
+    bad("secret-url-non-ascii", "secret", "url", "redis://r\u00e9dis:6379", PRINTABLE, URL_FIX),
+    bad(
+        "secret-url-uppercase-scheme",
+        "secret",
+        "url",
+        "REDIS://redis:6379",
+        SCHEME,
+        "Did you mean 'redis://redis:6379'?",
+    ),
+    bad("secret-url-no-scheme", "secret", "url", "redis:6379", SCHEME, "Did you mean 'redis://redis:6379'?"),
+    bad(
+        "secret-url-host-underscore",
+        "secret",
+        "url",
+        "redis://my_redis:6379",
+        HOST_RULE,
+        "Did you mean 'redis://my-redis:6379'?",
+    ),
+    bad(
+        "secret-url-host-bad-ipv4",
+        "secret",
+        "url",
+        "redis://999.1.1.1:6379",
+        "has an invalid IPv4 address",
+        "Use four numbers from 0 to 255, e.g. '10.0.0.7'.",
+    ),
+    bad(
+        "secret-url-host-bad-ipv6",
+        "secret",
+        "url",
+        "redis://[::g]:6379",
+        "has an invalid IPv6 address",
+        "Write IPv6 in brackets, e.g. 'redis://[::1]:6379'.",
+    ),
+    bad(
+        "secret-url-path",
+        "secret",
+        "url",
+        "redis://redis:6379/jobs",
+        "has a path that is not a database number",
+        "Use '/<number>' after the host, e.g. 'redis://redis:6379/0', or no path.",
+    ),
+    bad(
+        "secret-url-fragment",
+        "secret",
+        "url",
+        "redis://redis:6379#<redacted>",
+        "must not have a '#fragment'",
+        "Remove it.",
+    ),
+    bad(
+        "secret-url-not-a-string",
+        "secret",
+        "url",
+        "<redacted>",
+        "must be a string, not a bytes",
+        URL_FIX,
+        url=b"redis://:hunter2@redis:6379",
+    ),
     bad(
         "secret-url-http",
         "secret",
@@ -200,11 +438,90 @@ BAD = [
         "maxmemory-tiny-limit",
         "redis",
         "maxmemory",
-        "1kb",
-        HEADROOM.format("1Ki"),
-        HEADROOM_FIX.format("768"),
-        maxmemory="1kb",
-        resources=Resources(memory_request="1Ki", memory_limit="1Ki"),
+        "8mb",
+        HEADROOM.format("8Mi"),
+        "Raise 'resources.memory_limit' to at least '11Mi' (maxmemory cannot go below 8mb).",
+        maxmemory="8mb",
+        resources=Resources(memory_request="8Mi", memory_limit="8Mi"),
+    ),
+    bad("maxmemory-below-floor", "redis", "maxmemory", "4mb", MAXMEMORY_FLOOR, MAXMEMORY_FLOOR_FIX),
+    bad("maxmemory-1-byte", "redis", "maxmemory", "1", MAXMEMORY_FLOOR, MAXMEMORY_FLOOR_FIX),
+    bad("data-size-limit-milli", "redis", "data_size_limit", "64m", WHOLE_BYTES, "Did you mean '64Mi'?"),
+    bad(
+        "data-size-limit-fraction",
+        "redis",
+        "data_size_limit",
+        "0.5",
+        "must be a whole number of bytes",
+        "Use a whole number of bytes, e.g. '64Mi'.",
+    ),
+    bad(
+        "data-size-limit-below-floor", "redis", "data_size_limit", "512Ki", DATA_FLOOR, "Use 1Mi or more, e.g. '64Mi'."
+    ),
+    bad(
+        "memory-request-half-byte",
+        "redis",
+        "resources.memory_request",
+        "0.5",
+        "must be a whole number of bytes",
+        "Use a whole number of bytes, e.g. '128Mi'.",
+        resources=Resources(memory_request="0.5"),
+    ),
+    bad("cluster-domain-symbols", "redis", "cluster_domain", "_", SUBDOMAIN, "Use a name such as 'cluster.local'."),
+    bad(
+        "cluster-domain-uppercase",
+        "redis",
+        "cluster_domain",
+        "Cluster.Local",
+        SUBDOMAIN,
+        "Did you mean 'cluster.local'?",
+    ),
+    bad("redis-name-symbols", "redis", "name", "!!!", RFC1035, "Use a name such as 'redis'."),
+    bad("redis-namespace-symbols", "redis", "namespace", "???", RFC1123, "Use a name such as 'agentsmith'."),
+    bad(
+        "label-value-yaml-octal",
+        "redis",
+        "labels['team']",
+        "0o17",
+        YAML_NUMBER,
+        "Use a value with a letter before the digits, e.g. 'v0o17'.",
+        labels={"team": "0o17"},
+    ),
+    bad(
+        "label-value-yaml-hex",
+        "redis",
+        "labels['team']",
+        "0X1F",
+        YAML_NUMBER,
+        "Use a value with a letter before the digits, e.g. 'v0X1F'.",
+        labels={"team": "0X1F"},
+    ),
+    bad(
+        "label-key-yaml-octal",
+        "redis",
+        "labels",
+        "0o17",
+        YAML_NUMBER,
+        "Use a value with a letter before the digits, e.g. 'v0o17'.",
+        labels={"0o17": "x"},
+    ),
+    bad(
+        "auth-same-keys",
+        "redis",
+        "auth.url_key",
+        "k",
+        SAME_KEYS,
+        SAME_KEYS_FIX,
+        auth=RedisAuth(secret_name="redis-auth", password_key="k", url_key="k"),
+    ),
+    bad(
+        "auth-secret-name-symbols",
+        "redis",
+        "auth.secret_name",
+        "#",
+        SUBDOMAIN,
+        "Use a name such as 'redis-auth'.",
+        auth=RedisAuth(secret_name="#"),
     ),
     # -- 'maxmemory_policy': Redis's eight, with did-you-mean --------------------------
     bad("policy-typo", "redis", "maxmemory_policy", "allkeys-lru2", POLICIES, "Did you mean 'allkeys-lru'?"),
@@ -678,3 +995,85 @@ def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: Any) -> N
         assert container[probe_name]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
     (service_port,) = objects["Service"]["spec"]["ports"]
     assert service_port == {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": 6380}
+
+
+def test_quantities_in_nano_and_micro_pass(synth_chart: Any) -> None:
+    # Kubernetes' decimalSI suffixes include n (1e-9) and u (1e-6).
+    resources = Resources(cpu_request="100000000n", cpu_limit="500000u")
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", resources=resources))
+    (deployment,) = (obj for obj in objects if obj["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["resources"]["requests"]["cpu"] == "100000000n"
+    assert container["resources"]["limits"]["cpu"] == "500000u"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://[::1]:6379",
+        "rediss://[2001:db8::7]:6380/0",
+        "redis://10.0.0.7",
+        "redis://Redis.Example.com:6379/15",
+        "redis://redis:6379/0?socket_timeout=5",
+    ],
+)
+def test_valid_urls_pass_unchanged(url: str, synth_chart: Any) -> None:
+    objects = synth_chart(lambda chart: RedisConnectionSecret(chart, "secret", url=url))
+    assert [obj["stringData"] for obj in objects] == [{"redis-url": url}]
+
+
+def test_psa_version_latest_and_v1_0_pass(synth_chart: Any) -> None:
+    for version in ("latest", "v1.0", "v1.30"):
+        objects = synth_chart(
+            lambda chart, v=version: AgentsmithNamespace(chart, "namespace", pod_security=PodSecurity(version=v)),
+            namespace=None,
+        )
+        assert objects[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == version
+
+
+def test_secret_keys_with_dots_inside_pass(synth_chart: Any) -> None:
+    for key in ("redis.url", ".redis-url", "a..b", "_"):
+        objects = synth_chart(lambda chart, k=key: RedisConnectionSecret(chart, "secret", url="redis://r", key=k))
+        assert list(objects[0]["stringData"]) == [key]
+
+
+# -- wiring helpers: same rules, no construct path ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("REDIS URL", "Did you mean 'REDIS_URL'?"),
+        ("REDIS=URL", "Did you mean 'REDIS_URL'?"),
+        ("1REDIS_URL", "Use a name such as 'REDIS_URL'."),
+        ("REDIS_URL\n", "Did you mean 'REDIS_URL'?"),
+        ("", "Use a name such as 'REDIS_URL'."),
+        ("redis-url", "Did you mean 'redis_url'?"),
+    ],
+)
+def test_env_var_name_must_be_a_c_identifier(name: str, fix: str) -> None:
+    from agentsmith import redis_url_env
+
+    redis = EphemeralRedis(fresh_chart(), "redis")
+    with pytest.raises(AgentsmithConfigError) as caught:
+        redis_url_env(redis, name=name)
+    assert (caught.value.prop, caught.value.value, caught.value.path) == ("name", name, None)
+    assert str(caught.value) == (
+        f"'name' must be an environment variable name: letters, digits and '_', not starting with a digit "
+        f"(got {name!r}). {fix}"
+    )
+
+
+@pytest.mark.parametrize("endpoint", ["redis://redis:6379", None, 6379])
+def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint: object) -> None:
+    from agentsmith import add_redis_url, redis_url_env
+
+    with pytest.raises(AgentsmithConfigError) as caught:
+        redis_url_env(endpoint)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "'endpoint' must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a "
+        f"{type(endpoint).__name__} (got {endpoint!r}). "
+        "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...)."
+    )
+    with pytest.raises(AgentsmithConfigError):
+        add_redis_url(fresh_chart(), None, endpoint)  # type: ignore[arg-type]
