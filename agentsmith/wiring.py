@@ -67,7 +67,7 @@ def add_redis_url(scope: Construct, container: Any, endpoint: RedisEndpoint, *, 
     that same line's classes. ``scope`` owns the imported Secret reference (any
     construct, e.g. the workload's chart). The reference's construct id is
     ``ConnectionSecret-<secret name>``; it is created once per scope and reused,
-    so any number of containers of one line can be wired in the same scope.
+    so any number of containers can be wired in the same scope.
 
     ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). Raises
     ``AgentsmithConfigError`` before changing anything when ``container`` is not
@@ -80,17 +80,7 @@ def add_redis_url(scope: Construct, container: Any, endpoint: RedisEndpoint, *, 
         raise fail(None, "scope", scope, "must be a construct", "Pass the chart that holds the workload.")
     secret_name = endpoint.connection.name
     reference_id = f"ConnectionSecret-{secret_name}"
-    secret = scope.node.try_find_child(reference_id)
-    if secret is None:
-        secret = kplus.Secret.from_secret_name(scope, reference_id, secret_name)
-    elif _line_of(type(secret)) != kplus.__name__:
-        raise fail(
-            scope.node.path,
-            "scope",
-            reference_id,
-            f"already holds a child with this id that is not a {kplus.__name__} Secret reference",
-            "Wire containers of different cdk8s-plus lines in different scopes (e.g. one chart each).",
-        )
+    secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)
     value = kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
     container.env.add_variable(name, value)
 
