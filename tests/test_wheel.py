@@ -32,9 +32,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str], set
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).write_bytes((ROOT / name).read_bytes())
     before = tree(source)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "wheel", "--quiet", "--no-deps"]
     subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", str(base / "wheels"), str(source)],
+        [*pip, "--no-build-isolation", "--wheel-dir", str(base / "wheels"), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
