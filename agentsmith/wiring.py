@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -119,7 +118,10 @@ def _line_of(cls: type) -> str | None:
 def _cdk8s_plus_of(container: object) -> ModuleType:
     """The cdk8s-plus module whose ``Container`` class ``container`` is an instance of."""
     line = _line_of(type(container))
-    module = (sys.modules.get(line) or importlib.import_module(line)) if line else None
+    try:
+        module = importlib.import_module(line) if line else None  # already imported: the container exists
+    except ImportError:
+        module = None
     if module is None or not isinstance(container, getattr(module, "Container", ())):
         raise fail(
             None,

@@ -121,6 +121,8 @@ def test_add_redis_url_with_a_custom_name(synth_chart: Any) -> None:
         pytest.param(lambda: own_k8s.Container(name="w", image="w:1"), id="own-imports-container"),
         pytest.param(lambda: "worker", id="string"),
         pytest.param(lambda: None, id="none"),
+        pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_99"})(), id="fake-line"),
+        pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_27.k8s"})(), id="look-alike"),
     ],
 )
 def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: Any, container: Any) -> None:
