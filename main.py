@@ -20,7 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+#: jsii runs on the project's pinned Node.js LTS (package.json; tools/setup.sh installs it) unless JSII_NODE is set.
+PROJECT_NODE = Path(__file__).resolve().parent / "node_modules" / ".bin" / "node"
+if PROJECT_NODE.is_file():
+    os.environ.setdefault("JSII_NODE", str(PROJECT_NODE))
 
 import cdk8s
 from constructs import Construct

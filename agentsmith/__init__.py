@@ -13,8 +13,8 @@ The pieces::
     EphemeralRedis         in-cluster Redis Deployment + Service (+ NetworkPolicy, connection Secret)
     ExternalRedis          a managed/external Redis: connection Secret or ExternalName Service only
     RedisEndpoint          the protocol both implement: host, port, url, connection (Secret key)
-    add_redis_url          REDIS_URL for a cdk8s-plus container, from an endpoint's Secret
-    redis_url_env          the same as an L1 k8s.EnvVar
+    add_redis_url          REDIS_URL for a container of any cdk8s-plus line, from an endpoint's Secret
+    redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)

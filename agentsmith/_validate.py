@@ -510,26 +510,26 @@ def own_namespace(path: PathArg, value: object) -> str:
     return name
 
 
-#: Environment variable names: C identifiers (see README, "Input rules").
-_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+#: Environment variable names: Kubernetes 1.27's IsEnvVarName (see README, "Input rules").
+_ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*", re.ASCII)
 
 
 def env_var_name(path: PathArg, prop: str, value: object) -> str:
-    """An environment variable name as a C identifier, e.g. ``REDIS_URL``.
+    """An environment variable name, e.g. ``REDIS_URL``, by Kubernetes 1.27's rule.
 
-    Kubernetes before 1.30 accepts ``[-._a-zA-Z][-._a-zA-Z0-9]*`` and 1.30 any
-    printable ASCII but '='; only C identifiers can be read by every shell and
-    by ``os.environ`` lookups written as code, so the library takes those.
+    The API server up to 1.29 accepts ``[-._a-zA-Z][-._a-zA-Z0-9]*``
+    (``IsEnvVarName``) and 1.30 any printable ASCII but '='; the library takes
+    the older rule, which every supported cluster accepts.
     """
     if not isinstance(value, str) or not _ENV_VAR_NAME.fullmatch(value):
-        candidate = re.sub(r"[^A-Za-z0-9_]+", "_", value.strip()).strip("_") if isinstance(value, str) else None
+        candidate = re.sub(r"[^-._A-Za-z0-9]+", "_", value.strip()).strip("_") if isinstance(value, str) else None
         if candidate and candidate[0].isdigit():
             candidate = None
         raise fail(
             path,
             prop,
             value,
-            "must be an environment variable name: letters, digits and '_', not starting with a digit",
+            "must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit",
             did_you_mean(value, candidate, "Use a name such as 'REDIS_URL'."),
         )
     return value

@@ -1,63 +1,108 @@
-"""Wire client workloads to any RedisEndpoint without repeating names.
+"""Wire client workloads to any RedisEndpoint without repeating names, whatever bindings the app uses.
 
-``cdk8s_plus_27`` is imported inside the functions: it is only needed here, and
-importing it costs more than a whole synth of this library's constructs.
+Nothing here imports a cdk8s-plus line or a ``k8s`` binding, so the library
+needs neither (cdk8s-plus is not one of its dependencies):
+
+- ``redis_url_env`` returns the env var as a plain dict in Kubernetes' own
+  (camelCase) shape. jsii accepts a dict wherever a struct is expected, so it
+  fits the L1 ``Container`` of every binding: an app's own ``imports/k8s`` of any
+  Kubernetes version and ``cdk8s_plus_XX.k8s`` alike. A binding's ``k8s.EnvVar``
+  would be refused by every other binding (a different class, and with
+  ``python -O`` a different jsii type).
+- ``add_redis_url`` finds the cdk8s-plus line (``cdk8s_plus_27`` ...
+  ``cdk8s_plus_37``) from the container's own class and builds the Secret
+  reference and ``EnvValue`` with that line's classes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+import re
+from types import ModuleType
+from typing import Any
 
 from constructs import Construct
 
 from . import _validate
+from ._validate import fail
 from .endpoint import RedisEndpoint
-
-if TYPE_CHECKING:
-    import cdk8s_plus_27 as kplus
-    from cdk8s_plus_27 import k8s
 
 __all__ = ["REDIS_URL_ENV", "add_redis_url", "redis_url_env"]
 
 #: The variable the Dispatcher and the agents read (seed, "Connection String").
 REDIS_URL_ENV = "REDIS_URL"
 
+#: The top-level module of every cdk8s-plus line: cdk8s_plus_17 ... cdk8s_plus_37 and later.
+_CDK8S_PLUS = re.compile(r"cdk8s_plus_\d+")
 
-def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> k8s.EnvVar:
-    """An L1 ``EnvVar`` reading the URL from the endpoint's connection Secret.
 
-    For ``k8s.KubeDeployment`` and other L1 objects::
+def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict[str, Any]:
+    """``REDIS_URL`` for an L1 container: a dict in the shape of Kubernetes' ``EnvVar``.
+
+    ``{"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": <Secret>, "key": <key>}}}``,
+    read from the endpoint's connection Secret. The keys are camelCase on
+    purpose: jsii hands the dict to the binding as is, and snake_case keys
+    would be dropped without an error. Pass it in ``env`` of any binding's
+    ``k8s.Container`` (your app's ``imports/k8s`` or ``cdk8s_plus_XX.k8s``)::
 
         k8s.Container(name="dispatcher", image=..., env=[redis_url_env(redis)])
+
+    ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). A fresh dict each call.
     """
-    from cdk8s_plus_27 import k8s
-
     _validate.wiring(endpoint, name)
-    return k8s.EnvVar(
-        name=name,
-        value_from=k8s.EnvVarSource(
-            secret_key_ref=k8s.SecretKeySelector(name=endpoint.connection.name, key=endpoint.connection.key)
-        ),
-    )
+    return {
+        "name": name,
+        "valueFrom": {"secretKeyRef": {"name": endpoint.connection.name, "key": endpoint.connection.key}},
+    }
 
 
-def add_redis_url(
-    scope: Construct, container: kplus.Container, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV
-) -> None:
+def add_redis_url(scope: Construct, container: Any, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> None:
     """Add ``REDIS_URL`` (from the endpoint's connection Secret) to a cdk8s-plus container.
 
-    ``scope`` owns the imported Secret reference (any construct, e.g. the
-    workload's chart). The reference's construct id is
-    ``ConnectionSecret-<secret name>``; it is created once per scope and
-    reused, so any number of containers can be wired in the same scope.
-    """
-    import cdk8s_plus_27 as kplus
+    ``container`` is a ``Container`` of any cdk8s-plus line (27 to the newest),
+    e.g. ``deployment.add_container(...)``; the Secret reference is made with
+    that same line's classes. ``scope`` owns the imported Secret reference (any
+    construct, e.g. the workload's chart). The reference's construct id is
+    ``ConnectionSecret-<secret name>``; it is created once per scope and reused,
+    so any number of containers can be wired in the same scope.
 
+    ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). Raises
+    ``AgentsmithConfigError`` before changing anything when ``container`` is not
+    a cdk8s-plus container (for an L1 ``k8s.Container`` use ``redis_url_env``).
+    """
     _validate.wiring(endpoint, name)
+    kplus = _cdk8s_plus_of(container)
+    if not isinstance(scope, Construct):
+        raise fail(None, "scope", scope, "must be a construct", "Pass the chart that holds the workload.")
     secret_name = endpoint.connection.name
     reference_id = f"ConnectionSecret-{secret_name}"
     secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)
-    value = kplus.EnvValue.from_secret_value(
-        kplus.SecretValue(secret=secret, key=endpoint.connection.key)  # type: ignore[arg-type]
-    )
+    value = kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
     container.env.add_variable(name, value)
+
+
+def _line_of(cls: type) -> str | None:
+    """The cdk8s-plus module (``cdk8s_plus_37``) that ``cls`` or one of its bases comes from."""
+    for base in cls.__mro__:
+        top = base.__module__.partition(".")[0]
+        if _CDK8S_PLUS.fullmatch(top):
+            return top
+    return None
+
+
+def _cdk8s_plus_of(container: object) -> ModuleType:
+    """The cdk8s-plus module whose ``Container`` class ``container`` is an instance of."""
+    line = _line_of(type(container))
+    try:
+        module = importlib.import_module(line) if line else None  # already imported: the container exists
+    except ImportError:
+        module = None
+    if module is None or not isinstance(container, getattr(module, "Container", ())):
+        raise fail(
+            None,
+            "container",
+            container,
+            "must be a cdk8s-plus Container (cdk8s_plus_27 or later), e.g. deployment.add_container(...)",
+            "For an L1 k8s.Container pass env=[redis_url_env(endpoint)] instead.",
+        )
+    return module

@@ -37,8 +37,7 @@ def checkov_command() -> str | None:
 
 
 def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env, check=False, **kwargs)
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, **kwargs)
 
 
 def _scan(report: dict[str, Any], folder: str) -> dict[str, Any]:

@@ -41,10 +41,10 @@ def run_cli_synths(base: Path) -> CliRuns:
     project.mkdir()
     for name in ("main.py", "cdk8s.yaml"):
         (project / name).write_bytes((ROOT / name).read_bytes())
+    # as `npx cdk8s synth` runs it: cdk8s-cli on the project's Node.js (node_modules/.bin first on PATH)
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "PATH": os.pathsep.join([str(CLI.parent), str(Path(sys.executable).parent), os.environ["PATH"]]),
     }
 
     def synth() -> Synth:

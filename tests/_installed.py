@@ -1,22 +1,48 @@
-"""The library as other cdk8s apps use it: a fresh venv with the built wheel runs three apps.
+"""The library as other cdk8s apps use it: fresh venvs that installed the built wheel run consumer apps.
 
-Subprocesses and files only (it runs as a background job, see _background.py):
-builds the wheel from a clean copy of the sources, makes a venv without the
-repository on its path, and runs, at the same time, a small consumer app
-(issue 2) and examples/consumer in its two modes (issue 8).
+Subprocesses and files only (it runs as a background job, see _background.py).
+One wheel is built from a clean copy of the sources; then, three at a time,
+fresh virtual environments install it (dependencies pinned by constraints.txt,
+nothing from the repository on their path) and run their apps:
+
+- ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2) and a
+  classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
+  this repository's), once with ``python`` and once with ``python -O``;
+- ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``
+  and examples/consumer in its two modes (issue 8);
+- ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
+  ``plus_app.py`` with that line;
+- one per other Python >= 3.10 found on the machine (``find_interpreters``):
+  the wheel alone, dependencies as pip resolves them for that Python (the
+  pins are for this one), the small consumer.
+
+Besides, with this environment's python: examples/consumer's own snapshot
+tests, and a test module that imports ``Testing`` from cdk8s (the trap the
+example documents).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "consumer"
+CONSUMERS = Path(__file__).resolve().parent / "consumers"
+PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
+
+#: The newest cdk8s-plus line on PyPI when this was written (`pip index versions cdk8s-plus-37`).
+#: Bump both when a newer line appears; its version is pinned in constraints.txt.
+NEWEST_PLUS_MODULE = "cdk8s_plus_37"
+NEWEST_PLUS = "cdk8s-plus-37"
 
 CONSUMER_APP = """
 import importlib.util
@@ -34,6 +60,16 @@ print(bus.url, bus.fqdn)
 app.synth()
 """
 
+#: The trap: pytest collects the module-level name ``Testing`` as a test class.
+TESTING_TRAP = """
+import cdk8s
+from cdk8s import Testing
+
+
+def test_synth(tmp_path):
+    assert Testing.synth(cdk8s.Chart(cdk8s.App(outdir=str(tmp_path)), "chart")) == []
+"""
+
 
 @dataclass(frozen=True)
 class Run:
@@ -42,30 +78,82 @@ class Run:
     stderr: str
     outdir: Path  # the app's synthesised manifests
 
+    @property
+    def report(self) -> dict[str, object]:
+        """The JSON line the apps in tests/consumers print last."""
+        lines = self.stdout.strip().splitlines()
+        assert self.returncode == 0 and lines, self.stderr
+        report: dict[str, object] = json.loads(lines[-1])
+        return report
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: Path  # the interpreter's real executable
+    version: str  # "3.12.1"
+
 
 @dataclass(frozen=True)
 class InstalledRuns:
-    python: Path
+    python: Path  # the lean environment's python
     consumer: Run
     example_ephemeral: Run
     example_external: Run
+    l1_app: Run
+    l1_app_optimized: Run
+    plus27_app: Run
+    plus3x_app: Run
+    example_tests: Run
+    testing_trap: Run
+    #: the small consumer, run by a venv of each Python >= 3.10 found (this one included)
+    interpreters: dict[Interpreter, Run]
 
 
-def build_installed_venv(base: Path) -> Path:
-    """A fresh virtual environment with this package installed from its built wheel.
+def _interpreter(candidate: Path) -> Interpreter | None:
+    """The real interpreter behind ``candidate`` if it runs and is Python >= 3.10."""
+    try:
+        result = subprocess.run(
+            [
+                str(candidate),
+                "-c",
+                "import os, platform, sys; "
+                "print(os.path.realpath(sys.executable), platform.python_version(), sys.version_info >= (3, 10))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return None
+    fields = result.stdout.split()
+    if result.returncode != 0 or len(fields) != 3 or fields[2] != "True":
+        return None
+    return Interpreter(Path(fields[0]), fields[1])
 
-    Returns the environment's python. The wheel is built from a clean copy of
-    the sources (no stale build/ folder); dependencies come from the package
-    index, pinned by constraints.txt; nothing from the repository is on its path.
-    The venv is made without pip and filled by this environment's pip
-    (``--python``), which saves seconds of ensurepip. Subprocesses only: it runs
-    as a background job.
+
+def find_interpreters() -> list[Interpreter]:
+    """Every distinct Python >= 3.10: pyenv's versions and ``python3``/``python3.X`` on PATH.
+
+    Distinct by real executable; this environment's interpreter comes first.
     """
-    import subprocess
+    candidates = [Path(sys.executable), *sorted(PYENV_VERSIONS.glob("*/bin/python3"))]
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if folder and Path(folder).is_dir():
+            candidates += sorted(p for p in Path(folder).iterdir() if re.fullmatch(r"python3(\.\d+)?", p.name))
+    found: dict[Path, Interpreter] = {}
+    for candidate in candidates:
+        interpreter = _interpreter(candidate)
+        if interpreter is not None:
+            found.setdefault(interpreter.path, interpreter)
+    return list(found.values())
 
+
+def build_wheel(base: Path) -> Path:
+    """The wheel, built from a clean copy of the sources (nothing is written to the repository)."""
     source = base / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "PACKAGE.md"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "agentsmith", source / "agentsmith", ignore=shutil.ignore_patterns("__pycache__"))
     wheels = base / "wheels"
@@ -77,52 +165,113 @@ def build_installed_venv(base: Path) -> Path:
         timeout=600,
     )
     (wheel,) = wheels.glob("agentsmith_infra-*.whl")
-    venv = base / "venv"
+    return wheel
+
+
+def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinned: bool = True) -> Path:
+    """A fresh venv of ``interpreter`` with ``requirements`` installed; returns its python.
+
+    Made without pip and filled by this environment's pip (``--python``), which
+    saves seconds of ensurepip. ``pinned``: versions from constraints.txt (made
+    for this environment's Python); otherwise pip resolves, as for a new user.
+    """
     subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True, timeout=300
+        [str(interpreter), "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True, timeout=300
     )
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [*pip, "--python", str(python), "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
-        check=True,
+    python = folder / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(python)]
+    result = subprocess.run(
+        [*pip, "install", "--quiet", *(["-c", str(ROOT / "constraints.txt")] if pinned else []), *requirements],
         capture_output=True,
+        text=True,
         timeout=900,
+        check=False,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"pip install {requirements} into a venv of {interpreter} failed:\n{result.stderr}")
     return python
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment's variables (JSII_NODE included) without ones that would leak the repository in."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "REDIS_EXTERNAL_URL"}}
+    return {**env, **extra}
+
+
+def run(argv: list[str], cwd: Path, out: str, env: dict[str, str] | None = None) -> Run:
+    result = subprocess.run(
+        argv, cwd=cwd, env=env or clean_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    return Run(result.returncode, result.stdout, result.stderr, cwd / out)
+
+
+def app_folder(base: Path, name: str, *files: Path, text: str | None = None) -> Path:
+    folder = base / name
+    folder.mkdir()
+    for path in files:
+        shutil.copy2(path, folder / path.name)
+    if text is not None:
+        (folder / "main.py").write_text(text, encoding="utf-8")
+    return folder
+
+
 def run_installed_apps(base: Path) -> InstalledRuns:
-    python = build_installed_venv(base)
-    clean = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "REDIS_EXTERNAL_URL"}}
-    clean["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    consumer = base / "consumer"
-    consumer.mkdir()
-    (consumer / "main.py").write_text(CONSUMER_APP, encoding="utf-8")
-    shutil.copytree(EXAMPLE, base / "example-ephemeral")
-    shutil.copytree(EXAMPLE, base / "example-external")
-    apps = {
-        "consumer": (consumer, {}, "out"),
-        "example_ephemeral": (base / "example-ephemeral", {}, "dist"),
-        "example_external": (
-            base / "example-external",
-            {"REDIS_EXTERNAL_URL": "rediss://cache.example.com:6380"},
-            "dist",
-        ),
-    }
-    processes = {
-        name: subprocess.Popen(
-            [str(python), "main.py"],
-            cwd=cwd,
-            env={**clean, **extra},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name, (cwd, extra, _) in apps.items()
-    }
-    runs = {}
-    for name, process in processes.items():
-        stdout, stderr = process.communicate(timeout=300)
-        cwd, _, out = apps[name]
-        runs[name] = Run(process.returncode, stdout, stderr, cwd / out)
-    return InstalledRuns(python=python, **runs)
+    wheel = str(build_wheel(base))
+    this, *others = find_interpreters()
+    apps = base / "apps"
+    apps.mkdir()
+
+    def lean() -> dict[str, Run]:
+        python = str(make_venv(base / "venv-lean", this.path, [wheel]))
+        consumer = app_folder(apps, "consumer", text=CONSUMER_APP)
+        l1 = app_folder(apps, "l1", CONSUMERS / "l1_app.py")
+        shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+        l1_optimized = shutil.copytree(l1, apps / "l1-optimized")
+        return {
+            "consumer": run([python, "main.py"], consumer, "out"),
+            "l1_app": run([python, "l1_app.py"], l1, "out"),
+            "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),
+        }
+
+    def plus27() -> dict[str, Run]:
+        python = str(make_venv(base / "venv-plus27", this.path, [wheel, "cdk8s-plus-27"]))
+        app = app_folder(apps, "plus27", CONSUMERS / "plus_app.py")
+        ephemeral = shutil.copytree(EXAMPLE, apps / "example-ephemeral")
+        external = shutil.copytree(EXAMPLE, apps / "example-external")
+        return {
+            "plus27_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "example_ephemeral": run([python, "main.py"], ephemeral, "dist"),
+            "example_external": run(
+                [python, "main.py"], external, "dist", clean_env(REDIS_EXTERNAL_URL="rediss://cache.example.com:6380")
+            ),
+        }
+
+    def plus3x() -> dict[str, Run]:
+        python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
+        app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
+        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out")}
+
+    def project() -> dict[str, Run]:
+        """examples/consumer's tests and the Testing trap, with this environment's python (no venv to make)."""
+        tests = shutil.copytree(EXAMPLE, apps / "example-tests", ignore=shutil.ignore_patterns("dist", ".venv"))
+        trap = app_folder(apps, "trap", EXAMPLE / "pytest.ini")
+        (trap / "test_trap.py").write_text(TESTING_TRAP, encoding="utf-8")
+        pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+        return {"example_tests": run([*pytest, "-v"], tests, "."), "testing_trap": run([*pytest, "-q"], trap, ".")}
+
+    def interpreter_job(index: int, interpreter: Interpreter) -> Callable[[], dict[str, Run]]:
+        def job() -> dict[str, Run]:
+            python = str(make_venv(base / f"venv-python-{index}", interpreter.path, [wheel], pinned=False))
+            folder = app_folder(apps, f"python-{index}", text=CONSUMER_APP)
+            return {f"python-{index}": run([python, "main.py"], folder, "out")}
+
+        return job
+
+    jobs = [lean, plus27, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
+    results: dict[str, Run] = {}
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="installed") as pool:
+        for part in pool.map(lambda job: job(), jobs):
+            results.update(part)
+    interpreters = {this: results["consumer"]}
+    interpreters.update((interpreter, results.pop(f"python-{i}")) for i, interpreter in enumerate(others))
+    return InstalledRuns(python=base / "venv-lean" / "bin" / "python", interpreters=interpreters, **results)

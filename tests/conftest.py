@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+#: jsii runs on the project's pinned Node.js LTS (package.json; tools/setup.sh installs it) unless JSII_NODE is set.
+PROJECT_NODE = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "node"
+if PROJECT_NODE.is_file():
+    os.environ.setdefault("JSII_NODE", str(PROJECT_NODE))
 
 import pytest
 import yaml

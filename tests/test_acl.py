@@ -140,9 +140,7 @@ def test_endpoint_for_hands_out_each_roles_secret(synth_chart: Any) -> None:
     with pytest.raises(AgentsmithConfigError, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
         handles["redis"].endpoint_for("admin")
     # the endpoint wires a client like any RedisEndpoint
-    env = redis_url_env(agent)
-    assert (env.name, env.value_from.secret_key_ref.name, env.value_from.secret_key_ref.key) == (
-        "REDIS_URL",
-        "redis-agent",
-        "url",
-    )
+    assert redis_url_env(agent) == {
+        "name": "REDIS_URL",
+        "valueFrom": {"secretKeyRef": {"name": "redis-agent", "key": "url"}},
+    }

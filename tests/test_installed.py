@@ -1,25 +1,31 @@
 """The library as other cdk8s apps use it: pip-installed from the built wheel, no repository on the path.
 
-The fresh virtual environment and the three app runs happen in a background
-job started at collection (``installed_runs``, see _installed.py); these tests
-check what the apps wrote.
+The fresh virtual environments and the app runs happen in a background job
+started at collection (``installed_runs``, see _installed.py); these tests
+check what the apps wrote. Every consumer scenario of issue 11 is here: an app
+with its own ``imports/`` (also under ``python -O``), cdk8s-plus-27 and the
+newest cdk8s-plus-3x, each Python >= 3.10 on the machine, and the example's
+snapshot tests.
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from _installed import InstalledRuns, Run
+from _installed import NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
 from _support import load_dir
 
 pytestmark = pytest.mark.slow
 
 
 def succeeded(run: Run) -> Run:
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
+    # jsii ran on a supported Node.js: no end-of-life or untested-version banner
+    assert "!!" not in run.stderr, run.stderr
     return run
 
 
@@ -77,3 +83,102 @@ def test_example_switched_to_external_redis(installed_runs: InstalledRuns) -> No
     assert sorted(objects) == [("Deployment", "worker"), ("Secret", "agentsmith-secrets")]
     assert worker_env(objects) == REDIS_URL_FROM_SECRET
     assert objects[("Secret", "agentsmith-secrets")]["stringData"] == {"redis-url": "rediss://cache.example.com:6380"}
+
+
+# -- any Kubernetes binding, any cdk8s-plus line (issue 11) -----------------
+
+
+def env_of(outdir: Path, deployment: str) -> list[dict[str, Any]]:
+    manifest = yaml.safe_load((outdir / f"Deployment.{deployment}.k8s.yaml").read_text(encoding="utf-8"))
+    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    return list(container["env"])
+
+
+BUS_URL_FROM_SECRET = [
+    {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "bus-connection", "key": "redis-url"}}}
+]
+
+
+@pytest.mark.parametrize("optimized", [False, True], ids=["python", "python-O"])
+def test_app_with_its_own_imports_wires_an_l1_deployment(installed_runs: InstalledRuns, optimized: bool) -> None:
+    # GIVEN a classic python-app with its own generated imports/k8s and no cdk8s-plus installed
+    run = succeeded(installed_runs.l1_app_optimized if optimized else installed_runs.l1_app)
+    # THEN its L1 KubeDeployment took redis_url_env(bus), also with asserts off (python -O)
+    assert run.report == {"k8s": "imports.k8s", "optimize": int(optimized), "plus": []}
+    assert env_of(run.outdir, "worker") == BUS_URL_FROM_SECRET
+    assert sorted(path.name for path in run.outdir.iterdir()) == [
+        "Deployment.bus.k8s.yaml",
+        "Deployment.worker.k8s.yaml",
+        "NetworkPolicy.bus.k8s.yaml",
+        "Secret.bus-connection.k8s.yaml",
+        "Service.bus.k8s.yaml",
+    ]
+
+
+def test_lean_install_brings_no_cdk8s_plus(installed_runs: InstalledRuns) -> None:
+    # the consumer app synthesised (test above) in an environment with the wheel and nothing else
+    listed = subprocess.run(
+        [
+            str(installed_runs.python),
+            "-c",
+            "import importlib.metadata as m; print(*sorted(d.metadata['Name'].lower() for d in m.distributions()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "agentsmith-infra" in listed and "cdk8s" in listed and "constructs" in listed
+    assert [name for name in listed if name.startswith("cdk8s-plus")] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "module"),
+    [("cdk8s-plus-27", "cdk8s_plus_27"), (NEWEST_PLUS, NEWEST_PLUS_MODULE)],
+    ids=["cdk8s-plus-27", "newest-cdk8s-plus-3x"],
+)
+def test_cdk8s_plus_app_wires_with_add_redis_url(installed_runs: InstalledRuns, line: str, module: str) -> None:
+    # GIVEN an app on one cdk8s-plus line, and only that line installed
+    run = succeeded(installed_runs.plus27_app if line == "cdk8s-plus-27" else installed_runs.plus3x_app)
+    assert run.report == {"kplus": module, "optimize": 0, "plus": [line]}
+    # THEN add_redis_url wired both cdk8s-plus workers, and redis_url_env the line's own L1 k8s.Container,
+    # with the same variable and Secret reference
+    for deployment in ("worker", "dispatcher", "l1-worker"):
+        assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
+
+
+def test_each_python_installs_the_wheel_and_synthesises(
+    installed_runs: InstalledRuns, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = {
+        f"{interpreter.version} ({interpreter.path})": run for interpreter, run in installed_runs.interpreters.items()
+    }
+    with capsys.disabled():
+        print(f"\nconsumer app synthesised from the wheel by Python {', '.join(sorted(ran))}")
+    for name, run in ran.items():
+        assert succeeded(run).stdout.split()[1:] == ["redis://bus:6379", "bus.jobs.svc.cluster.local"], name
+        assert sorted(path.name for path in run.outdir.iterdir())[0] == "Deployment.bus.k8s.yaml", name
+    # every pyenv version >= 3.10 on this machine is among them
+    pyenv = {
+        p.name
+        for p in PYENV_VERSIONS.glob("*")
+        if p.name[:1].isdigit() and tuple(map(int, p.name.split(".")[:2])) >= (3, 10)
+    }
+    assert pyenv <= {interpreter.version for interpreter in installed_runs.interpreters}
+
+
+# -- examples/consumer's own snapshot tests (issue 11) ----------------------
+
+
+def test_example_snapshot_tests_pass(installed_runs: InstalledRuns) -> None:
+    run = installed_runs.example_tests
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "test_main.py::test_in_cluster_bus PASSED" in run.stdout
+    assert "test_main.py::test_external_bus PASSED" in run.stdout
+    assert "2 snapshots passed." in run.stdout
+
+
+def test_importing_testing_from_cdk8s_breaks_collection(installed_runs: InstalledRuns) -> None:
+    # the trap examples/consumer/README.md documents: still true with this cdk8s and pytest
+    run = installed_runs.testing_trap
+    assert run.returncode == 2, run.stdout  # pytest: interrupted (collection error)
+    assert "ERROR test_trap.py::Testing - AttributeError" in run.stdout

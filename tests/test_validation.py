@@ -1048,10 +1048,10 @@ def test_secret_keys_with_dots_inside_pass(synth_chart: Any) -> None:
         ("1REDIS_URL", "Use a name such as 'REDIS_URL'."),
         ("REDIS_URL\n", "Did you mean 'REDIS_URL'?"),
         ("", "Use a name such as 'REDIS_URL'."),
-        ("redis-url", "Did you mean 'redis_url'?"),
+        ("9lives", "Use a name such as 'REDIS_URL'."),
     ],
 )
-def test_env_var_name_must_be_a_c_identifier(name: str, fix: str) -> None:
+def test_env_var_name_follows_kubernetes_rule(name: str, fix: str) -> None:
     from agentsmith import redis_url_env
 
     redis = EphemeralRedis(fresh_chart(), "redis")
@@ -1059,9 +1059,17 @@ def test_env_var_name_must_be_a_c_identifier(name: str, fix: str) -> None:
         redis_url_env(redis, name=name)
     assert (caught.value.prop, caught.value.value, caught.value.path) == ("name", name, None)
     assert str(caught.value) == (
-        f"'name' must be an environment variable name: letters, digits and '_', not starting with a digit "
+        f"'name' must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit "
         f"(got {name!r}). {fix}"
     )
+
+
+@pytest.mark.parametrize("name", ["redis-url", "redis.url", "_REDIS", ".hidden", "REDIS_URL"])
+def test_env_var_names_kubernetes_accepts_are_accepted(name: str) -> None:
+    from agentsmith import redis_url_env
+
+    redis = EphemeralRedis(fresh_chart(), "redis")
+    assert redis_url_env(redis, name=name)["name"] == name
 
 
 @pytest.mark.parametrize("endpoint", ["redis://redis:6379", None, 6379])

@@ -1,4 +1,9 @@
-"""Client wiring: REDIS_URL from the endpoint's Secret, for any endpoint; two buses side by side."""
+"""Client wiring: REDIS_URL from the endpoint's Secret, for any endpoint and any binding; two buses side by side.
+
+In process: cdk8s-plus-27 (this project's line), its ``k8s`` and this
+repository's own ``imports/k8s`` (as an app's generated bindings). Other lines
+and a lean install run in fresh venvs: tests/test_installed.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import pytest
 from cdk8s_plus_27 import k8s
 
 from agentsmith import (
+    REDIS_URL_ENV,
     AgentsmithConfigError,
     EphemeralRedis,
     ExternalRedis,
@@ -18,6 +24,7 @@ from agentsmith import (
     add_redis_url,
     redis_url_env,
 )
+from imports import k8s as own_k8s  # an app's own generated bindings (cdk8s import k8s@1.27.0)
 
 
 def secret_env(name: str, key: str) -> dict[str, Any]:
@@ -53,23 +60,133 @@ def test_same_wiring_for_external_and_auth_endpoints(synth_chart: Any) -> None:
         assert worker_env(synth_chart(build)) == [secret_env(*expected)]
 
 
-def test_redis_url_env_for_l1_containers(synth_chart: Any) -> None:
-    def build(chart: cdk8s.Chart) -> None:
-        bus = EphemeralRedis(chart, "bus", name="cache")
-        k8s.KubeDeployment(
-            chart,
-            "worker",
-            metadata=k8s.ObjectMeta(name="worker"),
-            spec=k8s.DeploymentSpec(
-                selector=k8s.LabelSelector(match_labels={"app": "worker"}),
-                template=k8s.PodTemplateSpec(
-                    metadata=k8s.ObjectMeta(labels={"app": "worker"}),
-                    spec=k8s.PodSpec(containers=[k8s.Container(name="w", image="w:1", env=[redis_url_env(bus)])]),
-                ),
+def l1_worker(chart: cdk8s.Chart, binding: Any, env: list[Any]) -> None:
+    labels = {"app": "worker"}
+    binding.KubeDeployment(
+        chart,
+        "worker",
+        metadata=binding.ObjectMeta(name="worker"),
+        spec=binding.DeploymentSpec(
+            selector=binding.LabelSelector(match_labels=labels),
+            template=binding.PodTemplateSpec(
+                metadata=binding.ObjectMeta(labels=labels),
+                spec=binding.PodSpec(containers=[binding.Container(name="w", image="w:1", env=env)]),
             ),
-        )
+        ),
+    )
+
+
+@pytest.mark.parametrize("binding", [k8s, own_k8s], ids=["cdk8s_plus_27.k8s", "own-imports.k8s"])
+def test_redis_url_env_for_l1_containers_of_any_binding(synth_chart: Any, binding: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        l1_worker(chart, binding, [redis_url_env(EphemeralRedis(chart, "bus", name="cache"))])
 
     assert worker_env(synth_chart(build)) == [secret_env("cache-connection", "redis-url")]
+
+
+def test_redis_url_env_is_kubernetes_shaped_plain_data() -> None:
+    # camelCase keys: jsii passes the dict through as is, and drops snake_case keys without a word
+    bus = ExternalRedis(cdk8s.Chart(cdk8s.App(outdir="/dev/null/never"), "c"), "bus", url="redis://h:1")
+    env = redis_url_env(bus, name="BUS_URL")
+    assert env == {"name": "BUS_URL", "valueFrom": {"secretKeyRef": {"name": "agentsmith-secrets", "key": "redis-url"}}}
+    assert type(env) is dict and redis_url_env(bus) is not redis_url_env(bus)  # a fresh dict each call
+    assert redis_url_env(bus)["name"] == REDIS_URL_ENV == "REDIS_URL"
+
+
+def test_redis_url_env_next_to_an_app_s_own_env_vars(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        l1_worker(chart, own_k8s, [own_k8s.EnvVar(name="MODE", value="batch"), redis_url_env(bus)])
+
+    assert worker_env(synth_chart(build)) == [
+        {"name": "MODE", "value": "batch"},
+        secret_env("agentsmith-secrets", "redis-url"),
+    ]
+
+
+def test_add_redis_url_with_a_custom_name(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        add_redis_url(chart, worker.add_container(image="worker:1"), bus, name="BUS_URL")
+
+    (env,) = worker_env(synth_chart(build))
+    assert env["name"] == "BUS_URL" and env["valueFrom"] == secret_env("agentsmith-secrets", "redis-url")["valueFrom"]
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        pytest.param(lambda: k8s.Container(name="w", image="w:1"), id="l1-container"),
+        pytest.param(lambda: own_k8s.Container(name="w", image="w:1"), id="own-imports-container"),
+        pytest.param(lambda: "worker", id="string"),
+        pytest.param(lambda: None, id="none"),
+        pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_99"})(), id="fake-line"),
+        pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_27.k8s"})(), id="look-alike"),
+    ],
+)
+def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: Any, container: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        given = container()
+        with pytest.raises(AgentsmithConfigError, match=r"^'container' must be a cdk8s-plus Container") as error:
+            add_redis_url(chart, given, bus)
+        assert error.value.prop == "container" and error.value.value is given
+        assert "redis_url_env(endpoint)" in str(error.value)
+        # nothing was added: no Secret reference under the scope
+        assert chart.node.try_find_child("ConnectionSecret-agentsmith-secrets") is None
+
+    synth_chart(build)
+
+
+@pytest.mark.parametrize("name", ["", "1URL", "REDIS URL", "REDIS=URL", 5, None])
+def test_env_name_is_checked(synth_chart: Any, name: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        with pytest.raises(
+            AgentsmithConfigError,
+            match=r"^'name' must be an environment variable name: .* (a name such as|Did you mean) 'REDIS_URL'",
+        ):
+            redis_url_env(bus, name=name)
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        with pytest.raises(AgentsmithConfigError, match=r"^'name' must be an environment variable name"):
+            add_redis_url(chart, worker.add_container(image="worker:1"), bus, name=name)
+
+    synth_chart(build)
+
+
+@pytest.mark.parametrize("endpoint", ["redis://redis:6379", None], ids=["url-string", "none"])
+def test_endpoint_must_be_a_redis_endpoint(synth_chart: Any, endpoint: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        with pytest.raises(
+            AgentsmithConfigError, match=r"^'endpoint' must be a RedisEndpoint .* Pass the construct itself"
+        ):
+            redis_url_env(endpoint)
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        with pytest.raises(AgentsmithConfigError, match=r"^'endpoint' must be a RedisEndpoint"):
+            add_redis_url(chart, worker.add_container(image="worker:1"), endpoint)
+
+    synth_chart(build)
+
+
+def test_add_redis_url_scope_must_be_a_construct(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus")
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        with pytest.raises(AgentsmithConfigError, match=r"^'scope' must be a construct"):
+            add_redis_url("chart", worker.add_container(image="worker:1"), bus)  # type: ignore[arg-type]
+
+    synth_chart(build)
+
+
+def test_secret_reference_id_is_public_api(synth_chart: Any) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = EphemeralRedis(chart, "bus", name="cache")
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        add_redis_url(chart, worker.add_container(image="worker:1"), bus)
+        assert chart.node.try_find_child("ConnectionSecret-cache-connection") is not None
+
+    synth_chart(build)
 
 
 def test_two_instances_in_one_namespace_do_not_clash(synth_chart: Any) -> None:

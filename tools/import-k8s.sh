@@ -13,8 +13,8 @@ spec=$(sed -n 's/^ *- *\(k8s@[0-9.]*\) *$/\1/p' cdk8s.yaml | head -n 1)
 [ -n "$spec" ] || { echo "error: no k8s@<version> under imports: in cdk8s.yaml" >&2; exit 1; }
 version=${spec#k8s@}
 
-[ -x node_modules/.bin/cdk8s ] || npm ci --no-audit --no-fund
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
+{ [ -x node_modules/.bin/cdk8s ] && [ -x node_modules/.bin/node ]; } || npm ci --no-audit --no-fund
+export PATH="$(pwd)/node_modules/.bin:$PATH"   # cdk8s-cli runs on the project's Node.js LTS
 export K8S_SCHEMA_DIR=${K8S_SCHEMA_DIR:-$(cd .. && pwd)/shared/k8s-schemas}
 if [ -f "$K8S_SCHEMA_DIR/v$version/_definitions.json" ]; then
   echo "importing $spec from $K8S_SCHEMA_DIR (offline)"

@@ -2,7 +2,8 @@
 # Set up everything the app and the tests need, idempotently:
 #   .venv/ with this package and its test extras (versions pinned by constraints.txt),
 #   .venv-checkov/ with checkov (security scan),
-#   node_modules/ with cdk8s-cli and ioredis (package-lock.json; ioredis for tests/test_runtime_guard.py),
+#   node_modules/ with the project's Node.js LTS (the npm `node` package), cdk8s-cli and ioredis
+#     (package-lock.json; ioredis for tests/test_runtime_guard.py),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
 #   Debian's podman, runc and catatonit for the pod tier (likewise).
 set -euo pipefail
@@ -11,8 +12,15 @@ cd "$(dirname "$0")/.."
 need() { echo "error: $1" >&2; exit 1; }
 command -v python3 >/dev/null || need "python3 (>= 3.10) is required: apt-get install python3 python3-venv"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' || need "Python >= 3.10 is required (found $(python3 -V))"
-command -v node >/dev/null || need "Node.js (>= 18) is required by jsii: apt-get install nodejs npm, or see nodejs.org"
-node -e 'process.exit(parseInt(process.versions.node) < 18 ? 1 : 0)' || need "Node.js >= 18 is required (found $(node -v))"
+# Any Node.js with npm bootstraps: npm ci installs the pinned Node.js LTS into node_modules/,
+# and main.py, the tests and `npx cdk8s synth` run on that one (JSII_NODE, see DEVELOPMENT.md).
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  else
+    need "npm is required to install the project's Node.js: sudo apt-get install nodejs npm"
+  fi
+fi
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
@@ -20,7 +28,7 @@ fi
 stamp=.venv/.agentsmith-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test,plus27]'
   touch "$stamp"
 fi
 
@@ -31,9 +39,10 @@ if [ ! -x .venv-checkov/bin/checkov ]; then
   .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "checkov==3.3.30"
 fi
 
-if [ ! -x node_modules/.bin/cdk8s ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/cdk8s ] || [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+node_modules/.bin/node -e 'process.exit(0)' || need "node_modules/.bin/node does not run: rm -rf node_modules and run this script again"
 
 if ! command -v redis-server >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}
+# jsii runs on node_modules/.bin/node, the pinned LTS (tests/conftest.py sets JSII_NODE unless it is set).
 export PATH="$PWD/.venv/bin:$PATH"
 # Static checks first (seconds): lint, formatting, mypy --strict on the library.
 .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy || exit 1

@@ -5,8 +5,9 @@ bus's connection Secret. The bus is an in-cluster ``EphemeralRedis`` by
 default; set ``REDIS_EXTERNAL_URL`` (or edit ``EXTERNAL_URL``) to use a managed
 Redis through ``ExternalRedis`` instead; nothing else changes.
 
-    pip install ../..          # the agentsmith library (Node.js must be on PATH)
-    python main.py             # or: cdk8s synth
+    pip install -r requirements.txt    # agentsmith, cdk8s-plus-27, pytest, syrupy
+    python main.py                     # or: cdk8s synth
+    python -m pytest                   # the snapshot tests in test_main.py
 """
 
 from __future__ import annotations
