@@ -28,7 +28,7 @@ from constructs import Construct
 
 from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint
 from agentsmith._collisions import check_app
-from agentsmith._outdir import KUSTOMIZATION, MARKER, publish
+from agentsmith._outdir import KUSTOMIZATION, MARKER, check_target, publish
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTDIR = PROJECT_DIR / "dist"
@@ -101,15 +101,19 @@ def synth(outdir: Path = DEFAULT_OUTDIR, *, source: str = "--outdir", copy_to: P
     (``cdk8s synth``'s scratch folder). Returns the sorted file names written
     (``kustomization.yaml`` included).
     """
+    if copy_to is not None and copy_to.resolve() == outdir.resolve():
+        copy_to = None
+    if copy_to is not None:
+        check_target(copy_to.resolve(), source="CDK8S_OUTDIR")  # refuse before anything is replaced
     files = publish(outdir, _write, source=source)
-    if copy_to is not None and copy_to.resolve() != outdir.resolve():
+    if copy_to is not None:
 
-        def copy(folder: Path) -> None:
+        def write_copy(folder: Path) -> None:
             folder.mkdir()
             for name, data in files.items():
                 (folder / name).write_bytes(data)
 
-        publish(copy_to, copy, source="CDK8S_OUTDIR")
+        publish(copy_to, write_copy, source="CDK8S_OUTDIR")
     return sorted(files)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -120,7 +121,12 @@ class Project:
     def trial(self, entry: str, sig: signal.Signals, *, step: str | None = None, delay: float = 0.0) -> Trial:
         before = snapshot(self.dist)
         current = next((bus for bus, output in self.outputs.items() if output == before), None)
-        assert current is not None, "dist/ holds neither output before the trial"
+        if current is None:  # an earlier trial lost or corrupted it (counted there): start again from in-cluster
+            shutil.rmtree(self.dist, ignore_errors=True)
+            self.dist.mkdir()
+            for name, data in self.outputs[IN_CLUSTER].items():
+                (self.dist / name).write_bytes(data)
+            before, current = snapshot(self.dist), IN_CLUSTER
         target_bus = MANAGED if current == IN_CLUSTER else IN_CLUSTER
         self.set_bus(target_bus)
         extra = {"AGENTSMITH_TEST_PAUSE": step} if step else {}
@@ -189,7 +195,7 @@ def plan(entry: str, duration: float, *, delays: int, seed: int) -> Iterator[tup
         yield SIGNALS[index % len(SIGNALS)], None, rng.uniform(0.0, duration * 1.2)
 
 
-def run_kill_trials(base: Path, *, delays: int = 6, seed: int = 12) -> Trials:
+def run_kill_trials(base: Path, *, delays: int = 4, seed: int = 12) -> Trials:
     project = Project(base / "project")
     result = Trials()
     for entry in ENTRIES:
@@ -225,7 +231,9 @@ def run_concurrent_synths(base: Path, *, runs: int = 4) -> ConcurrentRuns:
     outputs = []
     for index, folder in enumerate(projects):
         alone = base / f"alone{index}"
-        subprocess.run([sys.executable, "main.py", "--outdir", str(alone)], cwd=folder, env=_env(), check=True)
+        subprocess.run(
+            [sys.executable, "main.py", "--outdir", str(alone)], cwd=folder, env=_env(), check=True, capture_output=True
+        )
         outputs.append(snapshot(alone) or {})
     target = base / "shared" / "dist"
     processes = [
