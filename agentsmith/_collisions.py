@@ -57,25 +57,33 @@ def file_name(kind: str, name: str, extension: str = ".k8s.yaml") -> str:
 
 @dataclass(frozen=True)
 class _Object:
-    path: str
+    api_object: cdk8s.ApiObject
     group: str
     kind: str
     namespace: str
     name: str
 
     @property
+    def path(self) -> str:  # read through jsii only when an error needs it
+        return self.api_object.node.path
+
+    @property
     def where(self) -> str:
         return self.name if not self.namespace else f"{self.namespace}/{self.name}"
 
 
-def _objects(chart: cdk8s.Chart) -> list[_Object]:
-    objects = []
-    for api_object in chart.api_objects:
-        api_version, kind = api_object.api_version, api_object.kind
-        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (api_object.metadata.namespace or "default")
-        group = api_version.rpartition("/")[0]
-        objects.append(_Object(api_object.node.path, group, kind, namespace, api_object.name))
-    return objects
+def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[_Object]]:
+    """Every ApiObject of ``app``, by the path of its closest chart (where cdk8s writes it) if ``per_chart``."""
+    charts: dict[str, list[_Object]] = {}
+    for construct in app.node.find_all():
+        if not isinstance(construct, cdk8s.ApiObject):  # jsii proxies carry their class: no round trip
+            continue
+        kind = construct.kind
+        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
+        group = construct.api_version.rpartition("/")[0]
+        chart = cdk8s.Chart.of(construct).node.path if per_chart else ""
+        charts.setdefault(chart, []).append(_Object(construct, group, kind, namespace, construct.name))
+    return charts
 
 
 def check_app(app: cdk8s.App) -> None:
@@ -90,10 +98,10 @@ def check_app(app: cdk8s.App) -> None:
     extension = app.output_file_extension
     identities: dict[tuple[str, str, str, str], _Object] = {}
     files: dict[str, _Object] = {}
-    for chart in app.charts:
+    for objects in _objects(app, per_chart=per_chart_files).values():
         if per_chart_files:
             files = {}
-        for obj in _objects(chart):
+        for obj in objects:
             other = identities.setdefault((obj.group, obj.kind, obj.namespace, obj.name), obj)
             if other is not obj:
                 raise _validate.fail(
