@@ -66,10 +66,11 @@ def _listed(kustomization: Path) -> set[str] | None:
     try:
         if not stat.S_ISREG(kustomization.lstat().st_mode):
             return None
-        lines = kustomization.read_text(encoding="utf-8").splitlines()
+        with open(kustomization, "rb") as handle:  # the first line decides: never read a huge file whole
+            if handle.readline(len(MARKER) + 2).rstrip(b"\r\n") != MARKER.encode():
+                return None
+            lines = handle.read().decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return None
-    if not lines or lines[0] != MARKER:
         return None
     return {line.removeprefix("  - ") for line in lines if line.startswith("  - ")}
 
@@ -154,7 +155,7 @@ def _remove_stale_staging(parent: Path, name: str) -> None:
         if _is_stale_staging(path, name):
             with _flock(path, blocking=False) as free:
                 if free:
-                    shutil.rmtree(path, ignore_errors=True)
+                    _remove_staging(path)
 
 
 def _renameat2(source: Path, target: Path, flags: int) -> bool:
@@ -231,5 +232,18 @@ def publish(outdir: Path, write: Callable[[Path], None], *, source: str) -> dict
                 swap_in(new, outdir)
             pause("swapped")
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_staging(staging)
     return files
+
+
+def _remove_staging(staging: Path) -> None:
+    """Remove a staging folder, its marker last: interrupted half-way, it still reads as stale."""
+    with contextlib.suppress(OSError):
+        for path in staging.iterdir():
+            if path.name == STAGING_MARKER:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    shutil.rmtree(staging, ignore_errors=True)

@@ -295,3 +295,32 @@ def test_pause_hook_is_silent_unless_asked(
     monkeypatch.setenv("AGENTSMITH_TEST_PAUSE_SECONDS", "0")
     _outdir.pause(step)
     assert capsys.readouterr().err == f"agentsmith-test-pause {step} pid={os.getpid()}\n"
+
+
+def test_a_huge_kustomization_is_judged_by_its_first_line(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_bytes(b"x" * 1_000_000)
+    assert _outdir.foreign_entries(tmp_path) == ["kustomization.yaml"]
+    (tmp_path / "kustomization.yaml").write_bytes(_outdir.MARKER.encode() + b"\r\nresources:\n  - a.k8s.yaml\n")
+    (tmp_path / "a.k8s.yaml").touch()
+    assert _outdir.foreign_entries(tmp_path) == []
+
+
+def test_a_half_removed_staging_folder_is_still_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a staging folder WHEN its removal is interrupted (Ctrl-C while removing new/)
+    staging = tmp_path / ".dist-half0000"
+    (staging / "new").mkdir(parents=True)
+    (staging / "new" / "a.k8s.yaml").touch()
+    (staging / _outdir.STAGING_MARKER).touch()
+
+    def interrupted(path: object, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shutil, "rmtree", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _outdir._remove_staging(staging)
+    # THEN the marker is still there (it goes last), so the next run knows the folder is stale
+    assert (staging / _outdir.STAGING_MARKER).is_file()
+    assert _outdir._is_stale_staging(staging, "dist")
+    _outdir._remove_staging(staging)
+    assert not staging.exists()
