@@ -8,8 +8,10 @@ entry point in its own process group and signals it:
 
 * at each step of the test hook (``AGENTSMITH_TEST_PAUSE``, see agentsmith/_outdir.py),
   the app's own pid, with SIGINT, SIGTERM and SIGKILL: exact points, no timing;
-* after seeded random delays over a clean run's duration, the whole process
-  group (as Ctrl-C or ``kill -- -PGID`` would): everything in between.
+* after seeded random delays over a clean run's duration, alternately the
+  whole process group (as Ctrl-C or ``kill -- -PGID`` would) and the python
+  app alone (found in /proc; the group if it has not started yet): everything
+  in between.
 
 Outcome per trial: ``old`` (dist/ as before), ``new`` (the complete new
 output), ``lost`` (no dist/) or ``corrupted`` (anything else).
@@ -96,14 +98,16 @@ class Project:
         self.dist = folder / "dist"
         self.outputs: dict[str, dict[str, bytes]] = {}
         self.durations: dict[str, float] = {}
-        for bus, entry in ((MANAGED, "cdk8s synth"), (IN_CLUSTER, "main.py")):  # ends with in-cluster in dist/
+        runs = ((MANAGED, "cdk8s synth"), (IN_CLUSTER, "cdk8s synth"), (MANAGED, "main.py"), (IN_CLUSTER, "main.py"))
+        for bus, entry in runs:  # ends with in-cluster in dist/
             self.set_bus(bus)
             started = time.monotonic()
             result = subprocess.run(self.command(entry), cwd=folder, env=_env(), capture_output=True, timeout=300)
-            self.durations[entry] = time.monotonic() - started
+            self.durations[entry] = max(self.durations.get(entry, 0.0), time.monotonic() - started)
             assert result.returncode == 0, result.stderr.decode()
             output = snapshot(self.dist)
             assert output, "a clean synth wrote no dist/"
+            assert self.outputs.setdefault(bus, output) == output, "two clean synths differ"
             self.outputs[bus] = output
 
     def set_bus(self, bus: str) -> None:
@@ -118,7 +122,9 @@ class Project:
         known = {"main.py", "cdk8s.yaml", "dist", ".cdk8s-cli.out"}
         return sorted(path.name for path in self.folder.iterdir() if path.name not in known)
 
-    def trial(self, entry: str, sig: signal.Signals, *, step: str | None = None, delay: float = 0.0) -> Trial:
+    def trial(
+        self, entry: str, sig: signal.Signals, *, step: str | None = None, delay: float = 0.0, to_app: bool = False
+    ) -> Trial:
         before = snapshot(self.dist)
         current = next((bus for bus, output in self.outputs.items() if output == before), None)
         if current is None:  # an earlier trial lost or corrupted it (counted there): start again from in-cluster
@@ -153,10 +159,14 @@ class Project:
             else:
                 how += " (step never reached)"
         else:
-            how = f"{sig.name} to the process group after {delay:.3f}s"
             time.sleep(delay)
+            app = _app_pid(process.pid) if to_app else None
+            how = f"{sig.name} to the {'app' if app else 'process group'} after {delay:.3f}s"
             try:
-                os.killpg(process.pid, sig)
+                if app:
+                    os.kill(app, sig)
+                else:
+                    os.killpg(process.pid, sig)
             except ProcessLookupError:
                 pass
         _, rest = process.communicate(timeout=300)
@@ -174,6 +184,30 @@ class Project:
         return Trial(entry, how, outcome, process.returncode, "".join(err_lines))
 
 
+def _app_pid(root: int) -> int | None:
+    """The python process running main.py in ``root``'s process tree (``root`` itself for main.py), if any yet."""
+    parents: dict[int, int] = {}
+    commands: dict[int, bytes] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat_fields[1])
+    for pid, command in commands.items():
+        if b"main.py" not in command or b"python" not in command.split(b"\0")[0]:
+            continue
+        ancestor = pid
+        while ancestor > 1:
+            if ancestor == root:
+                return pid
+            ancestor = parents.get(ancestor, 1)
+    return None
+
+
 def _wait_for_group(pgid: int) -> None:
     """Wait until no process of the group is left (the app may outlive a killed CLI)."""
     for _ in range(1200):
@@ -185,22 +219,27 @@ def _wait_for_group(pgid: int) -> None:
     os.killpg(pgid, signal.SIGKILL)
 
 
-def plan(entry: str, duration: float, *, delays: int, seed: int) -> Iterator[tuple[signal.Signals, str | None, float]]:
-    """Every hook step with every signal, then ``delays`` seeded random delays over ``duration``."""
+def plan(
+    entry: str, duration: float, *, delays: int, seed: int
+) -> Iterator[tuple[signal.Signals, str | None, float, bool]]:
+    """Every hook step with every signal, then ``delays`` seeded random delays over 1.5 x ``duration``.
+
+    Delay trials alternate between signalling the process group and the app alone.
+    """
     for step in STEPS:
         for sig in SIGNALS:
-            yield sig, step, 0.0
+            yield sig, step, 0.0, True
     rng = random.Random(f"{seed}-{entry}")
     for index in range(delays):
-        yield SIGNALS[index % len(SIGNALS)], None, rng.uniform(0.0, duration * 1.2)
+        yield SIGNALS[index % len(SIGNALS)], None, rng.uniform(0.0, duration * 1.5), index % 2 == 1
 
 
 def run_kill_trials(base: Path, *, delays: int = 4, seed: int = 12) -> Trials:
     project = Project(base / "project")
     result = Trials()
     for entry in ENTRIES:
-        for sig, step, delay in plan(entry, project.durations[entry], delays=delays, seed=seed):
-            result.trials.append(project.trial(entry, sig, step=step, delay=delay))
+        for sig, step, delay, to_app in plan(entry, project.durations[entry], delays=delays, seed=seed):
+            result.trials.append(project.trial(entry, sig, step=step, delay=delay, to_app=to_app))
     # a clean run after all that removes what killed runs left behind
     for entry in ENTRIES:
         project.set_bus(IN_CLUSTER)
