@@ -18,6 +18,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         outdir, source = Path(scratch), "CDK8S_OUTDIR"
     else:
         outdir, source = DEFAULT_OUTDIR, "--outdir"
-    previous = signal.signal(signal.SIGTERM, _interrupted)
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only there can handlers be set
+    previous = signal.signal(signal.SIGTERM, _interrupted) if on_main_thread else None
     try:
         files = synth(outdir, source=source, copy_to=copy_to)
     except KeyboardInterrupt:
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     done = f"synthesised {len(files)} files into {outdir}"
     # cdk8s-cli swallows the app's stdout and lists its scratch folder: say where dist/ went on stderr.
     print(

@@ -324,3 +324,15 @@ def test_a_half_removed_staging_folder_is_still_stale(tmp_path: Path, monkeypatc
     assert _outdir._is_stale_staging(staging, "dist")
     _outdir._remove_staging(staging)
     assert not staging.exists()
+
+
+def test_main_runs_outside_the_main_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # signal handlers can only be set on the main thread: main() must not fail elsewhere
+    import threading
+
+    monkeypatch.setattr(main, "synth", lambda outdir, **kwargs: ["kustomization.yaml"])
+    results: list[int] = []
+    thread = threading.Thread(target=lambda: results.append(main.main(["--outdir", str(tmp_path / "d")])))
+    thread.start()
+    thread.join()
+    assert results == [0]
