@@ -1,7 +1,7 @@
 """The agentsmith cdk8s app: synthesises the message bus manifests into ``dist/``.
 
 Run ``python main.py`` (or ``cdk8s synth``, which runs ``python main.py
---cdk8s-cli`` through ``cdk8s.yaml``). Output: one YAML file per resource plus
+--cdk8s-cli .cdk8s-cli.out`` through ``cdk8s.yaml``). Output: one YAML file per resource plus
 ``kustomization.yaml``, so ``dist/`` is a Kustomize base. The output folder is
 replaced in one atomic step, and only if it is missing, empty or a previous
 synth output; an invalid configuration, an error or a kill at any moment
@@ -129,17 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--cdk8s-cli",
-        action="store_true",
-        help="set by cdk8s.yaml for `cdk8s synth`: write dist/ (or --outdir) and copy it into $CDK8S_OUTDIR, "
-        "the scratch folder that cdk8s-cli deletes before each run and lists afterwards",
+        metavar="SCRATCH",
+        type=Path,
+        help="set by cdk8s.yaml for `cdk8s synth`, SCRATCH being its `output`: when $CDK8S_OUTDIR is SCRATCH, "
+        "write dist/ (or --outdir) and copy it into SCRATCH for the CLI to list; otherwise (`cdk8s synth -o X`, "
+        "`--stdout`) write only $CDK8S_OUTDIR",
     )
     args = parser.parse_args(argv)
-    scratch = os.environ.get("CDK8S_OUTDIR")
-    copy_to = Path(scratch) if args.cdk8s_cli and scratch else None
+    scratch = Path(os.environ["CDK8S_OUTDIR"]) if os.environ.get("CDK8S_OUTDIR") else None
+    cli_scratch = args.cdk8s_cli is not None and scratch is not None and scratch.resolve() == args.cdk8s_cli.resolve()
+    copy_to = scratch if cli_scratch else None
     if args.outdir is not None:
         outdir, source = args.outdir, "--outdir"
-    elif scratch and not args.cdk8s_cli:
-        outdir, source = Path(scratch), "CDK8S_OUTDIR"
+    elif scratch is not None and not cli_scratch:
+        outdir, source = scratch, "CDK8S_OUTDIR"
     else:
         outdir, source = DEFAULT_OUTDIR, "--outdir"
     on_main_thread = threading.current_thread() is threading.main_thread()  # only there can handlers be set

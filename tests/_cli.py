@@ -39,6 +39,7 @@ class CliRuns:
     bad: Synth  # invalid bus URL after ``good``
     managed: Synth  # a good synth with the managed bus, after ``bad``
     stale: Synth  # main.py and dist/ back to ``good``'s by hand, with an invalid bus URL
+    stdout: Synth  # `cdk8s synth --stdout` with the managed bus, after ``stale``
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -56,9 +57,9 @@ def run_cli_synths(base: Path) -> CliRuns:
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
 
-    def synth() -> Synth:
+    def synth(*options: str) -> Synth:
         result = subprocess.run(
-            [str(CLI), "--no-check-upgrade", "synth"],
+            [str(CLI), "--no-check-upgrade", "synth", *options],
             cwd=project,
             capture_output=True,
             text=True,
@@ -87,4 +88,5 @@ def run_cli_synths(base: Path) -> CliRuns:
     for name, data in good.dist.items():
         (project / "dist" / name).write_bytes(data)
     stale = with_bus(BAD_BUS)
-    return CliRuns(good=good, bad=bad, managed=managed, stale=stale)
+    main_py.write_text(text.replace(GOOD_BUS, MANAGED_BUS), encoding="utf-8")
+    return CliRuns(good=good, bad=bad, managed=managed, stale=stale, stdout=synth("--stdout"))

@@ -146,6 +146,16 @@ def test_cdk8s_cli_lists_a_copy_in_its_scratch_folder(cli_runs: CliRuns) -> None
     assert listed == [f"- .cdk8s-cli.out/{name}" for name in EXPECTED_FILES]
 
 
+def test_cdk8s_cli_synth_to_stdout_leaves_dist_alone(cli_runs: CliRuns) -> None:
+    # GIVEN dist/ with the in-cluster output WHEN `cdk8s synth --stdout` runs with the managed bus
+    # THEN it prints the managed manifests and dist/ is not touched
+    assert cli_runs.stdout.returncode == 0, cli_runs.stdout.stderr
+    for name, data in cli_runs.managed.dist.items():  # the CLI streams every file it finds, kustomization.yaml too
+        assert data.decode("utf-8") in cli_runs.stdout.stdout, name
+    assert "kind: Deployment" not in cli_runs.stdout.stdout
+    assert cli_runs.stdout.dist == cli_runs.good.dist
+
+
 def test_failed_cdk8s_cli_synth_never_restores_an_older_output(cli_runs: CliRuns) -> None:
     # GIVEN a `cdk8s synth` with the managed bus, THEN main.py and dist/ put back to the in-cluster
     # version by hand (as `git checkout main.py dist` does) and a typo made in the bus URL

@@ -147,9 +147,24 @@ def test_cdk8s_cli_mode_copies_into_the_scratch_folder(
 ) -> None:
     # GIVEN the CLI's scratch folder in CDK8S_OUTDIR WHEN main.py runs with --cdk8s-cli
     monkeypatch.setenv("CDK8S_OUTDIR", str(tmp_path / "scratch"))
-    assert main.main(["--outdir", str(tmp_path / "dist"), "--cdk8s-cli"]) == 0
+    assert main.main(["--outdir", str(tmp_path / "dist"), "--cdk8s-cli", str(tmp_path / "scratch")]) == 0
     # THEN dist/ and the scratch folder both hold the synth
     assert tree(tmp_path / "dist") == tree(synth_dir) == tree(tmp_path / "scratch")
+
+
+def test_cdk8s_cli_with_another_output_writes_only_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synth_dir: Path
+) -> None:
+    # GIVEN `cdk8s synth -o X` or `--stdout`: CDK8S_OUTDIR is not cdk8s.yaml's scratch folder
+    committed = tree(ROOT / "dist")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CDK8S_OUTDIR", "elsewhere")
+    # WHEN main.py runs as cdk8s.yaml starts it
+    assert main.main(["--cdk8s-cli", ".cdk8s-cli.out"]) == 0
+    # THEN only that folder is written: dist/ and the scratch folder are not touched
+    assert tree(tmp_path / "elsewhere") == tree(synth_dir)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["elsewhere"]
+    assert tree(ROOT / "dist") == committed
 
 
 def test_cdk8s_cli_mode_checks_the_scratch_folder_before_replacing_anything(
@@ -160,7 +175,7 @@ def test_cdk8s_cli_mode_checks_the_scratch_folder_before_replacing_anything(
     (tmp_path / "dist" / "Service.redis.k8s.yaml").write_text("old\n", encoding="utf-8")
     before = tree(tmp_path)
     monkeypatch.setenv("CDK8S_OUTDIR", str(tmp_path / "scratch"))
-    assert main.main(["--outdir", str(tmp_path / "dist"), "--cdk8s-cli"]) == 1
+    assert main.main(["--outdir", str(tmp_path / "dist"), "--cdk8s-cli", str(tmp_path / "scratch")]) == 1
     assert capsys.readouterr().err.startswith("error: 'CDK8S_OUTDIR' holds '.git', 'README.md'")
     assert tree(tmp_path) == before
 
