@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import cdk8s
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from . import _validate
 
@@ -85,36 +85,31 @@ CLUSTER = ""
 
 _Key = tuple[str, str, str]  # kind, namespace (CLUSTER for cluster-scoped), name
 
-
-class _ChartClaims:
-    """Which construct defined which (kind, namespace, name) in one chart."""
-
-    def __init__(self, chart: cdk8s.Chart) -> None:
-        self.namespace = chart.namespace or "default"
-        self.owners: dict[_Key, object] = {}
-
-
-_CLAIMS: weakref.WeakKeyDictionary[cdk8s.Chart, _ChartClaims] = weakref.WeakKeyDictionary()
+#: Which construct path defined which (kind, namespace, name), per app (the construct tree's root).
+_CLAIMS: weakref.WeakKeyDictionary[IConstruct, dict[_Key, object]] = weakref.WeakKeyDictionary()
 
 
 def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
-    """Reserve ``(prop, kind, namespace, name)`` objects in ``owner``'s chart, or raise.
+    """Reserve ``(prop, kind, namespace, name)`` objects across ``owner``'s whole app, or raise.
 
     Two objects of one kind with one name in one namespace would overwrite each
-    other in the cluster (and in ``dist/``); this catches it at construction,
-    before anything is created. ``namespace`` None means the chart's namespace;
+    other in the cluster (and in ``dist/``), whichever charts define them; this
+    catches it at construction, before anything is created. ``namespace`` None
+    means the chart's namespace (``default`` when the chart has none);
     ``CLUSTER`` marks a cluster-scoped object.
     """
-    chart = cdk8s.Chart.of(owner)
-    claims = _CLAIMS.get(chart)
-    if claims is None:
-        claims = _CLAIMS[chart] = _ChartClaims(chart)
+    root = owner.node.root
+    owners = _CLAIMS.get(root)
+    if owners is None:
+        owners = _CLAIMS[root] = {}
     keys: list[_Key] = []
     for prop, kind, namespace, name in objects:
-        key = (kind, claims.namespace if namespace is None else namespace, name)
-        other = claims.owners.get(key)
+        if namespace is None:
+            namespace = cdk8s.Chart.of(owner).namespace or "default"
+        key = (kind, namespace, name)
+        other = owners.get(key)
         if other is not None or key in keys:
-            where = f"{key[1]}/{name}" if key[1] != CLUSTER else name
+            where = f"{namespace}/{name}" if namespace != CLUSTER else name
             by = f"[{other}]" if other is not None else "this construct"
             raise _validate.fail(
                 path,
@@ -125,4 +120,4 @@ def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str
             )
         keys.append(key)
     for key in keys:
-        claims.owners[key] = path
+        owners[key] = path

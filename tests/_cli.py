@@ -1,4 +1,7 @@
-"""`cdk8s synth` through cdk8s-cli, twice: a good synth, then one with an invalid bus URL.
+"""`cdk8s synth` through cdk8s-cli: a good synth, one with an invalid bus URL, and the stale-restore case.
+
+The stale-restore case (issue 12): synth with the managed bus, put main.py and
+dist/ back to the in-cluster version by hand, make a typo, synth again.
 
 Subprocesses and files only (it runs as a background job, see _background.py).
 The project is a copy of main.py and cdk8s.yaml; agentsmith comes from the
@@ -17,19 +20,26 @@ ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 GOOD_BUS = "BUS: InClusterRedis | ManagedRedis = InClusterRedis()"
 BAD_BUS = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='http://cache.example.com')"
+MANAGED_BUS = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='rediss://cache.example.com:6380')"
+SCRATCH = ".cdk8s-cli.out"  # cdk8s.yaml's output
 
 
 @dataclass(frozen=True)
 class Synth:
     returncode: int
+    stdout: str
     stderr: str
     dist: dict[str, bytes]  # file name -> bytes, after the run
+    scratch: dict[str, bytes]  # the CLI's output folder, after the run
 
 
 @dataclass(frozen=True)
 class CliRuns:
     good: Synth
-    bad: Synth
+    bad: Synth  # invalid bus URL after ``good``
+    managed: Synth  # a good synth with the managed bus, after ``bad``
+    stale: Synth  # main.py and dist/ back to ``good``'s by hand, with an invalid bus URL
+    stdout: Synth  # `cdk8s synth --stdout` with the managed bus, after ``stale``
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -47,9 +57,9 @@ def run_cli_synths(base: Path) -> CliRuns:
         "PATH": os.pathsep.join([str(CLI.parent), str(Path(sys.executable).parent), os.environ["PATH"]]),
     }
 
-    def synth() -> Synth:
+    def synth(*options: str) -> Synth:
         result = subprocess.run(
-            [str(CLI), "--no-check-upgrade", "synth"],
+            [str(CLI), "--no-check-upgrade", "synth", *options],
             cwd=project,
             capture_output=True,
             text=True,
@@ -57,11 +67,26 @@ def run_cli_synths(base: Path) -> CliRuns:
             env=env,
             check=False,
         )
-        return Synth(result.returncode, result.stderr, _snapshot(project / "dist"))
+        return Synth(
+            result.returncode, result.stdout, result.stderr, _snapshot(project / "dist"), _snapshot(project / SCRATCH)
+        )
 
-    good = synth()
     main_py = project / "main.py"
     text = main_py.read_text(encoding="utf-8")
     assert text.count(GOOD_BUS) == 1, "main.py no longer has the one-line bus setting"
-    main_py.write_text(text.replace(GOOD_BUS, BAD_BUS), encoding="utf-8")
-    return CliRuns(good=good, bad=synth())
+
+    def with_bus(bus: str) -> Synth:
+        main_py.write_text(text.replace(GOOD_BUS, bus), encoding="utf-8")
+        return synth()
+
+    good = synth()
+    bad = with_bus(BAD_BUS)
+    managed = with_bus(MANAGED_BUS)
+    # `git checkout main.py dist`, then a typo
+    for path in (project / "dist").iterdir():
+        path.unlink()
+    for name, data in good.dist.items():
+        (project / "dist" / name).write_bytes(data)
+    stale = with_bus(BAD_BUS)
+    main_py.write_text(text.replace(GOOD_BUS, MANAGED_BUS), encoding="utf-8")
+    return CliRuns(good=good, bad=bad, managed=managed, stale=stale, stdout=synth("--stdout"))

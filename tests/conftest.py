@@ -19,6 +19,7 @@ from _background import Jobs
 from _checkov import checkov_command, scan_with_checkov
 from _cli import CLI, CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
+from _kill import ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
 from _support import ROOT, load_dir, read_seed, require_tool
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
@@ -82,6 +83,8 @@ BACKGROUND: dict[str, Callable[[Path], Any]] = {
     "installed_runs": run_installed_apps,
     "checkov_scans": lambda base: scan_with_checkov(base, read_seed()),
     "cli_synths": run_cli_synths,
+    "kill_trials": run_kill_trials,
+    "concurrent_synths": run_concurrent_synths,
 }
 
 
@@ -125,4 +128,20 @@ def cli_synths() -> CliRuns:
     if not CLI.exists():
         require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
     runs: CliRuns = JOBS.result("cli_synths", run_cli_synths)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def kill_trials() -> Trials:
+    """`python main.py` and `cdk8s synth` signalled at many points (see _kill.py)."""
+    if not CLI.exists():
+        require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
+    trials: Trials = JOBS.result("kill_trials", run_kill_trials)
+    return trials
+
+
+@pytest.fixture(scope="session")
+def concurrent_synths() -> ConcurrentRuns:
+    """Four `python main.py` runs into one folder at once (see _kill.py)."""
+    runs: ConcurrentRuns = JOBS.result("concurrent_synths", run_concurrent_synths)
     return runs

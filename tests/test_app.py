@@ -82,7 +82,7 @@ def test_failed_synth_leaves_previous_dist_byte_identical(
     assert err.count("\n") == 1
     assert err.startswith("error: [agentsmith/redis] 'maxmemory' is not a Redis memory size (got 'lots')")
     assert snapshot_dir(outdir) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.last-good", "dist"], "no staging folder left"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging folder or backup left"
 
 
 def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
         "allkeys-lfu, volatile-random, allkeys-random, volatile-ttl, noeviction (got 'allkeys-lru2'). "
         "Did you mean 'allkeys-lru'?"
     ]
-    assert not (tmp_path / "dist").exists()
+    assert [path.name for path in tmp_path.iterdir()] == ["bad.py"], "no dist/ and no staging folder left"
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +125,10 @@ def test_cdk8s_cli_synth_writes_the_same_manifests(cli_runs: CliRuns, synth_dir:
     assert cli_runs.good.dist == snapshot_dir(synth_dir)
 
 
-def test_failed_cdk8s_cli_synth_restores_the_previous_dist(cli_runs: CliRuns) -> None:
+def test_failed_cdk8s_cli_synth_leaves_the_previous_dist(cli_runs: CliRuns) -> None:
     # GIVEN a good `cdk8s synth`; WHEN the one bus setting is changed to an invalid URL and the
-    # CLI runs again (it deletes dist/ before it runs the app)
-    # THEN it fails with the library's one-line error, and dist/ is back byte for byte
+    # CLI runs again (it deletes its output folder, now a scratch folder, before it runs the app)
+    # THEN it fails with the library's one-line error, and dist/ is as before byte for byte
     assert cli_runs.bad.returncode != 0
     errors = [line for line in cli_runs.bad.stderr.splitlines() if line.startswith("error: ")]
     assert errors == [
@@ -137,6 +137,34 @@ def test_failed_cdk8s_cli_synth_restores_the_previous_dist(cli_runs: CliRuns) ->
     ]
     assert cli_runs.bad.dist == cli_runs.good.dist
     assert len(cli_runs.good.dist) == len(EXPECTED_FILES)
+
+
+def test_cdk8s_cli_lists_a_copy_in_its_scratch_folder(cli_runs: CliRuns) -> None:
+    # cdk8s.yaml points the CLI at a scratch folder; the app copies dist/ there for the CLI's listing
+    assert cli_runs.good.scratch == cli_runs.good.dist
+    listed = [line.strip() for line in cli_runs.good.stdout.splitlines() if line.startswith("  - ")]
+    assert listed == [f"- .cdk8s-cli.out/{name}" for name in EXPECTED_FILES]
+
+
+def test_cdk8s_cli_synth_to_stdout_leaves_dist_alone(cli_runs: CliRuns) -> None:
+    # GIVEN dist/ with the in-cluster output WHEN `cdk8s synth --stdout` runs with the managed bus
+    # THEN it prints the managed manifests and dist/ is not touched
+    assert cli_runs.stdout.returncode == 0, cli_runs.stdout.stderr
+    for name, data in cli_runs.managed.dist.items():  # the CLI streams every file it finds, kustomization.yaml too
+        assert data.decode("utf-8") in cli_runs.stdout.stdout, name
+    assert "kind: Deployment" not in cli_runs.stdout.stdout
+    assert cli_runs.stdout.dist == cli_runs.good.dist
+
+
+def test_failed_cdk8s_cli_synth_never_restores_an_older_output(cli_runs: CliRuns) -> None:
+    # GIVEN a `cdk8s synth` with the managed bus, THEN main.py and dist/ put back to the in-cluster
+    # version by hand (as `git checkout main.py dist` does) and a typo made in the bus URL
+    # WHEN `cdk8s synth` fails
+    # THEN dist/ holds what it held just before this run (in-cluster), not the older managed output
+    assert cli_runs.managed.returncode == 0, cli_runs.managed.stderr
+    assert "Deployment.redis.k8s.yaml" not in cli_runs.managed.dist
+    assert cli_runs.stale.returncode != 0
+    assert cli_runs.stale.dist == cli_runs.good.dist
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,203 @@
+"""Objects that would overwrite each other, in the cluster or in dist/, are refused app-wide before any write."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cdk8s
+import pytest
+from _support import ROOT, in_memory_app
+
+import main
+from agentsmith import AgentsmithConfigError, AgentsmithNamespace, EphemeralRedis, RedisConnectionSecret
+from agentsmith._collisions import check_app, file_name
+
+
+def two_charts(app: cdk8s.App, first: str | None, second: str | None) -> tuple[cdk8s.Chart, cdk8s.Chart]:
+    return (
+        cdk8s.Chart(app, "one", namespace=first, disable_resource_name_hashes=True),
+        cdk8s.Chart(app, "two", namespace=second, disable_resource_name_hashes=True),
+    )
+
+
+def file_app() -> cdk8s.App:
+    return cdk8s.App(outdir="/dev/null/never-written", yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+
+
+# --- at construction: agentsmith constructs claim their objects across the whole app ---
+
+CONSTRUCTION: dict[str, tuple[Callable[[cdk8s.Chart], object], str]] = {
+    "two connection Secrets": (
+        lambda chart: RedisConnectionSecret(chart, "b", url="redis://other:6379"),
+        "'name' names Secret 'jobs/agentsmith-secrets', which [one/a] already defines",
+    ),
+    "two Redis Deployments": (
+        lambda chart: EphemeralRedis(chart, "b", publish_connection_secret=False),
+        "'name' names Deployment 'jobs/redis', which [one/a] already defines",
+    ),
+}
+
+
+@pytest.mark.parametrize("make_second", CONSTRUCTION.values(), ids=CONSTRUCTION.keys())
+def test_two_charts_in_one_namespace_cannot_define_one_object(
+    make_second: tuple[Callable[[cdk8s.Chart], object], str],
+) -> None:
+    # GIVEN two charts of one app in namespace jobs, the first with the seed's Redis
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    EphemeralRedis(one, "a")
+    # WHEN the second chart defines an object of the same kind and name
+    # THEN the error names the prop, the object, both construct paths and the fix
+    with pytest.raises(AgentsmithConfigError) as raised:
+        make_second[0](two)
+    message = str(raised.value)
+    assert message.startswith(f"[two/b] {make_second[1]}: one would overwrite the other"), message
+    assert message.endswith("Give one of them another name.")
+
+
+def test_a_chart_without_namespace_counts_as_default() -> None:
+    app = in_memory_app()
+    one, two = two_charts(app, None, "default")
+    RedisConnectionSecret(one, "a", url="redis://redis:6379")
+    with pytest.raises(AgentsmithConfigError, match=re.escape("Secret 'default/agentsmith-secrets', which [one/a]")):
+        RedisConnectionSecret(two, "b", url="redis://redis:6379")
+
+
+def test_separate_apps_do_not_share_claims() -> None:
+    for _ in range(2):
+        app = in_memory_app()
+        EphemeralRedis(cdk8s.Chart(app, "c", namespace="jobs"), "redis")
+
+
+def test_two_namespaces_with_one_name_in_two_charts() -> None:
+    app = in_memory_app()
+    one, _ = two_charts(app, None, None)
+    AgentsmithNamespace(one, "a", name="jobs")
+    with pytest.raises(AgentsmithConfigError, match=re.escape("names Namespace 'jobs', which [one/a] already")):
+        AgentsmithNamespace(cdk8s.Chart(app, "three", namespace="elsewhere"), "b", name="jobs")
+
+
+# --- before synthesis: every ApiObject of the app, and the output files ---
+
+
+def raw_secret(chart: cdk8s.Chart, id: str, name: str, namespace: str | None = None) -> cdk8s.ApiObject:
+    return cdk8s.ApiObject(
+        chart, id, api_version="v1", kind="Secret", metadata=cdk8s.ApiObjectMetadata(name=name, namespace=namespace)
+    )
+
+
+def test_plain_api_objects_in_two_charts_are_checked() -> None:
+    # GIVEN an object no agentsmith construct claimed, clashing with the seed's Secret
+    app = file_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    RedisConnectionSecret(one, "a", url="redis://redis:6379")
+    raw_secret(two, "raw", "agentsmith-secrets")
+    # WHEN the app is checked THEN the error names both paths
+    with pytest.raises(AgentsmithConfigError) as raised:
+        check_app(app)
+    assert str(raised.value) == (
+        "[two/raw] 'metadata.name' names Secret 'jobs/agentsmith-secrets', which [one/a/Resource] already "
+        "defines: one would overwrite the other in the cluster (got 'agentsmith-secrets'). "
+        "Give one of them another name (or put them in different namespaces)."
+    )
+
+
+def test_same_name_in_two_namespaces_would_share_one_file() -> None:
+    # GIVEN the issue's case: same-named objects in two namespaces, one file per resource
+    app = file_app()
+    one, two = two_charts(app, "jobs", "other")
+    EphemeralRedis(one, "a")
+    EphemeralRedis(two, "b")  # fine for the cluster: another namespace
+    # WHEN checked THEN refused: both would be written to Deployment.redis.k8s.yaml
+    with pytest.raises(AgentsmithConfigError) as raised:
+        check_app(app)
+    assert str(raised.value) == (
+        "[two/b/Deployment] 'metadata.name' would be written to 'Deployment.redis.k8s.yaml', the file of "
+        "Deployment 'jobs/redis' from [one/a/Deployment]: cdk8s names each file Kind.name.k8s.yaml without "
+        "the namespace, so one file would overwrite the other (got 'redis'). Give one of them another name."
+    )
+
+
+def test_file_names_are_compared_as_cdk8s_writes_them_and_case_insensitively() -> None:
+    assert file_name("Secret", "a:b") == "Secret.ab.k8s.yaml"
+    app = file_app()
+    one, two = two_charts(app, "x", "y")
+    raw_secret(one, "first", "Ab")
+    raw_secret(two, "second", "a:b")
+    with pytest.raises(AgentsmithConfigError, match=re.escape("'Secret.ab.k8s.yaml', the file of Secret 'x/Ab'")):
+        check_app(app)
+
+
+def test_one_file_per_chart_folder_allows_the_same_file_in_two_charts() -> None:
+    app = cdk8s.App(outdir="/dev/null/x", yaml_output_type=cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
+    one, two = two_charts(app, "jobs", "other")
+    raw_secret(one, "a", "s")
+    raw_secret(two, "b", "s")
+    check_app(app)  # no exception: each chart has its own folder
+    raw_secret(two, "c", "s", namespace="third")
+    with pytest.raises(AgentsmithConfigError, match=re.escape("[two/c] 'metadata.name' would be written to")):
+        check_app(app)
+
+
+def test_cluster_scoped_objects_ignore_the_chart_namespace() -> None:
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "other")
+    for chart, id in ((one, "a"), (two, "b")):
+        cdk8s.ApiObject(chart, id, api_version="v1", kind="Namespace", metadata=cdk8s.ApiObjectMetadata(name="ns"))
+    with pytest.raises(AgentsmithConfigError, match=re.escape("[two/b] 'metadata.name' names Namespace 'ns', which")):
+        check_app(app)
+
+
+def test_same_kind_in_another_api_group_is_another_object() -> None:
+    app = in_memory_app()  # one file per chart: only identities count
+    one, two = two_charts(app, "jobs", "jobs")
+    raw_secret(one, "a", "s")
+    cdk8s.ApiObject(two, "b", api_version="example.com/v1", kind="Secret", metadata=cdk8s.ApiObjectMetadata(name="s"))
+    check_app(app)
+
+
+def test_the_default_app_passes(synth_dir: Path) -> None:
+    app = file_app()
+    main.build(app)
+    check_app(app)
+
+
+def test_a_clash_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a previous dist/ WHEN the app gains a second Deployment redis in another namespace
+    shutil.copytree(ROOT / "dist", tmp_path / "dist")
+    before = {path.name: path.read_bytes() for path in (tmp_path / "dist").iterdir()}
+    original = main.build
+
+    def build(app: Any, bus: Any = None) -> Any:
+        endpoint = original(app, bus)
+        EphemeralRedis(cdk8s.Chart(app, "extra", namespace="other"), "redis", publish_connection_secret=False)
+        return endpoint
+
+    monkeypatch.setattr(main, "build", build)
+    # THEN exit 1 with one line, and dist/ and its folder are as before
+    assert main.main(["--outdir", str(tmp_path / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: [extra/redis/Deployment] 'metadata.name' would be written to 'Deployment.redis")
+    assert {path.name: path.read_bytes() for path in (tmp_path / "dist").iterdir()} == before
+    assert [path.name for path in tmp_path.iterdir()] == ["dist"]
+
+
+def test_objects_that_cdk8s_plus_creates_are_seen() -> None:
+    # GIVEN a cdk8s-plus Deployment (its ApiObject is created on the Node.js side) named like the seed's
+    import cdk8s_plus_27 as kplus
+
+    app = file_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    EphemeralRedis(one, "a")
+    kplus.Deployment(two, "worker", metadata=cdk8s.ApiObjectMetadata(name="redis")).add_container(image="w:1")
+    # WHEN checked THEN the clash is found, with the L2 construct's ApiObject path
+    with pytest.raises(
+        AgentsmithConfigError, match=re.escape("[two/worker/Resource] 'metadata.name' names Deployment")
+    ):
+        check_app(app)
