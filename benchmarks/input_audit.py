@@ -150,8 +150,10 @@ def wiring_cases() -> list[tuple[str, Callable[[], object], bool]]:
     """redis_url_env with bad env var names and a string for the endpoint."""
     redis = EphemeralRedis(cdk8s.Chart(in_memory_app(), "test"), "redis")
     cases: list[tuple[str, Callable[[], object], bool]] = []
-    for name in ("REDIS URL", "A=B", "1REDIS", "REDIS\n", "", "redis-url"):
+    for name in ("REDIS URL", "A=B", "1REDIS", "REDIS\n", ""):
         cases.append((f"name={name!r}", lambda n=name: redis_url_env(redis, name=n), False))
+    for name in ("redis-url", "redis.url"):  # Kubernetes' IsEnvVarName takes '-' and '.'
+        cases.append((f"name={name!r}", lambda n=name: redis_url_env(redis, name=n), True))
     cases.append(("endpoint='redis://r'", lambda: redis_url_env("redis://r"), False))  # type: ignore[arg-type]
     cases.append(("name='REDIS_URL'", lambda: redis_url_env(redis), True))
     return cases

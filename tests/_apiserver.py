@@ -29,7 +29,8 @@ QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE]
 PSA_VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)|latest")
 PSA_LEVELS = ("privileged", "baseline", "restricted")
 IANA_SVC_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
-C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: validation.IsEnvVarName (Kubernetes up to 1.29; 1.30 accepts more).
+ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
 
 def label(value: object) -> bool:
@@ -199,7 +200,7 @@ def violations(obj: dict[str, Any]) -> list[str]:
                     if not quantity(amount):
                         found.append(f"resources.{group}.{resource} {amount!r}")
             for env in container.get("env", []):
-                if not C_IDENTIFIER.fullmatch(env["name"]):
+                if not ENV_VAR_NAME.fullmatch(env["name"]):
                     found.append(f"env name {env['name']!r}")
                 ref = env.get("valueFrom", {}).get("secretKeyRef")
                 if ref and not (subdomain(ref["name"]) and secret_key(ref["key"])):
