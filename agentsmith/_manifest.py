@@ -20,7 +20,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct, IConstruct
 
-from . import _validate
+from . import _rules
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -67,19 +67,6 @@ def metadata(name: str, *, namespace: str | None = None, labels: Mapping[str, st
     return result
 
 
-def secret(
-    name: str, key: str, url: str, *, namespace: str | None = None, labels: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """An ``Opaque`` Secret with ``stringData: {key: url}`` (readable in ``dist/``)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata(name, namespace=namespace, labels=labels),
-        "type": "Opaque",
-        "stringData": {key: url},
-    }
-
-
 #: Marks a cluster-scoped object (a Namespace) in claim keys.
 CLUSTER = ""
 
@@ -89,7 +76,7 @@ _Key = tuple[str, str, str]  # kind, namespace (CLUSTER for cluster-scoped), nam
 _CLAIMS: weakref.WeakKeyDictionary[IConstruct, dict[_Key, object]] = weakref.WeakKeyDictionary()
 
 
-def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
+def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
     """Reserve ``(prop, kind, namespace, name)`` objects across ``owner``'s whole app, or raise.
 
     Two objects of one kind with one name in one namespace would overwrite each
@@ -111,7 +98,7 @@ def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str
         if other is not None or key in keys:
             where = f"{namespace}/{name}" if namespace != CLUSTER else name
             by = f"[{other}]" if other is not None else "this construct"
-            raise _validate.fail(
+            raise _rules.fail(
                 path,
                 prop,
                 name,

@@ -19,7 +19,7 @@ from _redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_r
 from _support import in_memory_app, require_redis_server
 
 from agentsmith import EphemeralRedis
-from agentsmith._validate import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
+from agentsmith._redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
 
 pytestmark = pytest.mark.runtime
 CLIENTS = 100
