@@ -79,7 +79,8 @@ class RedisConnectionSecret(Construct):
             dns_label(path, "namespace", namespace)
         _url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
         _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
-        #: The Secret (``add_json_patch`` on it is the escape hatch).
-        self.api_object: Final[cdk8s.ApiObject] = add_connection_secret(
+        #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
+        self.secret: Final[cdk8s.ApiObject] = add_connection_secret(
             self, "Resource", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace
         )
+        self.api_object: Final[cdk8s.ApiObject] = self.secret

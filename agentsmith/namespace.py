@@ -65,12 +65,13 @@ class AgentsmithNamespace(Construct):
             {**check_labels(path, labels, reserved=tuple(PodSecurity().labels())), **security_labels}
         )
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
-        #: The Namespace (``add_json_patch`` on it is the escape hatch).
-        self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
+        #: The Namespace (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
+        self.namespace: Final[cdk8s.ApiObject] = _manifest.add_manifest(
             self,
             "Resource",
             {"apiVersion": "v1", "kind": "Namespace", "metadata": _manifest.metadata(self.name, labels=self.labels)},
         )
+        self.api_object: Final[cdk8s.ApiObject] = self.namespace
 
 
 def _own_namespace(path: PathArg, value: object) -> str:

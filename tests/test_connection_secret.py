@@ -39,3 +39,11 @@ def test_refuses_credentials_in_the_url(synth_chart: Any) -> None:
         synth_chart(lambda chart: RedisConnectionSecret(chart, "c", url="redis://:hunter2@redis:6379"))
     assert "must not contain credentials" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_the_secret_handle_is_named_after_its_kind(synth_chart: Any) -> None:
+    made: list[RedisConnectionSecret] = []
+    synth_chart(lambda chart: made.append(RedisConnectionSecret(chart, "c", url="redis://redis:6379")))
+    (secret,) = made
+    assert secret.secret is secret.api_object
+    assert (secret.secret.kind, secret.secret.node.path) == ("Secret", "test/c/Resource")

@@ -303,3 +303,24 @@ def test_construct_ids_are_stable(synth_chart: Any) -> None:
 
     synth_chart(build)
     assert paths == ["test/redis/Deployment", "test/redis/Service"]
+
+
+def test_labels_and_selector_labels_are_read_only(synth_chart: Any) -> None:
+    # GIVEN a Redis with an extra label
+    made: list[EphemeralRedis] = []
+    objects = synth_chart(lambda chart: made.append(EphemeralRedis(chart, "redis", labels={"team": "bus"})))
+    (redis,) = made
+    # THEN the handles show what was synthesised
+    assert redis.selector_labels == {"app": "redis"}
+    assert redis.labels == {
+        "team": "bus",
+        "app": "redis",
+        "app.kubernetes.io/name": "redis",
+        "app.kubernetes.io/component": "message-bus",
+    }
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert deployment["metadata"]["labels"] == dict(redis.labels)
+    # AND they cannot be edited after construction, where an edit would reach no manifest
+    for mapping in (redis.labels, redis.selector_labels):
+        with pytest.raises(TypeError):
+            mapping["app"] = "other"  # type: ignore[index]
