@@ -14,7 +14,17 @@ from typing import Any
 import pytest
 import yaml
 
+#: The checkout: main.py, agentsmith/, node_modules/ (the one definition; other test modules import it).
 ROOT = Path(__file__).resolve().parent.parent
+#: main.py's one-line bus setting, as shipped; tests that run main.py in a copy of the project edit this line.
+IN_CLUSTER_BUS = "MANAGED_REDIS_URL: str | None = None"
+
+
+def bus_line(url: str) -> str:
+    """main.py's bus setting switched to ``url``, as a user edits it."""
+    return f"MANAGED_REDIS_URL: str | None = {url!r}"
+
+
 SEED = ROOT.parent / "shared" / "seed" / "000_7557595a55f133eb.txt"
 
 

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from _support import ROOT
+
 #: jsii runs on the project's pinned Node.js LTS (package.json; tools/setup.sh installs it) unless JSII_NODE is set.
-PROJECT_NODE = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "node"
+PROJECT_NODE = ROOT / "node_modules" / ".bin" / "node"
 if PROJECT_NODE.is_file():
     os.environ.setdefault("JSII_NODE", str(PROJECT_NODE))
 
@@ -20,7 +22,7 @@ from _checkov import checkov_command, scan_with_checkov
 from _cli import CLI, CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
 from _kill import ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
-from _support import ROOT, load_dir, read_seed, require_tool
+from _support import load_dir, read_seed, require_tool
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
