@@ -6,7 +6,9 @@ per struct, dozens per Deployment), several values need their own round trip to
 Node.js (``Quantity.fromString``, ``IntOrString.fromNumber``), and importing
 ``cdk8s_plus_27`` alone costs more than all of ``main.py``'s work. Here the
 manifest is built as a dict and handed over as one ``cdk8s.ApiObject`` (one
-round trip) plus one JSON patch per top-level field (two round trips each).
+round trip), one ``JsonPatch.add`` per top-level field after the header (one
+round trip each) and one ``add_json_patch`` call for all of them (one round
+trip); ``benchmarks/jsii_calls.py`` counts them.
 The output is the same: tests validate every object strictly against the
 Kubernetes 1.27 schema, and keys are sorted here as cdk8s sorts its own.
 """

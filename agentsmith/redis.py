@@ -187,7 +187,7 @@ class EphemeralRedis(Construct):
         publish_connection_secret: create that Secret. Default ``True``.
 
     Raises:
-        AgentsmithConfigError: a prop is invalid; nothing has been created.
+        AgentsmithConfigError: a prop is invalid; no API object has been created.
     """
 
     def __init__(
