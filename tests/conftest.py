@@ -19,9 +19,9 @@ import pytest
 import yaml
 from _background import Jobs
 from _checkov import checkov_command, scan_with_checkov
-from _cli import CLI, CliRuns, run_cli_synths
+from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
-from _kill import ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
+from _kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
 from _support import load_dir, read_seed, require_tool
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode

@@ -43,6 +43,7 @@ def default(synth_chart: Any) -> dict[str, dict[str, Any]]:
 
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    only: dict[str, Any]
     (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
     return only
 
@@ -291,7 +292,7 @@ def test_props_are_keyword_only() -> None:
     app = in_memory_app()
     chart = cdk8s.Chart(app, "test")
     with pytest.raises(TypeError):
-        EphemeralRedis(chart, "redis", "bus")  # type: ignore[misc]
+        EphemeralRedis(chart, "redis", "bus")  # type: ignore[call-arg]
 
 
 def test_construct_ids_are_stable(synth_chart: Any) -> None:

@@ -25,7 +25,8 @@ def objects_of(synth_chart: Any, **props: Any) -> dict[str, dict[str, Any]]:
 
 
 def pod(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return objects["Deployment"]["spec"]["template"]["spec"]
+    spec: dict[str, Any] = objects["Deployment"]["spec"]["template"]["spec"]
+    return spec
 
 
 # -- additive defaults --------------------------------------------------
