@@ -90,9 +90,16 @@ BACKGROUND: dict[str, Callable[[Path], Any]] = {
 }
 
 
+def _waits_for_a_job(item: pytest.Item) -> bool:
+    return bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests that wait for a background job last, so the jobs overlap with the rest."""
-    items.sort(key=lambda item: bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND)))
+    """Mark the tests that wait for a background job ``subprocess`` and run them last, so the jobs overlap."""
+    for item in items:
+        if _waits_for_a_job(item):
+            item.add_marker(pytest.mark.subprocess)
+    items.sort(key=_waits_for_a_job)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

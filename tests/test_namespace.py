@@ -6,12 +6,12 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import SynthChart, in_memory_app
 
 from agentsmith import AgentsmithNamespace
 
 
-def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
+def test_defaults(synth_chart: SynthChart, snapshot_yaml: Any) -> None:
     names: list[str] = []
     objects = synth_chart(lambda chart: names.append(AgentsmithNamespace(chart, "namespace").name), namespace=None)
     assert names == ["agentsmith"]
@@ -22,7 +22,7 @@ def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
     assert "namespace" not in namespace["metadata"]
 
 
-def test_name_and_labels(synth_chart: Any) -> None:
+def test_name_and_labels(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: AgentsmithNamespace(chart, "namespace", name="agents-dev", labels={"team": "platform"}),
         namespace=None,
