@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
-from _support import require_redis_server, require_tool
+from _support import ROOT, require_redis_server, require_tool
 
 from agentsmith import RedisAuth, RedisRole
 
@@ -178,7 +178,7 @@ def test_acl_applies_inside_lua_scripts(tmp_path_factory: pytest.TempPathFactory
 
 
 IOREDIS_SCRIPT = Path(__file__).parent / "clients" / "ioredis_job.js"
-NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+NODE_MODULES = ROOT / "node_modules"
 
 
 @pytest.mark.parametrize("mode", ["seed", "auth", "roles-agent"])
