@@ -44,10 +44,6 @@ class ExternalRedis(Construct):
     * either way, with ``service_name``: an ``ExternalName`` Service, so
       in-cluster names such as ``redis`` resolve to the external host.
 
-    ``ExternalRedis.from_url(scope, id, url)`` and
-    ``ExternalRedis.from_secret(scope, id, secret, host=...)`` name the two
-    ways; the constructor takes the same props as keywords.
-
     Args:
         scope: the parent construct.
         id: construct id; keep it stable.
@@ -152,64 +148,6 @@ class ExternalRedis(Construct):
             )
             if self.service_name is not None
             else None
-        )
-
-    @classmethod
-    def from_url(
-        cls,
-        scope: Construct,
-        id: str,
-        url: str,
-        *,
-        namespace: str | None = None,
-        connection_secret: SecretKeyRef | None = None,
-        service_name: str | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> ExternalRedis:
-        """A Redis reached at ``url`` (no password in it), published to ``connection_secret``.
-
-        The same as ``ExternalRedis(scope, id, url=url, ...)``; the props and
-        their defaults are the constructor's.
-        """
-        return cls(
-            scope,
-            id,
-            url=url,
-            namespace=namespace,
-            connection_secret=connection_secret,
-            service_name=service_name,
-            labels=labels,
-        )
-
-    @classmethod
-    def from_secret(
-        cls,
-        scope: Construct,
-        id: str,
-        secret: SecretKeyRef,
-        *,
-        host: str,
-        port: int = _seed.REDIS_PORT,
-        tls: bool = False,
-        namespace: str | None = None,
-        service_name: str | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> ExternalRedis:
-        """A Redis whose full URL (credentials included) is in an existing ``secret``; nothing is published.
-
-        The same as ``ExternalRedis(scope, id, secret=secret, host=host, ...)``:
-        ``port`` defaults to ``6379`` and ``tls`` to ``False``.
-        """
-        return cls(
-            scope,
-            id,
-            secret=secret,
-            host=host,
-            port=port,
-            tls=tls,
-            namespace=namespace,
-            service_name=service_name,
-            labels=labels,
         )
 
     @property

@@ -158,41 +158,6 @@ def test_external_name_needs_a_dns_name_not_an_ip(synth_chart: SynthChart) -> No
     assert (redis.host, [o["kind"] for o in objects]) == ("10.0.0.5", ["Secret"])
 
 
-def test_factories_build_the_same_objects_as_the_constructor(synth_chart: SynthChart) -> None:
-    # GIVEN the two ways, once through the factories and once through the constructor's keywords
-    ref = SecretKeyRef(name="managed-redis", key="url")
-    made: list[ExternalRedis] = []
-
-    def by_factory(chart: Any) -> None:
-        made.append(ExternalRedis.from_url(chart, "a", "rediss://cache.example.com:6380", service_name="cache"))
-        made.append(ExternalRedis.from_secret(chart, "b", ref, host="db.example.com", tls=True))
-
-    def by_keywords(chart: Any) -> None:
-        ExternalRedis(chart, "a", url="rediss://cache.example.com:6380", service_name="cache")
-        ExternalRedis(chart, "b", secret=ref, host="db.example.com", tls=True)
-
-    # WHEN both are synthesised
-    # THEN the manifests and the handles are the same
-    assert synth_chart(by_factory) == synth_chart(by_keywords)
-    from_url, from_secret = made
-    assert (from_url.url, from_url.connection) == (
-        "rediss://cache.example.com:6380",
-        SecretKeyRef(name="agentsmith-secrets", key="redis-url"),
-    )
-    assert (from_secret.url, from_secret.port, from_secret.connection, from_secret.secret) == (
-        "rediss://db.example.com:6379",
-        6379,
-        ref,
-        None,
-    )
-
-
-def test_from_secret_checks_like_the_constructor(synth_chart: SynthChart) -> None:
-    ref = SecretKeyRef(name="managed-redis", key="url")
-    with pytest.raises(AgentsmithConfigError, match=r"'port' must be between 1 and 65535"):
-        synth_chart(lambda chart: ExternalRedis.from_secret(chart, "redis", ref, host="db.example.com", port=0))
-
-
 def test_labels_are_read_only(synth_chart: SynthChart) -> None:
     redis, _ = build_external(synth_chart, url="redis://cache.example.com", labels={"team": "bus"})
     assert redis.labels == {"team": "bus"}
