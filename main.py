@@ -19,7 +19,6 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 #: jsii runs on the project's pinned Node.js LTS (package.json; tools/setup.sh installs it) unless JSII_NODE is set.
@@ -42,35 +41,24 @@ NAMESPACE_CHART_ID = "namespace"
 CHART_ID = "agentsmith"
 
 
-@dataclass(frozen=True, kw_only=True)
-class InClusterRedis:
-    """The seed's bus: an EphemeralRedis in the agentsmith namespace."""
+#: The message bus. None: the seed's EphemeralRedis in the agentsmith namespace. A URL without a
+#: password: a Redis outside the cluster (the seed's HA path) through ExternalRedis. One line, e.g.
+#:   MANAGED_REDIS_URL: str | None = "rediss://agentsmith.cache.example.com:6380"
+MANAGED_REDIS_URL: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class ManagedRedis:
-    """A Redis outside the cluster (the seed's HA path), reached at ``url`` (no password in it)."""
-
-    url: str
-
-
-#: The message bus. To move dev to a managed Redis, change this one line, e.g.
-#:   BUS: InClusterRedis | ManagedRedis = ManagedRedis(url="rediss://agentsmith.cache.example.com:6380")
-BUS: InClusterRedis | ManagedRedis = InClusterRedis()
-
-
-def build(app: Construct, bus: InClusterRedis | ManagedRedis | None = None) -> RedisEndpoint:
+def build(app: Construct, managed_redis_url: str | None = MANAGED_REDIS_URL) -> RedisEndpoint:
     """Add agentsmith's charts to ``app`` and return the message bus endpoint.
 
-    Either way clients read ``REDIS_URL`` from Secret ``agentsmith-secrets``, key ``redis-url``.
+    ``managed_redis_url``: default :data:`MANAGED_REDIS_URL`. Either way clients
+    read ``REDIS_URL`` from Secret ``agentsmith-secrets``, key ``redis-url``.
     """
-    bus = BUS if bus is None else bus
     namespace_chart = cdk8s.Chart(app, NAMESPACE_CHART_ID, disable_resource_name_hashes=True)
     namespace = AgentsmithNamespace(namespace_chart, "namespace")
     chart = cdk8s.Chart(app, CHART_ID, namespace=namespace.name, disable_resource_name_hashes=True)
     chart.add_dependency(namespace_chart)
-    if isinstance(bus, ManagedRedis):
-        return ExternalRedis(chart, "redis", url=bus.url)
+    if managed_redis_url is not None:
+        return ExternalRedis(chart, "redis", url=managed_redis_url)
     return EphemeralRedis(chart, "redis")
 
 

@@ -11,7 +11,7 @@ Public API::
 The pieces::
 
     EphemeralRedis         in-cluster Redis Deployment + Service (+ NetworkPolicy, connection Secret)
-    ExternalRedis          a managed/external Redis: connection Secret or ExternalName Service only
+    ExternalRedis          a managed/external Redis: no workload; connection Secret and/or ExternalName Service
     RedisEndpoint          the protocol both implement: host, port, url, connection (Secret key)
     add_redis_url          REDIS_URL for a container of any cdk8s-plus line, from an endpoint's Secret
     redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding

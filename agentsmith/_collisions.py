@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import cdk8s
 
-from . import _validate
+from . import _rules
 
 #: Kinds whose objects have no namespace (core and common cluster-scoped APIs).
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -104,7 +104,7 @@ def check_app(app: cdk8s.App) -> None:
         for obj in objects:
             other = identities.setdefault((obj.group, obj.kind, obj.namespace, obj.name), obj)
             if other is not obj:
-                raise _validate.fail(
+                raise _rules.fail(
                     obj.path,
                     "metadata.name",
                     obj.name,
@@ -117,7 +117,7 @@ def check_app(app: cdk8s.App) -> None:
             file = file_name(obj.kind, obj.name, extension)
             other = files.setdefault(file.casefold(), obj)
             if other is not obj:
-                raise _validate.fail(
+                raise _rules.fail(
                     obj.path,
                     "metadata.name",
                     obj.name,

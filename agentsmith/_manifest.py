@@ -6,7 +6,9 @@ per struct, dozens per Deployment), several values need their own round trip to
 Node.js (``Quantity.fromString``, ``IntOrString.fromNumber``), and importing
 ``cdk8s_plus_27`` alone costs more than all of ``main.py``'s work. Here the
 manifest is built as a dict and handed over as one ``cdk8s.ApiObject`` (one
-round trip) plus one JSON patch per top-level field (two round trips each).
+round trip), one ``JsonPatch.add`` per top-level field after the header (one
+round trip each) and one ``add_json_patch`` call for all of them (one round
+trip); ``benchmarks/jsii_calls.py`` counts them.
 The output is the same: tests validate every object strictly against the
 Kubernetes 1.27 schema, and keys are sorted here as cdk8s sorts its own.
 """
@@ -20,7 +22,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct, IConstruct
 
-from . import _validate
+from . import _rules
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -67,19 +69,6 @@ def metadata(name: str, *, namespace: str | None = None, labels: Mapping[str, st
     return result
 
 
-def secret(
-    name: str, key: str, url: str, *, namespace: str | None = None, labels: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """An ``Opaque`` Secret with ``stringData: {key: url}`` (readable in ``dist/``)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata(name, namespace=namespace, labels=labels),
-        "type": "Opaque",
-        "stringData": {key: url},
-    }
-
-
 #: Marks a cluster-scoped object (a Namespace) in claim keys.
 CLUSTER = ""
 
@@ -89,7 +78,7 @@ _Key = tuple[str, str, str]  # kind, namespace (CLUSTER for cluster-scoped), nam
 _CLAIMS: weakref.WeakKeyDictionary[IConstruct, dict[_Key, object]] = weakref.WeakKeyDictionary()
 
 
-def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
+def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
     """Reserve ``(prop, kind, namespace, name)`` objects across ``owner``'s whole app, or raise.
 
     Two objects of one kind with one name in one namespace would overwrite each
@@ -111,7 +100,7 @@ def claim(owner: Construct, path: _validate.PathArg, objects: Sequence[tuple[str
         if other is not None or key in keys:
             where = f"{namespace}/{name}" if namespace != CLUSTER else name
             by = f"[{other}]" if other is not None else "this construct"
-            raise _validate.fail(
+            raise _rules.fail(
                 path,
                 prop,
                 name,

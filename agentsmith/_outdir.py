@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ._validate import fail
+from ._rules import fail
 
 KUSTOMIZATION = "kustomization.yaml"
 #: The first line of every synthesised ``kustomization.yaml``: what marks a folder as a synth output.

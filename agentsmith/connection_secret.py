@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate, _validate_url
+from . import _manifest, _seed, _url
+from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
+from .endpoint import SecretKeyRef
 
 __all__ = ["RedisConnectionSecret"]
+
+
+def add_connection_secret(
+    scope: Construct,
+    id: str,
+    ref: SecretKeyRef,
+    url: str,
+    *,
+    namespace: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> cdk8s.ApiObject:
+    """The one way a connection Secret is built (EphemeralRedis, ExternalRedis, RedisConnectionSecret).
+
+    An ``Opaque`` Secret named ``ref.name`` with ``stringData: {ref.key: url}``,
+    readable in ``dist/``; the caller has checked the props and claimed the name.
+    """
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _manifest.metadata(ref.name, namespace=namespace, labels=labels),
+        "type": "Opaque",
+        "stringData": {ref.key: url},
+    }
+    return _manifest.add_manifest(scope, id, manifest)
 
 
 class RedisConnectionSecret(Construct):
@@ -45,13 +72,15 @@ class RedisConnectionSecret(Construct):
         namespace: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        path = _validate.ConstructPath(self)
-        self.name: Final[str] = _validate.dns_subdomain(path, "name", name)
-        self.key: Final[str] = _validate.secret_key(path, "key", key)
+        path = ConstructPath(self)
+        self.name: Final[str] = dns_subdomain(path, "name", name)
+        self.key: Final[str] = secret_key(path, "key", key)
         if namespace is not None:
-            _validate.dns_label(path, "namespace", namespace)
-        _validate_url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
+            dns_label(path, "namespace", namespace)
+        _url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
         _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
-        self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
-            self, "Resource", _manifest.secret(self.name, self.key, url, namespace=namespace)
+        #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
+        self.secret: Final[cdk8s.ApiObject] = add_connection_secret(
+            self, "Resource", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace
         )
+        self.api_object: Final[cdk8s.ApiObject] = self.secret

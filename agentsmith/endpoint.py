@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from ._rules import PathArg, dns_subdomain, fail, secret_key
+
 __all__ = ["RedisEndpoint", "SecretKeyRef"]
 
 
@@ -19,6 +21,15 @@ class SecretKeyRef:
 
     name: str
     key: str
+
+    @staticmethod
+    def _check(path: PathArg, prop: str, value: object) -> SecretKeyRef:
+        """``value`` if it is a SecretKeyRef with a valid Secret name and key, else raise naming ``prop``."""
+        if not isinstance(value, SecretKeyRef):
+            raise fail(path, prop, value, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=..., key=...).")
+        dns_subdomain(path, f"{prop}.name", value.name)
+        secret_key(path, f"{prop}.key", value.key)
+        return value
 
 
 @runtime_checkable

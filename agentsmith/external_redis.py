@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate, _validate_url
+from . import _manifest, _seed, _url
+from ._rules import (
+    ConstructPath,
+    PathArg,
+    boolean,
+    dns_label,
+    dns_name,
+    fail,
+)
+from ._rules import (
+    labels as check_labels,
+)
+from ._rules import (
+    port as check_port,
+)
+from .connection_secret import add_connection_secret
 from .endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
@@ -22,10 +39,10 @@ class ExternalRedis(Construct):
     * from ``url``: the connection Secret (``agentsmith-secrets``/``redis-url``
       by default) holding that URL, so clients are wired exactly as with
       :class:`EphemeralRedis`;
-    * from ``secret``: nothing, the Secret already exists (use this when the
-      URL carries a password, which must never be written into ``dist/``);
-    * with ``service_name``: an ``ExternalName`` Service, so in-cluster names
-      such as ``redis`` resolve to the external host.
+    * from ``secret``: no Secret, it already exists (use this when the URL
+      carries a password, which must never be written into ``dist/``);
+    * either way, with ``service_name``: an ``ExternalName`` Service, so
+      in-cluster names such as ``redis`` resolve to the external host.
 
     Args:
         scope: the parent construct.
@@ -73,78 +90,48 @@ class ExternalRedis(Construct):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
-        path = _validate.ConstructPath(self)
+        path = ConstructPath(self)
         if (url is None) == (secret is None):
-            raise _validate.fail(
+            raise fail(
                 path,
                 "url",
                 "<redacted>" if url else url,
                 "and 'secret' are exclusive and one is required",
                 "Pass url='rediss://host:6380' or secret=SecretKeyRef(name=..., key=...).",
             )
-        self.namespace: Final[str | None] = (
-            None if namespace is None else _validate.dns_label(path, "namespace", namespace)
+        self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
+        self.labels: Final[Mapping[str, str]] = MappingProxyType(check_labels(path, labels, reserved=()))
+        target = (
+            _Target.from_url(path, url, host, port, tls, connection_secret)
+            if url is not None
+            else _Target.from_secret(path, secret, host, port, tls)
         )
-        self.labels: Final[dict[str, str]] = _validate.labels(path, labels, reserved=())
-        if url is not None:
-            for prop, value in (("host", host), ("port", port), ("tls", tls)):
-                if value is not None:
-                    raise _validate.fail(
-                        path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL."
-                    )
-            url_host, url_port, url_tls = _validate_url.redis_url(path, "url", url)
-            resolved = (
-                url_host,
-                url_port,
-                url_tls,
-                url,
-                _validate.secret_ref(
-                    path,
-                    "connection_secret",
-                    connection_secret or SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL),
-                ),
-            )
-        else:
-            ref = _validate.secret_ref(path, "secret", secret)
-            if host is None:
-                raise _validate.fail(
-                    path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'."
-                )
-            checked_host = _validate_url.host(path, "host", host)
-            checked_port = _validate.port(path, _seed.REDIS_PORT if port is None else port)
-            checked_tls = False if tls is None else _validate.boolean(path, "tls", tls)
-            scheme = "rediss" if checked_tls else "redis"
-            netloc = f"[{checked_host}]" if ":" in checked_host else checked_host  # IPv6 in brackets
-            resolved = (checked_host, checked_port, checked_tls, f"{scheme}://{netloc}:{checked_port}", ref)
-        self.host: Final[str] = resolved[0]
-        self.port: Final[int] = resolved[1]
-        self.tls: Final[bool] = resolved[2]
-        self._url: Final[str] = resolved[3]
-        self.connection: Final[SecretKeyRef] = resolved[4]
+        self.host: Final[str] = target.host
+        self.port: Final[int] = target.port
+        self.tls: Final[bool] = target.tls
+        self._url: Final[str] = target.url
+        self.connection: Final[SecretKeyRef] = target.connection
         self.service_name: Final[str | None] = (
-            None if service_name is None else _validate.dns_label(path, "service_name", service_name, service=True)
+            None if service_name is None else dns_label(path, "service_name", service_name, service=True)
         )
         if self.service_name is not None:
-            _validate.dns_name(path, "url" if url is not None else "host", self.host)
+            dns_name(path, "url" if url is not None else "host", self.host)
+        publish = url is not None
         _manifest.claim(
             self,
             path,
             [
-                *([("connection_secret", "Secret", self.namespace, self.connection.name)] if url is not None else []),
+                *([("connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
                 *([("service_name", "Service", self.namespace, self.service_name)] if self.service_name else []),
             ],
         )
 
         #: The published connection Secret (from ``url``), or None (from ``secret``).
         self.secret: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(
-                self,
-                "Connection",
-                _manifest.secret(
-                    self.connection.name, self.connection.key, self._url, namespace=self.namespace, labels=self.labels
-                ),
+            add_connection_secret(
+                self, "Connection", self.connection, self._url, namespace=self.namespace, labels=self.labels
             )
-            if url is not None
+            if publish
             else None
         )
         #: The ExternalName Service, or None without ``service_name``.
@@ -167,3 +154,39 @@ class ExternalRedis(Construct):
     def url(self) -> str:
         """The connection string without credentials, e.g. ``"rediss://cache.example.com:6380"``."""
         return self._url
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Target:
+    """Where the external Redis is, resolved from either ``url`` or ``secret``."""
+
+    host: str
+    port: int
+    tls: bool
+    url: str
+    connection: SecretKeyRef
+
+    @staticmethod
+    def from_url(
+        path: PathArg, url: str, host: object, port: object, tls: object, connection_secret: object
+    ) -> _Target:
+        for prop, value in (("host", host), ("port", port), ("tls", tls)):
+            if value is not None:
+                raise fail(path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL.")
+        url_host, url_port, url_tls = _url.redis_url(path, "url", url)
+        default = SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
+        connection = SecretKeyRef._check(path, "connection_secret", connection_secret or default)
+        return _Target(host=url_host, port=url_port, tls=url_tls, url=url, connection=connection)
+
+    @staticmethod
+    def from_secret(path: PathArg, secret: object, host: object, port: object, tls: object) -> _Target:
+        connection = SecretKeyRef._check(path, "secret", secret)
+        if host is None:
+            raise fail(path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'.")
+        checked_host = _url.host(path, "host", host)
+        checked_port = check_port(path, _seed.REDIS_PORT if port is None else port)
+        checked_tls = False if tls is None else boolean(path, "tls", tls)
+        scheme = "rediss" if checked_tls else "redis"
+        netloc = f"[{checked_host}]" if ":" in checked_host else checked_host  # IPv6 in brackets
+        url = f"{scheme}://{netloc}:{checked_port}"
+        return _Target(host=checked_host, port=checked_port, tls=checked_tls, url=url, connection=connection)

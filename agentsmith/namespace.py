@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _validate
+from . import _manifest, _seed
+from ._rules import ConstructPath, PathArg, dns_label, fail
+from ._rules import labels as check_labels
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 
 __all__ = ["AgentsmithNamespace"]
+
+_SYSTEM_NAMESPACE_PREFIX = "kube-"
+#: Namespaces every cluster has; ``kube-*`` is reserved for Kubernetes as a whole.
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
 class AgentsmithNamespace(Construct):
@@ -47,18 +55,41 @@ class AgentsmithNamespace(Construct):
         pod_security: PodSecurity | None = DEFAULT_POD_SECURITY,
     ) -> None:
         super().__init__(scope, id)
-        path = _validate.ConstructPath(self)
+        path = ConstructPath(self)
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
-        self.name: str = _validate.own_namespace(path, name)
-        self.pod_security: PodSecurity | None = _validate.pod_security(path, pod_security)
+        self.name: Final[str] = _own_namespace(path, name)
+        self.pod_security: Final[PodSecurity | None] = PodSecurity._check(path, pod_security)
         security_labels = self.pod_security.labels() if self.pod_security else {}
-        self.labels: dict[str, str] = {
-            **_validate.labels(path, labels, reserved=tuple(PodSecurity().labels())),
-            **security_labels,
-        }
+        #: The Namespace's labels (read-only): ``labels`` plus the Pod Security ones.
+        self.labels: Final[Mapping[str, str]] = MappingProxyType(
+            {**check_labels(path, labels, reserved=tuple(PodSecurity().labels())), **security_labels}
+        )
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
-        self.api_object: cdk8s.ApiObject = _manifest.add_manifest(
+        #: The Namespace (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
+        self.namespace: Final[cdk8s.ApiObject] = _manifest.add_manifest(
             self,
             "Resource",
             {"apiVersion": "v1", "kind": "Namespace", "metadata": _manifest.metadata(self.name, labels=self.labels)},
         )
+        self.api_object: Final[cdk8s.ApiObject] = self.namespace
+
+
+def _own_namespace(path: PathArg, value: object) -> str:
+    """An AgentsmithNamespace name: a DNS-1123 label that is not a system namespace.
+
+    Applying a Namespace object named ``kube-system`` or ``default`` would not
+    create anything: it would relabel the existing namespace (Pod Security
+    levels included) and ``kubectl delete -k`` would try to delete it.
+    """
+    name = dns_label(path, "name", value, example="agentsmith")
+    if name in SYSTEM_NAMESPACES or name.startswith(_SYSTEM_NAMESPACE_PREFIX):
+        raise fail(
+            path,
+            "name",
+            name,
+            "must not be a system namespace (default, kube-*): applying it would relabel that namespace "
+            "and deleting the app would delete it",
+            "Use a namespace of its own such as 'agentsmith'; to deploy into an existing namespace, leave "
+            "AgentsmithNamespace out and pass namespace=... to the other constructs.",
+        )
+    return name

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ._rules import PathArg, fail, selector
 
 __all__ = ["SAME_NAMESPACE", "NetworkPeer"]
 
@@ -27,6 +29,33 @@ class NetworkPeer:
 
     pod_selector: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     namespace_selector: Mapping[str, str] | None = None
+
+    @staticmethod
+    def _check_all(path: PathArg, value: object) -> tuple[NetworkPeer, ...]:
+        """``allow_from``: a non-empty sequence of NetworkPeer with valid selectors.
+
+        Empty is refused: a NetworkPolicy rule with ``from: []`` admits every
+        source, the opposite of what an empty allow list reads as.
+        """
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise fail(path, "allow_from", value, "must be a sequence of NetworkPeer", "Pass a tuple of NetworkPeer.")
+        if not value:
+            raise fail(
+                path,
+                "allow_from",
+                value,
+                "must not be empty: a NetworkPolicy rule with no peers admits every source",
+                "Name the peers, e.g. (NetworkPeer(pod_selector={'app': 'dispatcher'}),), or keep SAME_NAMESPACE.",
+            )
+        for index, peer in enumerate(value):
+            if not isinstance(peer, NetworkPeer):
+                raise fail(
+                    path, f"allow_from[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
+                )
+            selector(path, f"allow_from[{index}].pod_selector", peer.pod_selector)
+            if peer.namespace_selector is not None:
+                selector(path, f"allow_from[{index}].namespace_selector", peer.namespace_selector)
+        return tuple(value)
 
 
 #: The default: every pod in Redis's own namespace (the Dispatcher and agents).

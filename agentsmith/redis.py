@@ -5,13 +5,18 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _manifest, _seed, _validate
+from . import _acl, _manifest, _redis_props, _seed
+from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
+from ._rules import labels as check_labels
+from ._rules import port as check_port
 from .auth import RedisAuth
+from .connection_secret import add_connection_secret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
 from .network import SAME_NAMESPACE, NetworkPeer
@@ -110,10 +115,10 @@ class EphemeralRedis(Construct):
             ``"redis:7-alpine"`` (seed).
         maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
             ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4
-            (``agentsmith._validate.MAXMEMORY_HEADROOM``) of
-            ``resources.memory_limit`` and at least ``"8mb"``
-            (``agentsmith._validate.MIN_MAXMEMORY``: below that Redis with
-            100 clients connected fails every write with OOM).
+            of ``resources.memory_limit`` (headroom for fragmentation and
+            client buffers; the seed's 256mb under 384Mi is 2/3) and at least
+            ``"8mb"`` (below that Redis with 100 clients connected fails
+            every write with OOM; README "Input rules").
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
             ``"allkeys-lru"`` (seed): under pressure Redis evicts keys it
             samples as least recently used, which can be the streams of
@@ -182,7 +187,7 @@ class EphemeralRedis(Construct):
         publish_connection_secret: create that Secret. Default ``True``.
 
     Raises:
-        AgentsmithConfigError: a prop is invalid; nothing has been created.
+        AgentsmithConfigError: a prop is invalid; no API object has been created.
     """
 
     def __init__(
@@ -213,49 +218,49 @@ class EphemeralRedis(Construct):
         publish_connection_secret: bool = True,
     ) -> None:
         super().__init__(scope, id)
-        path = _validate.ConstructPath(self)
+        path = ConstructPath(self)
         # Validate everything before creating any API object. Fields are
         # resolved once here and are read-only (Final) afterwards.
-        self.name: Final[str] = _validate.dns_label(path, "name", name, service=True)
-        self.namespace: Final[str | None] = (
-            None if namespace is None else _validate.dns_label(path, "namespace", namespace)
-        )
-        self.image: Final[str] = _validate.image(path, image)
-        maxmemory_bytes = _validate.maxmemory(path, maxmemory)
+        self.name: Final[str] = dns_label(path, "name", name, service=True)
+        self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
+        self.image: Final[str] = _redis_props.image(path, image)
+        maxmemory_bytes = _redis_props.maxmemory(path, maxmemory)
         self.maxmemory: Final[str] = maxmemory
-        self.maxmemory_policy: Final[str] = _validate.maxmemory_policy(path, maxmemory_policy)
-        self.port: Final[int] = _validate.port(path, port)
-        self.resources: Final[Resources] = _validate.resources(path, resources)
-        _validate.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
-        self.run_as_user: Final[int] = _validate.run_as_user(path, run_as_user)
-        self.liveness: Final[ProbeTiming] = _validate.probe(path, "liveness", liveness)
-        self.readiness: Final[ProbeTiming] = _validate.probe(path, "readiness", readiness)
-        self.cluster_domain: Final[str] = _validate.dns_subdomain(path, "cluster_domain", cluster_domain)
-        self.allow_from: Final[tuple[NetworkPeer, ...]] = _validate.network_peers(path, allow_from)
-        self.read_only_root_filesystem: Final[bool] = _validate.boolean(
+        self.maxmemory_policy: Final[str] = _redis_props.maxmemory_policy(path, maxmemory_policy)
+        self.port: Final[int] = check_port(path, port)
+        self.resources: Final[Resources] = Resources._check(path, resources)
+        _redis_props.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
+        self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
+        self.liveness: Final[ProbeTiming] = ProbeTiming._check(path, "liveness", liveness)
+        self.readiness: Final[ProbeTiming] = ProbeTiming._check(path, "readiness", readiness)
+        self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)
+        self.allow_from: Final[tuple[NetworkPeer, ...]] = NetworkPeer._check_all(path, allow_from)
+        self.read_only_root_filesystem: Final[bool] = boolean(
             path, "read_only_root_filesystem", read_only_root_filesystem
         )
-        self.data_size_limit: Final[str] = _validate.data_size_limit(
+        self.data_size_limit: Final[str] = _redis_props.data_size_limit(
             path, data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT
         )
-        self.auth: Final[RedisAuth | None] = _validate.redis_auth(path, auth)
-        self.command_guard: Final[bool] = _validate.boolean(path, "command_guard", command_guard)
+        self.auth: Final[RedisAuth | None] = RedisAuth._check(path, auth)
+        self.command_guard: Final[bool] = boolean(path, "command_guard", command_guard)
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
-        user_labels = _validate.labels(path, labels, reserved=self._owned_label_keys())
-        self.selector_labels: Final[dict[str, str]] = {_seed.SELECTOR_LABEL_KEY: self.name}
-        self.labels: Final[dict[str, str]] = {
-            **user_labels,
-            **self.selector_labels,
-            _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
-            _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
-        }
+        user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
+        #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
+        self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
+        #: The labels on every object (read-only): ``labels`` plus the construct's own keys.
+        self.labels: Final[Mapping[str, str]] = MappingProxyType(
+            {
+                **user_labels,
+                **self.selector_labels,
+                _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
+                _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
+            }
+        )
         self._pod_labels = {**user_labels, **self.selector_labels}
-        create_policy = _validate.boolean(path, "network_policy", network_policy)
+        create_policy = boolean(path, "network_policy", network_policy)
         publish = (
-            _validate.boolean(path, "publish_connection_secret", publish_connection_secret)
-            and auth is None
-            and roles is None
+            boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None and roles is None
         )
         _manifest.claim(
             self,
@@ -277,12 +282,8 @@ class EphemeralRedis(Construct):
         )
         #: The published connection Secret, or None (``auth``, ``publish_connection_secret=False``).
         self.secret: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(
-                self,
-                "Connection",
-                _manifest.secret(
-                    self.connection.name, self.connection.key, self.url, namespace=self.namespace, labels=user_labels
-                ),
+            add_connection_secret(
+                self, "Connection", self.connection, self.url, namespace=self.namespace, labels=user_labels
             )
             if publish
             else None
@@ -332,7 +333,7 @@ class EphemeralRedis(Construct):
         """
         by_name = {r.name: r for r in self.roles or ()}
         if role not in by_name:
-            raise _validate.fail(
+            raise fail(
                 self.node.path,
                 "role",
                 role,
@@ -343,11 +344,11 @@ class EphemeralRedis(Construct):
 
     # -- prop resolution -------------------------------------------------
 
-    def _resolve_roles(self, path: _validate.PathArg, roles: object) -> tuple[RedisRole, ...] | None:
-        resolved = _validate.redis_roles(path, roles)
+    def _resolve_roles(self, path: PathArg, roles: object) -> tuple[RedisRole, ...] | None:
+        resolved = RedisRole._check_all(path, roles)
         if resolved is not None:
             if self.auth is not None:
-                raise _validate.fail(
+                raise fail(
                     path,
                     "roles",
                     roles,
@@ -355,7 +356,7 @@ class EphemeralRedis(Construct):
                     "Roles turn the default user off; drop 'auth' and give each role its Secret.",
                 )
             if not self.command_guard:
-                raise _validate.fail(
+                raise fail(
                     path,
                     "command_guard",
                     False,
@@ -368,10 +369,10 @@ class EphemeralRedis(Construct):
     def _owned_label_keys() -> tuple[str, ...]:
         return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
 
-    def _resolve_connection(self, path: _validate.PathArg, ref: object) -> SecretKeyRef:
+    def _resolve_connection(self, path: PathArg, ref: object) -> SecretKeyRef:
         if self.roles is not None:
             if ref is not None:
-                raise _validate.fail(
+                raise fail(
                     path,
                     "connection_secret",
                     ref,
@@ -381,7 +382,7 @@ class EphemeralRedis(Construct):
             return self.roles[0].connection
         if self.auth is not None:
             if ref is not None:
-                raise _validate.fail(
+                raise fail(
                     path,
                     "connection_secret",
                     ref,
@@ -392,9 +393,9 @@ class EphemeralRedis(Construct):
         if ref is None:
             if self.name == _seed.REDIS_NAME:
                 return SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
-            derived = _validate.dns_subdomain(path, "connection_secret.name", f"{self.name}-connection")
+            derived = dns_subdomain(path, "connection_secret.name", f"{self.name}-connection")
             return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
-        return _validate.secret_ref(path, "connection_secret", ref)
+        return SecretKeyRef._check(path, "connection_secret", ref)
 
     # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from . import _acl, _seed
+from ._rules import PathArg, dns_subdomain, fail, secret_key
 from .endpoint import SecretKeyRef
-
-if TYPE_CHECKING:
-    from ._validate import PathArg
 
 __all__ = ["DEFAULT_AGENT_KEY_PATTERN", "RedisRole", "RoleAccess"]
 
@@ -143,10 +142,8 @@ class RedisRole:
 
     def check(self, path: PathArg, prop: str) -> RedisRole:
         """Raise ``AgentsmithConfigError`` naming ``prop`` (e.g. ``roles[1]``) if a field is invalid."""
-        from . import _validate
-
         if not isinstance(self.name, str) or not _USERNAME.fullmatch(self.name) or self.name == "default":
-            raise _validate.fail(
+            raise fail(
                 path,
                 f"{prop}.name",
                 self.name,
@@ -155,20 +152,20 @@ class RedisRole:
                 "Use e.g. 'dispatcher' or 'agent'.",
             )
         if self.access not in _ACCESS:
-            raise _validate.fail(
+            raise fail(
                 path,
                 f"{prop}.access",
                 self.access,
                 "must be 'dispatcher' or 'agent'",
                 "Build roles with RedisRole.dispatcher(...) or RedisRole.agent(...).",
             )
-        _validate.dns_subdomain(path, f"{prop}.secret_name", self.secret_name)
-        _validate.secret_key(path, f"{prop}.password_key", self.password_key)
-        _validate.secret_key(path, f"{prop}.url_key", self.url_key)
+        dns_subdomain(path, f"{prop}.secret_name", self.secret_name)
+        secret_key(path, f"{prop}.password_key", self.password_key)
+        secret_key(path, f"{prop}.url_key", self.url_key)
         if self.previous_password_key is not None:
-            _validate.secret_key(path, f"{prop}.previous_password_key", self.previous_password_key)
+            secret_key(path, f"{prop}.previous_password_key", self.previous_password_key)
             if self.previous_password_key == self.password_key:
-                raise _validate.fail(
+                raise fail(
                     path,
                     f"{prop}.previous_password_key",
                     self.previous_password_key,
@@ -176,7 +173,7 @@ class RedisRole:
                     "Keep the old password under its own key, e.g. 'redis-password-previous'.",
                 )
         if self.url_key in (self.password_key, self.previous_password_key):
-            raise _validate.fail(
+            raise fail(
                 path,
                 f"{prop}.url_key",
                 self.url_key,
@@ -184,7 +181,7 @@ class RedisRole:
                 "Use e.g. url_key='redis-url' and password_key='redis-password'.",
             )
         if not isinstance(self.key_pattern, str) or not _PATTERN.fullmatch(self.key_pattern):
-            raise _validate.fail(
+            raise fail(
                 path,
                 f"{prop}.key_pattern",
                 self.key_pattern,
@@ -192,3 +189,39 @@ class RedisRole:
                 f"Use e.g. {DEFAULT_AGENT_KEY_PATTERN!r}.",
             )
         return self
+
+    @staticmethod
+    def _check_all(path: PathArg, value: object) -> tuple[RedisRole, ...] | None:
+        """``roles``: None, or a non-empty sequence of valid RedisRole with distinct names and Secret keys."""
+        if value is None:
+            return None
+        if isinstance(value, (str, bytes, RedisRole)) or not isinstance(value, Sequence) or not value:
+            raise fail(
+                path,
+                "roles",
+                value,
+                "must be a non-empty sequence of agentsmith.RedisRole",
+                "Pass roles=[RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)].",
+            )
+        names: set[str] = set()
+        keys: set[tuple[str, str]] = set()
+        for index, role in enumerate(value):
+            prop = f"roles[{index}]"
+            if not isinstance(role, RedisRole):
+                raise fail(path, prop, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
+            role.check(path, prop)
+            if role.name in names:
+                raise fail(path, f"{prop}.name", role.name, "is used by two roles", "Give each role its own name.")
+            names.add(role.name)
+            refs = [("url_key", role.connection)] + [("password_key", ref) for _, ref in role.password_refs()]
+            for field, ref in refs:
+                if (ref.name, ref.key) in keys:
+                    raise fail(
+                        path,
+                        f"{prop}.{field}",
+                        ref.key,
+                        f"is already used by another role in Secret {ref.name!r}",
+                        "Give each role its own Secret (or its own keys).",
+                    )
+                keys.add((ref.name, ref.key))
+        return tuple(value)

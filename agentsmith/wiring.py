@@ -23,9 +23,8 @@ from typing import Any
 
 from constructs import Construct
 
-from . import _validate
-from ._validate import fail
-from .endpoint import RedisEndpoint
+from ._rules import env_var_name, fail
+from .endpoint import RedisEndpoint, SecretKeyRef
 
 __all__ = ["REDIS_URL_ENV", "add_redis_url", "redis_url_env"]
 
@@ -49,7 +48,7 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict
 
     ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). A fresh dict each call.
     """
-    _validate.wiring(endpoint, name)
+    _check_wiring(endpoint, name)
     return {
         "name": name,
         "valueFrom": {"secretKeyRef": {"name": endpoint.connection.name, "key": endpoint.connection.key}},
@@ -70,7 +69,7 @@ def add_redis_url(scope: Construct, container: Any, endpoint: RedisEndpoint, *, 
     ``AgentsmithConfigError`` before changing anything when ``container`` is not
     a cdk8s-plus container (for an L1 ``k8s.Container`` use ``redis_url_env``).
     """
-    _validate.wiring(endpoint, name)
+    _check_wiring(endpoint, name)
     kplus = _cdk8s_plus_of(container)
     if not isinstance(scope, Construct):
         raise fail(None, "scope", scope, "must be a construct", "Pass the chart that holds the workload.")
@@ -106,3 +105,16 @@ def _cdk8s_plus_of(container: object) -> ModuleType:
             "For an L1 k8s.Container pass env=[redis_url_env(endpoint)] instead.",
         )
     return module
+
+
+def _check_wiring(endpoint: object, name: object) -> None:
+    """The arguments of ``redis_url_env``/``add_redis_url``: a RedisEndpoint and an env var name."""
+    if not isinstance(endpoint, RedisEndpoint) or not isinstance(getattr(endpoint, "connection", None), SecretKeyRef):
+        raise fail(
+            None,
+            "endpoint",
+            "<redacted>" if isinstance(endpoint, str) and "@" in endpoint else endpoint,
+            "must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a " + type(endpoint).__name__,
+            "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
+        )
+    env_var_name(None, "name", name)

@@ -23,6 +23,7 @@ Exit status 1 if any of the three counts is not zero.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -151,9 +152,9 @@ def wiring_cases() -> list[tuple[str, Callable[[], object], bool]]:
     redis = EphemeralRedis(cdk8s.Chart(in_memory_app(), "test"), "redis")
     cases: list[tuple[str, Callable[[], object], bool]] = []
     for name in ("REDIS URL", "A=B", "1REDIS", "REDIS\n", ""):
-        cases.append((f"name={name!r}", lambda n=name: redis_url_env(redis, name=n), False))
+        cases.append((f"name={name!r}", functools.partial(redis_url_env, redis, name=name), False))
     for name in ("redis-url", "redis.url"):  # Kubernetes' IsEnvVarName takes '-' and '.'
-        cases.append((f"name={name!r}", lambda n=name: redis_url_env(redis, name=n), True))
+        cases.append((f"name={name!r}", functools.partial(redis_url_env, redis, name=name), True))
     cases.append(("endpoint='redis://r'", lambda: redis_url_env("redis://r"), False))  # type: ignore[arg-type]
     cases.append(("name='REDIS_URL'", lambda: redis_url_env(redis), True))
     return cases

@@ -26,7 +26,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -34,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("BENCH_PROJECT_DIR") or HERE.parent)
 
 
-def _describe(request: object) -> tuple[str, str]:
+def _describe(request: Any) -> tuple[str, str]:
     """(kind, target): e.g. ('create', 'cdk8s.ApiObject'), ('get', 'constructs.Construct#node')."""
     name = type(request).__name__
     kind = {
@@ -66,7 +69,7 @@ def _describe(request: object) -> tuple[str, str]:
     return kind, ""
 
 
-def _call_site(frame: object) -> tuple[str, str]:
+def _call_site(frame: FrameType | None) -> tuple[str, str]:
     """(project frame 'file:line function', binding 'Class.method') for the current request."""
     binding = project = ""
     jsii_dir = os.sep + "jsii" + os.sep
@@ -88,15 +91,15 @@ def child(what: str) -> None:
     t0 = time.perf_counter()
     from jsii._kernel.providers import process as jsii_process
 
-    records: list[dict[str, object]] = []
+    records: list[dict[str, Any]] = []
     phase = ["import"]
     original = jsii_process._NodeProcess.send
 
-    def send(self: object, request: object, response_type: object) -> object:
+    def send(self: Any, request: Any, response_type: Any) -> Any:
         kind, target = _describe(request)
         site, binding = _call_site(sys._getframe(1))
         started = time.perf_counter()
-        response = original(self, request, response_type)
+        response: Any = original(self, request, response_type)
         elapsed = time.perf_counter() - started
         records.append(
             {"phase": phase[0], "kind": kind, "target": target, "site": site, "binding": binding, "s": elapsed}
@@ -115,7 +118,7 @@ def child(what: str) -> None:
             )
         return response
 
-    jsii_process._NodeProcess.send = send
+    jsii_process._NodeProcess.send = send  # type: ignore[method-assign]  # counting wrapper, this process only
     sys.path.insert(0, str(PROJECT_DIR))
     sys.path.insert(0, str(HERE))
     import cdk8s
@@ -139,7 +142,7 @@ def child(what: str) -> None:
     print(json.dumps({"n": what, "records": records, "times": {"import": t1 - t0, "build": t2 - t1, "synth": t3 - t2}}))
 
 
-def run_child(n: int | str) -> dict[str, object]:
+def run_child(n: int | str) -> dict[str, Any]:
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     env.pop("JSII_DEBUG", None)
     out = subprocess.run(
@@ -147,22 +150,25 @@ def run_child(n: int | str) -> dict[str, object]:
     )
     if out.returncode != 0:
         raise SystemExit(f"N={n} failed:\n{out.stderr}")
-    return json.loads(out.stdout.splitlines()[-1])
+    run: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
+    return run
 
 
-def report(runs: list[dict[str, object]], top: int) -> None:
+def report(runs: list[dict[str, Any]], top: int) -> None:
     lo, hi = runs[0], runs[-1]
     span = int(hi["n"]) - int(lo["n"])
 
-    def counter(run: dict[str, object], phase: str, key: str) -> collections.Counter[str]:
+    def counter(
+        run: dict[str, Any], phase: str, key: str | Callable[[dict[str, Any]], str]
+    ) -> collections.Counter[str]:
         c: collections.Counter[str] = collections.Counter()
         for r in run["records"]:
             if r["phase"] == phase:
                 c[key(r) if callable(key) else r[key]] += 1
         return c
 
-    def seconds(run: dict[str, object], phase: str) -> float:
-        return sum(r["s"] for r in run["records"] if r["phase"] == phase)
+    def seconds(run: dict[str, Any], phase: str) -> float:
+        return float(sum(r["s"] for r in run["records"] if r["phase"] == phase))
 
     print("## jsii round trips\n")
     print("| N | import: trips | build: trips | build: s (node wait) | synth: trips | synth: s (node wait) |")
@@ -181,7 +187,7 @@ def report(runs: list[dict[str, object]], top: int) -> None:
     if span <= 0:
         return
 
-    def per_instance(phase: str, key: object) -> list[tuple[str, float]]:
+    def per_instance(phase: str, key: str | Callable[[dict[str, Any]], str]) -> list[tuple[str, float]]:
         a, b = counter(lo, phase, key), counter(hi, phase, key)
         rows = [(k, (b[k] - a[k]) / span) for k in set(a) | set(b)]
         return sorted((r for r in rows if r[1]), key=lambda r: (-r[1], r[0]))
@@ -208,7 +214,7 @@ def report(runs: list[dict[str, object]], top: int) -> None:
             print(f"| {k} | {v:g} |")
 
 
-def project(run: dict[str, object]) -> None:
+def project(run: dict[str, Any]) -> None:
     """The round trips of ``main.build`` (the project's charts), by kind and target."""
     counts: collections.Counter[str] = collections.Counter(
         f"{r['kind']} | {r['target']}" for r in run["records"] if r["phase"] == "build"

@@ -17,6 +17,11 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import cdk8s
+    from constructs import Construct
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -24,7 +29,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 PROJECT_DIR = Path(os.environ.get("BENCH_PROJECT_DIR") or Path(__file__).resolve().parent.parent)
 
 
-def redis_chart(app: object, n: int) -> object:
+def redis_chart(app: Construct, n: int) -> cdk8s.Chart:
     """A chart holding ``n`` EphemeralRedis named redis-0 .. redis-<n-1>."""
     import cdk8s
 
@@ -36,7 +41,7 @@ def redis_chart(app: object, n: int) -> object:
     return chart
 
 
-def file_per_resource_app(outdir: str) -> object:
+def file_per_resource_app(outdir: str) -> cdk8s.App:
     import cdk8s
 
     return cdk8s.App(outdir=outdir, yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)

@@ -316,10 +316,12 @@ def print_report(
     def ratio_row(label: str, num: str, den: str, target: float | None) -> None:
         a, b = by_key.get(num), by_key.get(den)
         limit = f"≤ {target:.2f}" if target else ""
-        if not (a and b and median(a) and median(b)):
+        med_a, med_b = (median(a), median(b)) if a and b else (None, None)
+        min_a, min_b = (minimum(a), minimum(b)) if a and b else (None, None)
+        if not (a and b and med_a and med_b and min_a and min_b):
             print(f"| {label} | n/a | n/a | n/a | {limit} | not measured |")
             return
-        r_med, r_min = median(a) / median(b), minimum(a) / minimum(b)
+        r_med, r_min = med_a / med_b, min_a / min_b
         # Runs of one round are seconds apart, so they share most of the machine's noise.
         den_by_round = {r.round_no: r.seconds for r in b.ok()}
         paired = [r.seconds / den_by_round[r.round_no] for r in a.ok() if r.round_no in den_by_round]
@@ -334,8 +336,9 @@ def print_report(
     ratio_row("N=100 / cdk8s-in-node N=100", "redis-100", "node-100", None)
     ratio_row("import floor / PyYAML project objects", "import", "yaml-project", None)
     r1, r100 = by_key["redis-1"], by_key["redis-100"]
-    if median(r1) and median(r100):
-        per = (median(r100) - median(r1)) / 99 * 1000
+    med_1, med_100 = median(r1), median(r100)
+    if med_1 and med_100:
+        per = (med_100 - med_1) / 99 * 1000
         print(f"\nMarginal cost per EphemeralRedis (median N=100 - N=1, / 99): {per:.1f} ms.")
     if suite is None:
         print(f'\nTest suite (`pytest -m "not runtime"`) ≤ {SUITE_TARGET_SECONDS:.0f} s: not measured (pass --suite).')

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 #: EphemeralRedis with every opt-in hardening: digest, high UID, read-only root.
 HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}

@@ -16,11 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
-GOOD_BUS = "BUS: InClusterRedis | ManagedRedis = InClusterRedis()"
-BAD_BUS = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='http://cache.example.com')"
-MANAGED_BUS = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='rediss://cache.example.com:6380')"
+from _kill import BAD as BAD_BUS
+from _kill import CLI
+from _kill import IN_CLUSTER as GOOD_BUS
+from _kill import MANAGED as MANAGED_BUS
+from _support import ROOT
+
 SCRATCH = ".cdk8s-cli.out"  # cdk8s.yaml's output
 
 

@@ -31,14 +31,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _support import IN_CLUSTER_BUS, ROOT, bus_line
+
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 ENTRIES = ("main.py", "cdk8s synth")
 STEPS = ("staged", "written", "locked", "swapped")
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
-IN_CLUSTER = "BUS: InClusterRedis | ManagedRedis = InClusterRedis()"
-MANAGED = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='rediss://cache.example.com:6380')"
-BAD = "BUS: InClusterRedis | ManagedRedis = ManagedRedis(url='http://cache.example.com')"
+IN_CLUSTER = IN_CLUSTER_BUS
+MANAGED = bus_line("rediss://cache.example.com:6380")
+BAD = bus_line("http://cache.example.com")
 PAUSE_LINE = re.compile(r"agentsmith-test-pause (\w+) pid=(\d+)")
 
 

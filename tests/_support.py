@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 import yaml
 
+if TYPE_CHECKING:
+    import cdk8s
+
+#: The checkout: main.py, agentsmith/, node_modules/ (the one definition; other test modules import it).
 ROOT = Path(__file__).resolve().parent.parent
+#: main.py's one-line bus setting, as shipped; tests that run main.py in a copy of the project edit this line.
+IN_CLUSTER_BUS = "MANAGED_REDIS_URL: str | None = None"
+
+
+def bus_line(url: str) -> str:
+    """main.py's bus setting switched to ``url``, as a user edits it."""
+    return f"MANAGED_REDIS_URL: str | None = {url!r}"
+
+
 SEED = ROOT.parent / "shared" / "seed" / "000_7557595a55f133eb.txt"
 
 
@@ -54,7 +68,15 @@ def require_redis_server(image: str) -> str:
     return path
 
 
-def in_memory_app() -> Any:
+class SynthChart(Protocol):
+    """The ``synth_chart`` fixture: build constructs in a fresh chart, return the synthesised objects."""
+
+    def __call__(
+        self, build: Callable[[cdk8s.Chart], object], *, namespace: str | None = "agentsmith"
+    ) -> list[dict[str, Any]]: ...
+
+
+def in_memory_app() -> cdk8s.App:
     """A cdk8s App for ``Testing.synth``/``to_json`` only: ``app.synth()`` would fail loudly.
 
     ``cdk8s.Testing.app()`` creates a temporary folder per call and leaves it behind.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -18,9 +18,9 @@ import yaml
 class Yaml12Loader(yaml.SafeLoader):
     """SafeLoader with the YAML 1.2 core schema's implicit types only."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
-
+# Its own, empty table: add_implicit_resolver below fills it (SafeLoader's YAML 1.1 table stays as it is).
+Yaml12Loader.yaml_implicit_resolvers = {}
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from _support import ROOT
+
 #: jsii runs on the project's pinned Node.js LTS (package.json; tools/setup.sh installs it) unless JSII_NODE is set.
-PROJECT_NODE = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "node"
+PROJECT_NODE = ROOT / "node_modules" / ".bin" / "node"
 if PROJECT_NODE.is_file():
     os.environ.setdefault("JSII_NODE", str(PROJECT_NODE))
 
@@ -17,10 +19,10 @@ import pytest
 import yaml
 from _background import Jobs
 from _checkov import checkov_command, scan_with_checkov
-from _cli import CLI, CliRuns, run_cli_synths
+from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
-from _kill import ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
-from _support import ROOT, load_dir, read_seed, require_tool
+from _kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
+from _support import load_dir, read_seed, require_tool
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
@@ -88,9 +90,16 @@ BACKGROUND: dict[str, Callable[[Path], Any]] = {
 }
 
 
+def _waits_for_a_job(item: pytest.Item) -> bool:
+    return bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests that wait for a background job last, so the jobs overlap with the rest."""
-    items.sort(key=lambda item: bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND)))
+    """Mark the tests that wait for a background job ``subprocess`` and run them last, so the jobs overlap."""
+    for item in items:
+        if _waits_for_a_job(item):
+            item.add_marker(pytest.mark.subprocess)
+    items.sort(key=_waits_for_a_job)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

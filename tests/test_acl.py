@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _support import SynthChart
 
 from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
@@ -13,14 +14,14 @@ SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--sav
 GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", "+info"]
 
 
-def container(synth_chart: Any, **props: Any) -> dict[str, Any]:
+def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
     (only,) = deployment["spec"]["template"]["spec"]["containers"]
     return dict(only)
 
 
-def test_guard_is_on_by_default_after_the_seed_args(synth_chart: Any) -> None:
+def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> None:
     spec = container(synth_chart)
     # the seed's args, protected mode off (no password: other pods must reach it), then the guard
     assert spec["args"] == [
@@ -41,21 +42,21 @@ def test_guard_is_on_by_default_after_the_seed_args(synth_chart: Any) -> None:
     assert "env" not in spec
 
 
-def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: Any) -> None:
+def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: SynthChart) -> None:
     assert container(synth_chart, command_guard=False)["args"] == SEED_ARGS
 
 
-def test_command_guard_false_with_auth_uses_requirepass(synth_chart: Any) -> None:
+def test_command_guard_false_with_auth_uses_requirepass(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, command_guard=False, auth=RedisAuth(secret_name="redis-auth"))
     assert spec["args"] == [*SEED_ARGS, "--requirepass", "$(REDIS_PASSWORD)"]
 
 
-def test_port_comes_before_the_guard(synth_chart: Any) -> None:
+def test_port_comes_before_the_guard(synth_chart: SynthChart) -> None:
     args = container(synth_chart, port=6380)["args"]
     assert args[6:12] == ["--port", "6380", "--protected-mode", "no", "--user", "default"]
 
 
-def test_guard_with_auth_carries_the_password(synth_chart: Any) -> None:
+def test_guard_with_auth_carries_the_password(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, auth=RedisAuth(secret_name="redis-auth"))
     assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD]
     probe = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
@@ -63,12 +64,12 @@ def test_guard_with_auth_carries_the_password(synth_chart: Any) -> None:
     assert spec["readinessProbe"]["exec"]["command"] == probe
 
 
-def test_honest_probe_follows_the_port(synth_chart: Any) -> None:
+def test_honest_probe_follows_the_port(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, port=6380, auth=RedisAuth(secret_name="redis-auth"))
     assert spec["livenessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
 
 
-def test_roles_args_env_and_probe(synth_chart: Any) -> None:
+def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
     roles = [
         RedisRole.dispatcher(secret_name="redis-dispatcher"),
         RedisRole.agent(secret_name="redis-agent", previous_password_key="redis-password-previous"),
@@ -110,13 +111,13 @@ def test_agent_commands_end_with_the_denials() -> None:
     assert GUARD_COMMANDS == tuple(GUARD)
 
 
-def test_roles_mode_publishes_no_secret_and_holds_no_password(synth_chart: Any) -> None:
+def test_roles_mode_publishes_no_secret_and_holds_no_password(synth_chart: SynthChart) -> None:
     roles = [RedisRole.dispatcher(secret_name="redis-dispatcher"), RedisRole.agent(secret_name="redis-agent")]
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", roles=roles))
     assert sorted(o["kind"] for o in objects) == ["Deployment", "NetworkPolicy", "Service"]
 
 
-def test_endpoint_for_hands_out_each_roles_secret(synth_chart: Any) -> None:
+def test_endpoint_for_hands_out_each_roles_secret(synth_chart: SynthChart) -> None:
     handles: dict[str, Any] = {}
 
     def build(chart: Any) -> None:

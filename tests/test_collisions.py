@@ -174,8 +174,8 @@ def test_a_clash_writes_nothing(
     before = {path.name: path.read_bytes() for path in (tmp_path / "dist").iterdir()}
     original = main.build
 
-    def build(app: Any, bus: Any = None) -> Any:
-        endpoint = original(app, bus)
+    def build(app: Any, managed_redis_url: str | None = None) -> Any:
+        endpoint = original(app, managed_redis_url)
         EphemeralRedis(cdk8s.Chart(app, "extra", namespace="other"), "redis", publish_connection_secret=False)
         return endpoint
 

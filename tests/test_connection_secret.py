@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
+from _support import SynthChart
 
 from agentsmith import EphemeralRedis, RedisConnectionSecret
 
 
-def test_defaults_hold_the_url_from_the_handle(synth_chart: Any, snapshot_yaml: Any) -> None:
+def test_defaults_hold_the_url_from_the_handle(synth_chart: SynthChart, snapshot_yaml: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         redis = EphemeralRedis(chart, "redis", publish_connection_secret=False)
         RedisConnectionSecret(chart, "connection", url=redis.url)
@@ -21,7 +22,7 @@ def test_defaults_hold_the_url_from_the_handle(synth_chart: Any, snapshot_yaml: 
     assert secret["stringData"] == {"redis-url": "redis://redis:6379"}
 
 
-def test_name_key_and_namespace(synth_chart: Any) -> None:
+def test_name_key_and_namespace(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: RedisConnectionSecret(chart, "c", url="rediss://h:6380", name="bus", key="url", namespace="x"),
         namespace=None,
@@ -30,7 +31,7 @@ def test_name_key_and_namespace(synth_chart: Any) -> None:
     assert objects[0]["stringData"] == {"url": "rediss://h:6380"}
 
 
-def test_refuses_credentials_in_the_url(synth_chart: Any) -> None:
+def test_refuses_credentials_in_the_url(synth_chart: SynthChart) -> None:
     import pytest
 
     from agentsmith import AgentsmithConfigError
@@ -39,3 +40,11 @@ def test_refuses_credentials_in_the_url(synth_chart: Any) -> None:
         synth_chart(lambda chart: RedisConnectionSecret(chart, "c", url="redis://:hunter2@redis:6379"))
     assert "must not contain credentials" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_the_secret_handle_is_named_after_its_kind(synth_chart: SynthChart) -> None:
+    made: list[RedisConnectionSecret] = []
+    synth_chart(lambda chart: made.append(RedisConnectionSecret(chart, "c", url="redis://redis:6379")))
+    (secret,) = made
+    assert secret.secret is secret.api_object
+    assert (secret.secret.kind, secret.secret.node.path) == ("Secret", "test/c/Resource")

@@ -6,18 +6,18 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import SynthChart, in_memory_app
 
 from agentsmith import AgentsmithConfigError, ExternalRedis, RedisEndpoint, SecretKeyRef
 
 
-def build_external(synth_chart: Any, **props: Any) -> tuple[ExternalRedis, list[dict[str, Any]]]:
+def build_external(synth_chart: SynthChart, **props: Any) -> tuple[ExternalRedis, list[dict[str, Any]]]:
     made: list[ExternalRedis] = []
     objects = synth_chart(lambda chart: made.append(ExternalRedis(chart, "redis", **props)))
     return made[0], objects
 
 
-def test_from_url_publishes_only_the_connection_secret(synth_chart: Any, snapshot_yaml: Any) -> None:
+def test_from_url_publishes_only_the_connection_secret(synth_chart: SynthChart, snapshot_yaml: Any) -> None:
     redis, objects = build_external(synth_chart, url="rediss://cache.example.com:6380")
     assert objects == snapshot_yaml
     assert (redis.host, redis.port, redis.tls, redis.url) == (
@@ -38,13 +38,13 @@ def test_from_url_publishes_only_the_connection_secret(synth_chart: Any, snapsho
     ]
 
 
-def test_is_a_redis_endpoint(synth_chart: Any) -> None:
+def test_is_a_redis_endpoint(synth_chart: SynthChart) -> None:
     redis, _ = build_external(synth_chart, url="redis://10-0-0-1.example.com")
     assert isinstance(redis, RedisEndpoint)
     assert (redis.port, redis.tls) == (6379, False)
 
 
-def test_from_existing_secret_writes_nothing(synth_chart: Any) -> None:
+def test_from_existing_secret_writes_nothing(synth_chart: SynthChart) -> None:
     ref = SecretKeyRef(name="managed-redis", key="url")
     redis, objects = build_external(synth_chart, secret=ref, host="cache.example.com", tls=True)
     assert objects == []
@@ -52,14 +52,14 @@ def test_from_existing_secret_writes_nothing(synth_chart: Any) -> None:
     assert redis.url == "rediss://cache.example.com:6379"
 
 
-def test_external_name_service_on_request(synth_chart: Any) -> None:
+def test_external_name_service_on_request(synth_chart: SynthChart) -> None:
     _, objects = build_external(synth_chart, url="redis://cache.example.com:6379", service_name="redis")
     (service,) = [o for o in objects if o["kind"] == "Service"]
     assert service["spec"] == {"type": "ExternalName", "externalName": "cache.example.com"}
     assert {o["kind"] for o in objects} == {"Service", "Secret"}
 
 
-def test_never_synthesises_a_redis_workload(synth_chart: Any) -> None:
+def test_never_synthesises_a_redis_workload(synth_chart: SynthChart) -> None:
     for props in ({"url": "redis://h.example.com"}, {"secret": SecretKeyRef(name="s", key="k"), "host": "h"}):
         _, objects = build_external(synth_chart, **props)
         assert not {o["kind"] for o in objects} & {"Deployment", "StatefulSet", "Pod", "NetworkPolicy"}
@@ -105,7 +105,7 @@ def test_never_synthesises_a_redis_workload(synth_chart: Any) -> None:
         ),
     ],
 )
-def test_bad_input(synth_chart: Any, props: dict[str, Any], prop: str, words: str) -> None:
+def test_bad_input(synth_chart: SynthChart, props: dict[str, Any], prop: str, words: str) -> None:
     with pytest.raises(AgentsmithConfigError) as caught:
         build_external(synth_chart, **props)
     assert caught.value.prop == prop
@@ -140,19 +140,26 @@ def test_password_never_appears_in_the_error(url: str) -> None:
     ("url", "host", "port"),
     [("redis://[::1]:6379", "::1", 6379), ("rediss://[2001:DB8::7]", "2001:db8::7", 6379)],
 )
-def test_ipv6_url_is_accepted(synth_chart: Any, url: str, host: str, port: int) -> None:
+def test_ipv6_url_is_accepted(synth_chart: SynthChart, url: str, host: str, port: int) -> None:
     redis, objects = build_external(synth_chart, url=url)
     assert (redis.host, redis.port, redis.url) == (host, port, url)
     assert [o["stringData"] for o in objects] == [{"redis-url": url}]
 
 
-def test_ipv6_host_with_secret_is_bracketed_in_url(synth_chart: Any) -> None:
+def test_ipv6_host_with_secret_is_bracketed_in_url(synth_chart: SynthChart) -> None:
     redis, _ = build_external(synth_chart, secret=SecretKeyRef(name="s", key="k"), host="2001:db8::7", port=6380)
     assert (redis.host, redis.url) == ("2001:db8::7", "redis://[2001:db8::7]:6380")
 
 
-def test_external_name_needs_a_dns_name_not_an_ip(synth_chart: Any) -> None:
+def test_external_name_needs_a_dns_name_not_an_ip(synth_chart: SynthChart) -> None:
     with pytest.raises(AgentsmithConfigError, match=r"'url' must be a DNS name, not an IP address"):
         build_external(synth_chart, url="redis://10.0.0.5:6379", service_name="redis")
     redis, objects = build_external(synth_chart, url="redis://10.0.0.5:6379")  # fine without the Service
     assert (redis.host, [o["kind"] for o in objects]) == ("10.0.0.5", ["Secret"])
+
+
+def test_labels_are_read_only(synth_chart: SynthChart) -> None:
+    redis, _ = build_external(synth_chart, url="redis://cache.example.com", labels={"team": "bus"})
+    assert redis.labels == {"team": "bus"}
+    with pytest.raises(TypeError):
+        redis.labels["team"] = "other"  # type: ignore[index]

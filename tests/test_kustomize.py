@@ -89,6 +89,7 @@ def build() -> Build:
 
 @pytest.fixture(scope="module")
 def redis_container(build: Build) -> KubeObject:
+    container: KubeObject
     (container,) = build.get("Deployment", "redis")["spec"]["template"]["spec"]["containers"]
     return container
 
@@ -119,7 +120,7 @@ def test_dev_overlay_labels_metadata_but_never_selectors(build: Build) -> None:
         assert obj["metadata"]["labels"]["environment"] == "dev", object_id(obj)
     for path, key, value in walk(build.objects):
         if key in ("selector", "matchLabels"):
-            assert "environment" not in value, path
+            assert isinstance(value, dict) and "environment" not in value, path
 
 
 # --- strict schema validation ----------------------------------------------------------------
@@ -127,7 +128,8 @@ def test_dev_overlay_labels_metadata_but_never_selectors(build: Build) -> None:
 
 def validate(obj: KubeObject) -> str:
     """Validate strictly against the Kubernetes 1.27 schema; returns the schema version used."""
-    return kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    version: str = kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+    return version
 
 
 def schema_errors(obj: KubeObject) -> list[str]:

@@ -17,13 +17,14 @@ import pytest
 import redis
 from _redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 from _support import in_memory_app, require_redis_server
+from redis.typing import EncodableT, FieldT
 
 from agentsmith import EphemeralRedis
-from agentsmith._validate import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
+from agentsmith._redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
 
 pytestmark = pytest.mark.runtime
 CLIENTS = 100
-JOB_ENTRY = {"payload": "x" * 100}
+JOB_ENTRY: dict[FieldT, EncodableT] = {"payload": "x" * 100}
 
 
 def container_args(maxmemory: str) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-from _support import in_memory_app
+import pytest
+from _support import SynthChart, in_memory_app
 
 from agentsmith import AgentsmithNamespace
 
 
-def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
+def test_defaults(synth_chart: SynthChart, snapshot_yaml: Any) -> None:
     names: list[str] = []
     objects = synth_chart(lambda chart: names.append(AgentsmithNamespace(chart, "namespace").name), namespace=None)
     assert names == ["agentsmith"]
@@ -21,7 +22,7 @@ def test_defaults(synth_chart: Any, snapshot_yaml: Any) -> None:
     assert "namespace" not in namespace["metadata"]
 
 
-def test_name_and_labels(synth_chart: Any) -> None:
+def test_name_and_labels(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: AgentsmithNamespace(chart, "namespace", name="agents-dev", labels={"team": "platform"}),
         namespace=None,
@@ -34,3 +35,16 @@ def test_construct_id_is_stable() -> None:
     app = in_memory_app()
     chart = cdk8s.Chart(app, "namespace")
     assert AgentsmithNamespace(chart, "namespace").api_object.node.path == "namespace/namespace/Resource"
+
+
+def test_handles_are_named_after_the_kind_and_read_only() -> None:
+    # GIVEN a namespace with extra labels
+    app = in_memory_app()
+    namespace = AgentsmithNamespace(cdk8s.Chart(app, "namespace"), "namespace", labels={"team": "platform"})
+    # THEN the Namespace object is `.namespace` (and, as before, `.api_object`)
+    assert namespace.namespace is namespace.api_object
+    assert namespace.namespace.kind == "Namespace"
+    # AND its labels cannot be changed after construction (an edit would not reach the manifest)
+    assert namespace.labels["team"] == "platform"
+    with pytest.raises(TypeError):
+        namespace.labels["team"] = "other"  # type: ignore[index]

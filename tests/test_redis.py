@@ -8,7 +8,7 @@ from typing import Any
 import cdk8s
 import pytest
 from _seed_diff import field_diff
-from _support import in_memory_app
+from _support import SynthChart, in_memory_app
 
 from agentsmith import EphemeralRedis, RedisAuth, Resources
 from agentsmith.errors import AgentsmithConfigError
@@ -38,11 +38,12 @@ def by_kind(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture()
-def default(synth_chart: Any) -> dict[str, dict[str, Any]]:
+def default(synth_chart: SynthChart) -> dict[str, dict[str, Any]]:
     return by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis")))
 
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    only: dict[str, Any]
     (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
     return only
 
@@ -100,7 +101,7 @@ def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str
 
 
 def test_no_password_mode_turns_protected_mode_off_after_the_seed_args(
-    default: dict[str, dict[str, Any]], synth_chart: Any
+    default: dict[str, dict[str, Any]], synth_chart: SynthChart
 ) -> None:
     # GIVEN no password WHEN synthesised THEN the seed's six args, then protected mode off
     # and before the command guard's ACL line
@@ -126,7 +127,7 @@ def test_rollout_strategy_is_recreate_so_there_is_one_bus_at_a_time(default: dic
     assert default["Deployment"]["spec"]["strategy"] == {"type": "Recreate"}
 
 
-def test_every_variant_keeps_the_recreate_strategy(synth_chart: Any) -> None:
+def test_every_variant_keeps_the_recreate_strategy(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: (
             EphemeralRedis(chart, "a", name="redis-a", port=6380, read_only_root_filesystem=True),
@@ -170,7 +171,7 @@ def test_runs_as_redis_user_without_privilege_escalation(default: dict[str, dict
 # -- handles ---------------------------------------------------------------
 
 
-def test_handles(synth_chart: Any) -> None:
+def test_handles(synth_chart: SynthChart) -> None:
     handles: dict[str, Any] = {}
 
     def build(chart: cdk8s.Chart) -> None:
@@ -186,13 +187,13 @@ def test_handles(synth_chart: Any) -> None:
     }
 
 
-def test_fqdn_uses_the_namespace_prop_over_the_chart(synth_chart: Any) -> None:
+def test_fqdn_uses_the_namespace_prop_over_the_chart(synth_chart: SynthChart) -> None:
     fqdns: list[str] = []
     synth_chart(lambda chart: fqdns.append(EphemeralRedis(chart, "redis", name="bus", namespace="jobs").fqdn))
     assert fqdns == ["bus.jobs.svc.cluster.local"]
 
 
-def test_fqdn_without_any_namespace_is_a_clear_error(synth_chart: Any) -> None:
+def test_fqdn_without_any_namespace_is_a_clear_error(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         with pytest.raises(AgentsmithConfigError, match=r"\[test/redis\] 'namespace' is needed for 'fqdn'"):
             _ = EphemeralRedis(chart, "redis").fqdn
@@ -203,7 +204,7 @@ def test_fqdn_without_any_namespace_is_a_clear_error(synth_chart: Any) -> None:
 # -- props -----------------------------------------------------------------
 
 
-def test_selector_follows_name_so_two_instances_do_not_overlap(synth_chart: Any) -> None:
+def test_selector_follows_name_so_two_instances_do_not_overlap(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: (EphemeralRedis(chart, "a", name="redis-a"), EphemeralRedis(chart, "b", name="redis-b"))
     )
@@ -218,17 +219,17 @@ def test_selector_follows_name_so_two_instances_do_not_overlap(synth_chart: Any)
         assert not deployments[name]["spec"]["selector"]["matchLabels"].items() <= pods[other].items()
 
 
-def test_namespace_prop_sets_metadata_namespace(synth_chart: Any) -> None:
+def test_namespace_prop_sets_metadata_namespace(synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", namespace="jobs"), namespace=None)
     assert {o["metadata"]["namespace"] for o in objects} == {"jobs"}
 
 
-def test_namespace_none_uses_the_chart_namespace(synth_chart: Any) -> None:
+def test_namespace_none_uses_the_chart_namespace(synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis"), namespace="elsewhere")
     assert {o["metadata"]["namespace"] for o in objects} == {"elsewhere"}
 
 
-def test_port_override_moves_redis_service_and_probes(synth_chart: Any) -> None:
+def test_port_override_moves_redis_service_and_probes(synth_chart: SynthChart) -> None:
     objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
     spec = container(objects)
     assert spec["args"][6:8] == ["--port", "6380"]
@@ -243,7 +244,7 @@ def test_port_override_moves_redis_service_and_probes(synth_chart: Any) -> None:
     }
 
 
-def test_custom_values_reach_the_container(synth_chart: Any) -> None:
+def test_custom_values_reach_the_container(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         EphemeralRedis(
             chart,
@@ -272,7 +273,7 @@ def test_custom_values_reach_the_container(synth_chart: Any) -> None:
     assert objects["Deployment"]["spec"]["selector"]["matchLabels"] == {"app": "bus"}
 
 
-def test_user_labels_are_added_without_touching_selectors(synth_chart: Any) -> None:
+def test_user_labels_are_added_without_touching_selectors(synth_chart: SynthChart) -> None:
     objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", labels={"team": "platform"})))
     for kind in ("Deployment", "Service"):
         assert objects[kind]["metadata"]["labels"]["team"] == "platform"
@@ -291,10 +292,10 @@ def test_props_are_keyword_only() -> None:
     app = in_memory_app()
     chart = cdk8s.Chart(app, "test")
     with pytest.raises(TypeError):
-        EphemeralRedis(chart, "redis", "bus")  # type: ignore[misc]
+        EphemeralRedis(chart, "redis", "bus")  # type: ignore[call-arg]
 
 
-def test_construct_ids_are_stable(synth_chart: Any) -> None:
+def test_construct_ids_are_stable(synth_chart: SynthChart) -> None:
     paths: list[str] = []
 
     def build(chart: cdk8s.Chart) -> None:
@@ -303,3 +304,24 @@ def test_construct_ids_are_stable(synth_chart: Any) -> None:
 
     synth_chart(build)
     assert paths == ["test/redis/Deployment", "test/redis/Service"]
+
+
+def test_labels_and_selector_labels_are_read_only(synth_chart: SynthChart) -> None:
+    # GIVEN a Redis with an extra label
+    made: list[EphemeralRedis] = []
+    objects = synth_chart(lambda chart: made.append(EphemeralRedis(chart, "redis", labels={"team": "bus"})))
+    (redis,) = made
+    # THEN the handles show what was synthesised
+    assert redis.selector_labels == {"app": "redis"}
+    assert redis.labels == {
+        "team": "bus",
+        "app": "redis",
+        "app.kubernetes.io/name": "redis",
+        "app.kubernetes.io/component": "message-bus",
+    }
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    assert deployment["metadata"]["labels"] == dict(redis.labels)
+    # AND they cannot be edited after construction, where an edit would reach no manifest
+    for mapping in (redis.labels, redis.selector_labels):
+        with pytest.raises(TypeError):
+            mapping["app"] = "other"  # type: ignore[index]

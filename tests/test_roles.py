@@ -41,7 +41,7 @@ def test_factories_and_derived_names_are_pinned() -> None:
 
 def test_role_is_frozen_and_keyword_only() -> None:
     with pytest.raises(TypeError):
-        RedisRole("agent", "agent", "s")  # type: ignore[misc]
+        RedisRole("agent", "agent", "s")  # type: ignore[call-arg]
     with pytest.raises(AttributeError):
         A.name = "other"  # type: ignore[misc]
 

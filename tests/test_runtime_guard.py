@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
-from _support import require_redis_server, require_tool
+from _support import ROOT, require_redis_server, require_tool
 
 from agentsmith import RedisAuth, RedisRole
 
@@ -71,7 +71,9 @@ def test_redis_py_runs_a_job_through_the_guard(guarded: RedisProcess, protocol: 
         assert bus.xautoclaim(stream, "agents", "a2", min_idle_time=0)[1][0][0] == first
         assert bus.xack(stream, "agents", first) == 1
         with bus.pipeline() as pipe:  # MULTI/EXEC
-            pipe.hset(f"job:{protocol}:meta", "state", "done").lpush(f"job:{protocol}:log", "x").get("nothing")
+            pipe.hset(f"job:{protocol}:meta", "state", "done")
+            pipe.lpush(f"job:{protocol}:log", "x")
+            pipe.get("nothing")
             assert pipe.execute() == [1, 1, None]
         pubsub = bus.pubsub()
         pubsub.subscribe(f"job:{protocol}:done")
@@ -176,7 +178,7 @@ def test_acl_applies_inside_lua_scripts(tmp_path_factory: pytest.TempPathFactory
 
 
 IOREDIS_SCRIPT = Path(__file__).parent / "clients" / "ioredis_job.js"
-NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+NODE_MODULES = ROOT / "node_modules"
 
 
 @pytest.mark.parametrize("mode", ["seed", "auth", "roles-agent"])
@@ -186,7 +188,7 @@ def test_real_ioredis_runs_a_job(mode: str, tmp_path_factory: pytest.TempPathFac
         require_tool("ioredis-in-node_modules", "run `bash tools/setup.sh` (npm ci installs ioredis)")
     password = "pw-" + secrets.token_urlsafe(12)
     props: dict[str, Any] = {
-        "seed": {},
+        "seed": dict[str, Any](),
         "auth": {"auth": RedisAuth(secret_name="s")},
         "roles-agent": {
             "roles": [RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="s")],

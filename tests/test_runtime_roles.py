@@ -9,6 +9,7 @@ and LOADING.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
@@ -200,12 +201,13 @@ def test_probe_fails_on_busy(container: dict[str, Any], variant: Any) -> None:
     endless = threading.Thread(
         target=raw_command, args=(server.port, ["EVAL", "while true do end", "0"]), kwargs=login, daemon=True
     )
+    as_dispatcher = functools.partial(raw_command, user=login["user"], password=login["password"])
     endless.start()
     try:
-        wait_until(lambda: raw_command(server.port, ["PING"], **login).startswith("-BUSY"), timeout=10, what="BUSY")
+        wait_until(lambda: as_dispatcher(server.port, ["PING"]).startswith("-BUSY"), timeout=10, what="BUSY")
         assert run_probe(container["livenessProbe"]["exec"]["command"], server.port, env) != 0
     finally:
-        assert raw_command(server.port, ["SCRIPT", "KILL"], **login) == "+OK"
+        assert as_dispatcher(server.port, ["SCRIPT", "KILL"]) == "+OK"
         endless.join(timeout=10)
     assert run_probe(container["livenessProbe"]["exec"]["command"], server.port, env) == 0
 
@@ -230,11 +232,11 @@ def test_probe_fails_on_loading(container: dict[str, Any], variant: Any) -> None
         "1024",
     ]
     loading = variant(args, workdir=seeder.workdir, wait=False)
-    login = {"user": "dispatcher", "password": PASSWORDS["dispatcher"]}
 
     def answers_loading() -> bool:
         try:
-            return raw_command(loading.port, ["PING"], **login).startswith("-LOADING")
+            reply = raw_command(loading.port, ["PING"], user="dispatcher", password=PASSWORDS["dispatcher"])
+            return reply.startswith("-LOADING")
         except OSError:
             return False
 

@@ -8,6 +8,7 @@ import cdk8s
 import pytest
 from _checkov import DIGEST, HARDENED
 from _pss import violations
+from _support import SynthChart
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -20,18 +21,19 @@ from agentsmith import (
 )
 
 
-def objects_of(synth_chart: Any, **props: Any) -> dict[str, dict[str, Any]]:
+def objects_of(synth_chart: SynthChart, **props: Any) -> dict[str, dict[str, Any]]:
     return {o["kind"]: o for o in synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))}
 
 
 def pod(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return objects["Deployment"]["spec"]["template"]["spec"]
+    spec: dict[str, Any] = objects["Deployment"]["spec"]["template"]["spec"]
+    return spec
 
 
 # -- additive defaults --------------------------------------------------
 
 
-def test_pod_hardening_defaults(synth_chart: Any) -> None:
+def test_pod_hardening_defaults(synth_chart: SynthChart) -> None:
     spec = pod(objects_of(synth_chart))
     assert spec["automountServiceAccountToken"] is False
     assert spec["enableServiceLinks"] is False
@@ -43,7 +45,7 @@ def test_pod_hardening_defaults(synth_chart: Any) -> None:
     }
 
 
-def test_container_hardening_defaults_keep_the_seed_values(synth_chart: Any) -> None:
+def test_container_hardening_defaults_keep_the_seed_values(synth_chart: SynthChart) -> None:
     (container,) = pod(objects_of(synth_chart))["containers"]
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False,
@@ -59,7 +61,7 @@ def test_container_hardening_defaults_keep_the_seed_values(synth_chart: Any) -> 
     ("image", "policy"),
     [("redis:7-alpine", "Always"), (f"redis:7-alpine@{DIGEST}", "IfNotPresent"), (f"redis@{DIGEST}", "IfNotPresent")],
 )
-def test_image_pull_policy_follows_tag_or_digest(synth_chart: Any, image: str, policy: str) -> None:
+def test_image_pull_policy_follows_tag_or_digest(synth_chart: SynthChart, image: str, policy: str) -> None:
     (container,) = pod(objects_of(synth_chart, image=image))["containers"]
     assert (container["image"], container["imagePullPolicy"]) == (image, policy)
 
@@ -67,7 +69,7 @@ def test_image_pull_policy_follows_tag_or_digest(synth_chart: Any, image: str, p
 # -- NetworkPolicy --------------------------------------------------------
 
 
-def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart: Any) -> None:
+def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart: SynthChart) -> None:
     policy = objects_of(synth_chart)["NetworkPolicy"]
     assert policy["metadata"]["name"] == "redis"
     assert policy["spec"] == {
@@ -78,7 +80,7 @@ def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart
     }
 
 
-def test_network_policy_typed_peers(synth_chart: Any) -> None:
+def test_network_policy_typed_peers(synth_chart: SynthChart) -> None:
     peers = (
         NetworkPeer(pod_selector={"app": "dispatcher"}),
         NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"}),
@@ -98,11 +100,11 @@ def test_network_policy_typed_peers(synth_chart: Any) -> None:
     ]
 
 
-def test_network_policy_can_be_turned_off(synth_chart: Any) -> None:
+def test_network_policy_can_be_turned_off(synth_chart: SynthChart) -> None:
     assert "NetworkPolicy" not in objects_of(synth_chart, network_policy=False)
 
 
-def test_network_peer_selectors_are_validated(synth_chart: Any) -> None:
+def test_network_peer_selectors_are_validated(synth_chart: SynthChart) -> None:
     with pytest.raises(AgentsmithConfigError, match=r"'allow_from\[0\]\.pod_selector\['app'\]' must be a label value"):
         objects_of(synth_chart, allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
 
@@ -110,7 +112,7 @@ def test_network_peer_selectors_are_validated(synth_chart: Any) -> None:
 # -- namespace ------------------------------------------------------------
 
 
-def test_namespace_pod_security_labels_default(synth_chart: Any) -> None:
+def test_namespace_pod_security_labels_default(synth_chart: SynthChart) -> None:
     (namespace,) = synth_chart(lambda chart: AgentsmithNamespace(chart, "ns"), namespace=None)
     assert namespace["metadata"]["labels"] == {
         "pod-security.kubernetes.io/enforce": "baseline",
@@ -122,7 +124,7 @@ def test_namespace_pod_security_labels_default(synth_chart: Any) -> None:
     }
 
 
-def test_namespace_pod_security_is_configurable(synth_chart: Any) -> None:
+def test_namespace_pod_security_is_configurable(synth_chart: SynthChart) -> None:
     (strict,) = synth_chart(
         lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="restricted")), namespace=None
     )
@@ -131,7 +133,7 @@ def test_namespace_pod_security_is_configurable(synth_chart: Any) -> None:
     assert "labels" not in bare["metadata"]
 
 
-def test_namespace_pod_security_level_is_validated(synth_chart: Any) -> None:
+def test_namespace_pod_security_level_is_validated(synth_chart: SynthChart) -> None:
     with pytest.raises(AgentsmithConfigError, match=r"'pod_security.enforce' must be one of privileged, baseline"):
         synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict")))
 
@@ -139,7 +141,7 @@ def test_namespace_pod_security_level_is_validated(synth_chart: Any) -> None:
 # -- opt-in: read-only root filesystem ----------------------------------
 
 
-def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: Any) -> None:
+def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: SynthChart) -> None:
     spec = pod(objects_of(synth_chart, read_only_root_filesystem=True))
     (container,) = spec["containers"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
@@ -147,7 +149,7 @@ def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: Any) 
     assert spec["volumes"] == [{"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
 
 
-def test_defaults_have_no_volumes(synth_chart: Any) -> None:
+def test_defaults_have_no_volumes(synth_chart: SynthChart) -> None:
     spec = pod(objects_of(synth_chart))
     assert "volumes" not in spec and "volumeMounts" not in spec["containers"][0]
 
@@ -155,7 +157,7 @@ def test_defaults_have_no_volumes(synth_chart: Any) -> None:
 # -- opt-in: auth -----------------------------------------------------------
 
 
-def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_chart: Any) -> None:
+def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_chart: SynthChart) -> None:
     handles: list[SecretKeyRef] = []
 
     def build(chart: cdk8s.Chart) -> None:
@@ -175,7 +177,7 @@ def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_
     assert handles == [SecretKeyRef(name="redis-auth", key="redis-url")]
 
 
-def test_auth_and_connection_secret_conflict(synth_chart: Any) -> None:
+def test_auth_and_connection_secret_conflict(synth_chart: SynthChart) -> None:
     with pytest.raises(AgentsmithConfigError, match="'connection_secret' cannot be combined with 'auth'"):
         objects_of(
             synth_chart, auth=RedisAuth(secret_name="a"), connection_secret=SecretKeyRef(name="b", key="redis-url")
@@ -191,7 +193,7 @@ def test_synthesised_pod_template_passes_pss_restricted(manifests: dict[tuple[st
     assert [violations(template) for template in templates] == [[]]
 
 
-def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: Any) -> None:
+def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: SynthChart) -> None:
     for props in (HARDENED, {"auth": RedisAuth(secret_name="s")}):
         assert violations(objects_of(synth_chart, **props)["Deployment"]["spec"]["template"]) == []
 
@@ -240,7 +242,7 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
     assert set(SEED_DECISIONS) <= failed
 
 
-def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: Any) -> None:
+def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: SynthChart) -> None:
     # A NetworkPolicy rule with `from: []` matches every source.
     with pytest.raises(AgentsmithConfigError, match=r"'allow_from' must not be empty: .* admits every source"):
         objects_of(synth_chart, allow_from=())

@@ -22,7 +22,7 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import SynthChart, in_memory_app
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -963,25 +963,25 @@ GOOD_REDIS = [
 
 
 @pytest.mark.parametrize("kwargs", GOOD_REDIS)
-def test_valid_edge_cases_pass(kwargs: dict[str, Any], synth_chart: Any) -> None:
+def test_valid_edge_cases_pass(kwargs: dict[str, Any], synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **kwargs))
     kinds = [obj["kind"] for obj in objects]
     assert kinds.count("Deployment") == 1
     assert kinds.count("Service") == 1
 
 
-def test_secret_name_is_a_subdomain_not_a_label(synth_chart: Any) -> None:
+def test_secret_name_is_a_subdomain_not_a_label(synth_chart: SynthChart) -> None:
     name = "agentsmith." + "s" * 100
     objects = synth_chart(lambda chart: RedisConnectionSecret(chart, "secret", url="redis://redis:6379", name=name))
     assert [obj["metadata"]["name"] for obj in objects] == [name]
 
 
-def test_namespace_name_may_start_with_a_digit(synth_chart: Any) -> None:
+def test_namespace_name_may_start_with_a_digit(synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: AgentsmithNamespace(chart, "namespace", name="1agents"), namespace=None)
     assert [obj["metadata"]["name"] for obj in objects] == ["1agents"]
 
 
-def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: Any) -> None:
+def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: SynthChart) -> None:
     # GIVEN a non-default port WHEN synthesised
     objects = {obj["kind"]: obj for obj in synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380))}
     (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
@@ -997,7 +997,7 @@ def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: Any) -> N
     assert service_port == {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": 6380}
 
 
-def test_quantities_in_nano_and_micro_pass(synth_chart: Any) -> None:
+def test_quantities_in_nano_and_micro_pass(synth_chart: SynthChart) -> None:
     # Kubernetes' decimalSI suffixes include n (1e-9) and u (1e-6).
     resources = Resources(cpu_request="100000000n", cpu_limit="500000u")
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", resources=resources))
@@ -1017,24 +1017,22 @@ def test_quantities_in_nano_and_micro_pass(synth_chart: Any) -> None:
         "redis://redis:6379/0?socket_timeout=5",
     ],
 )
-def test_valid_urls_pass_unchanged(url: str, synth_chart: Any) -> None:
+def test_valid_urls_pass_unchanged(url: str, synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: RedisConnectionSecret(chart, "secret", url=url))
     assert [obj["stringData"] for obj in objects] == [{"redis-url": url}]
 
 
-def test_psa_version_latest_and_v1_0_pass(synth_chart: Any) -> None:
-    for version in ("latest", "v1.0", "v1.30"):
-        objects = synth_chart(
-            lambda chart, v=version: AgentsmithNamespace(chart, "namespace", pod_security=PodSecurity(version=v)),
-            namespace=None,
-        )
-        assert objects[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == version
+@pytest.mark.parametrize("version", ["latest", "v1.0", "v1.30"])
+def test_psa_version_latest_and_v1_0_pass(version: str, synth_chart: SynthChart) -> None:
+    security = PodSecurity(version=version)
+    objects = synth_chart(lambda chart: AgentsmithNamespace(chart, "namespace", pod_security=security), namespace=None)
+    assert objects[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] == version
 
 
-def test_secret_keys_with_dots_inside_pass(synth_chart: Any) -> None:
-    for key in ("redis.url", ".redis-url", "a..b", "_"):
-        objects = synth_chart(lambda chart, k=key: RedisConnectionSecret(chart, "secret", url="redis://r", key=k))
-        assert list(objects[0]["stringData"]) == [key]
+@pytest.mark.parametrize("key", ["redis.url", ".redis-url", "a..b", "_"])
+def test_secret_keys_with_dots_inside_pass(key: str, synth_chart: SynthChart) -> None:
+    objects = synth_chart(lambda chart: RedisConnectionSecret(chart, "secret", url="redis://r", key=key))
+    assert list(objects[0]["stringData"]) == [key]
 
 
 # -- wiring helpers: same rules, no construct path ---------------------------------------

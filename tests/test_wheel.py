@@ -70,18 +70,18 @@ def test_metadata_fits_a_package_index(built: tuple[Path, set[str], set[str]]) -
     assert meta["Requires-Python"] == ">=3.10"
     assert meta["License-Expression"] == "Apache-2.0"
     assert {"cdk8s", "kubernetes", "redis"} <= set(meta["Keywords"].split(","))
-    classifiers = meta.get_all("Classifier")
+    classifiers = meta.get_all("Classifier") or []
     assert "Typing :: Typed" in classifiers
     assert [c for c in classifiers if c.startswith("Programming Language :: Python :: 3.")] == [
         f"Programming Language :: Python :: {version}" for version in SUPPORTED_PYTHONS
     ]
     # the long description is written for library users (PACKAGE.md), not the repository's README
     assert meta["Description-Content-Type"] == "text/markdown"
-    assert meta.get_payload().strip() == (ROOT / "PACKAGE.md").read_text(encoding="utf-8").strip()
+    assert str(meta.get_payload()).strip() == (ROOT / "PACKAGE.md").read_text(encoding="utf-8").strip()
 
 
 def test_install_brings_cdk8s_and_constructs_not_cdk8s_plus(built: tuple[Path, set[str], set[str]]) -> None:
-    requires = metadata(built[0]).get_all("Requires-Dist")
+    requires = metadata(built[0]).get_all("Requires-Dist") or []
     unconditional = sorted(r.split(">")[0].split("=")[0] for r in requires if "extra ==" not in r)
     assert unconditional == ["cdk8s", "constructs"]
     assert 'cdk8s-plus-27>=2.9,<3 ; extra == "plus27"' in requires

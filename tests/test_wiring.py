@@ -12,6 +12,7 @@ from typing import Any
 import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
+from _support import SynthChart
 from cdk8s_plus_27 import k8s
 
 from agentsmith import (
@@ -37,7 +38,7 @@ def worker_env(objects: list[dict[str, Any]], name: str = "worker") -> list[dict
     return list(container["env"])
 
 
-def test_add_redis_url_to_a_cdk8s_plus_container(synth_chart: Any) -> None:
+def test_add_redis_url_to_a_cdk8s_plus_container(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
@@ -46,7 +47,7 @@ def test_add_redis_url_to_a_cdk8s_plus_container(synth_chart: Any) -> None:
     assert worker_env(synth_chart(build)) == [secret_env("agentsmith-secrets", "redis-url")]
 
 
-def test_same_wiring_for_external_and_auth_endpoints(synth_chart: Any) -> None:
+def test_same_wiring_for_external_and_auth_endpoints(synth_chart: SynthChart) -> None:
     for make, expected in (
         (lambda c: ExternalRedis(c, "bus", url="rediss://h.example.com:6380"), ("agentsmith-secrets", "redis-url")),
         (lambda c: EphemeralRedis(c, "bus", auth=RedisAuth(secret_name="auth", url_key="url")), ("auth", "url")),
@@ -77,7 +78,7 @@ def l1_worker(chart: cdk8s.Chart, binding: Any, env: list[Any]) -> None:
 
 
 @pytest.mark.parametrize("binding", [k8s, own_k8s], ids=["cdk8s_plus_27.k8s", "own-imports.k8s"])
-def test_redis_url_env_for_l1_containers_of_any_binding(synth_chart: Any, binding: Any) -> None:
+def test_redis_url_env_for_l1_containers_of_any_binding(synth_chart: SynthChart, binding: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         l1_worker(chart, binding, [redis_url_env(EphemeralRedis(chart, "bus", name="cache"))])
 
@@ -93,7 +94,7 @@ def test_redis_url_env_is_kubernetes_shaped_plain_data() -> None:
     assert redis_url_env(bus)["name"] == REDIS_URL_ENV == "REDIS_URL"
 
 
-def test_redis_url_env_next_to_an_app_s_own_env_vars(synth_chart: Any) -> None:
+def test_redis_url_env_next_to_an_app_s_own_env_vars(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         l1_worker(chart, own_k8s, [own_k8s.EnvVar(name="MODE", value="batch"), redis_url_env(bus)])
@@ -104,7 +105,7 @@ def test_redis_url_env_next_to_an_app_s_own_env_vars(synth_chart: Any) -> None:
     ]
 
 
-def test_add_redis_url_with_a_custom_name(synth_chart: Any) -> None:
+def test_add_redis_url_with_a_custom_name(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
@@ -125,7 +126,7 @@ def test_add_redis_url_with_a_custom_name(synth_chart: Any) -> None:
         pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_27.k8s"})(), id="look-alike"),
     ],
 )
-def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: Any, container: Any) -> None:
+def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: SynthChart, container: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         given = container()
@@ -140,7 +141,7 @@ def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: A
 
 
 @pytest.mark.parametrize("name", ["", "1URL", "REDIS URL", "REDIS=URL", 5, None])
-def test_env_name_is_checked(synth_chart: Any, name: Any) -> None:
+def test_env_name_is_checked(synth_chart: SynthChart, name: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         with pytest.raises(
@@ -156,7 +157,7 @@ def test_env_name_is_checked(synth_chart: Any, name: Any) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["redis://redis:6379", None], ids=["url-string", "none"])
-def test_endpoint_must_be_a_redis_endpoint(synth_chart: Any, endpoint: Any) -> None:
+def test_endpoint_must_be_a_redis_endpoint(synth_chart: SynthChart, endpoint: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         with pytest.raises(
             AgentsmithConfigError, match=r"^'endpoint' must be a RedisEndpoint .* Pass the construct itself"
@@ -169,7 +170,7 @@ def test_endpoint_must_be_a_redis_endpoint(synth_chart: Any, endpoint: Any) -> N
     synth_chart(build)
 
 
-def test_add_redis_url_scope_must_be_a_construct(synth_chart: Any) -> None:
+def test_add_redis_url_scope_must_be_a_construct(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
@@ -179,7 +180,7 @@ def test_add_redis_url_scope_must_be_a_construct(synth_chart: Any) -> None:
     synth_chart(build)
 
 
-def test_secret_reference_id_is_public_api(synth_chart: Any) -> None:
+def test_secret_reference_id_is_public_api(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus", name="cache")
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
@@ -189,7 +190,7 @@ def test_secret_reference_id_is_public_api(synth_chart: Any) -> None:
     synth_chart(build)
 
 
-def test_two_instances_in_one_namespace_do_not_clash(synth_chart: Any) -> None:
+def test_two_instances_in_one_namespace_do_not_clash(synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: (EphemeralRedis(chart, "a"), EphemeralRedis(chart, "b", name="redis-b")))
     names: dict[str, list[str]] = {}
     for obj in objects:
@@ -209,7 +210,7 @@ def test_two_instances_in_one_namespace_do_not_clash(synth_chart: Any) -> None:
     }
 
 
-def test_add_redis_url_wires_many_containers_in_one_scope(synth_chart: Any) -> None:
+def test_add_redis_url_wires_many_containers_in_one_scope(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         for name in ("worker", "dispatcher"):
@@ -230,7 +231,7 @@ def test_add_redis_url_wires_many_containers_in_one_scope(synth_chart: Any) -> N
     ],
     ids=["same-redis-name", "external-default-secret", "connection-secret-default-name"],
 )
-def test_objects_that_would_overwrite_each_other_are_refused(synth_chart: Any, make_second: Any) -> None:
+def test_objects_that_would_overwrite_each_other_are_refused(synth_chart: SynthChart, make_second: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         EphemeralRedis(chart, "a")
         make_second(chart)
@@ -239,7 +240,7 @@ def test_objects_that_would_overwrite_each_other_are_refused(synth_chart: Any, m
         synth_chart(build)
 
 
-def test_same_name_in_another_namespace_is_fine(synth_chart: Any) -> None:
+def test_same_name_in_another_namespace_is_fine(synth_chart: SynthChart) -> None:
     objects = synth_chart(lambda chart: (EphemeralRedis(chart, "a"), EphemeralRedis(chart, "b", namespace="other")))
     assert sorted((o["kind"], o["metadata"]["namespace"]) for o in objects if o["kind"] == "Deployment") == [
         ("Deployment", "agentsmith"),

@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh || exit 1
 # jsii runs on node_modules/.bin/node, the pinned LTS (tests/conftest.py sets JSII_NODE unless it is set).
 export PATH="$PWD/.venv/bin:$PATH"
-# Static checks first (seconds): lint, formatting, mypy --strict on the library.
+# Static checks first (seconds): lint, formatting, mypy --strict on every Python file (pyproject's
+# [tool.mypy] files), then on examples/consumer, an app of its own whose `main` module would shadow main.py.
 .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy || exit 1
+.venv/bin/mypy --no-explicit-package-bases examples/consumer/main.py examples/consumer/test_main.py || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

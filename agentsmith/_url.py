@@ -1,6 +1,6 @@
-"""Validation of Redis URLs and hosts: the rules a client and ``dist/`` need.
+"""The rules of a Redis URL and host (``ExternalRedis``, ``RedisConnectionSecret``).
 
-Split from :mod:`agentsmith._validate` (same error style, same helpers): a URL
+Built on the shared rules of :mod:`agentsmith._rules` (same error style): a URL
 given as a prop is written to ``dist/`` in plain text and read by every
 client, so it must hold no credential and name a host clients can reach.
 """
@@ -11,7 +11,7 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._validate import (
+from ._rules import (
     _DNS1123_LABEL,
     _SUBDOMAIN_EXAMPLES,
     PathArg,

@@ -1,0 +1,192 @@
+"""The rules of EphemeralRedis's own props: image, maxmemory, eviction policy, data size limit, UID.
+
+Shared Kubernetes rules (names, labels, quantities) are in ``_rules.py``; the
+value types check themselves (``Resources._check`` ...).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from fractions import Fraction
+
+from ._quantity import QuantityError, parse_quantity, parse_redis_memory
+from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
+
+#: Redis's eviction policies (redis.conf, "maxmemory-policy").
+MAXMEMORY_POLICIES = (
+    "volatile-lru",
+    "allkeys-lru",
+    "volatile-lfu",
+    "allkeys-lfu",
+    "volatile-random",
+    "allkeys-random",
+    "volatile-ttl",
+    "noeviction",
+)
+
+#: Redis's ``maxmemory`` must stay at or below this share of the container's
+#: memory limit. Redis counts only its dataset against ``maxmemory``; allocator
+#: fragmentation, client output buffers and the process itself need the rest.
+#: The seed's 256mb under 384Mi is 2/3 and passes.
+MAXMEMORY_HEADROOM = Fraction(3, 4)
+
+#: The smallest ``maxmemory`` accepted: 8 MiB. Measured with redis-server 7.0
+#: (``benchmarks/redis_maxmemory_floor.py``): an empty server uses about 0.9 MB
+#: (``used_memory``) and every connected redis-py client about 38 KB more;
+#: eviction cannot free that overhead, so once it exceeds ``maxmemory`` every
+#: write fails with OOM, whatever the policy. Redis itself warns below 1 MB;
+#: 8 MiB still takes writes with 100 clients connected (4 MiB does not).
+MIN_MAXMEMORY = 8 * 2**20
+MIN_MAXMEMORY_TEXT = "8mb"
+
+#: The smallest ``data_size_limit`` accepted: 1 MiB. The kubelet counts a
+#: file in whole filesystem blocks (4 KiB), so a smaller limit evicts the pod
+#: for the first file Redis writes there (a manual ``SAVE``).
+MIN_DATA_SIZE_LIMIT = 2**20
+
+
+# github.com/distribution/reference regexp.go, anchored: [domain/]path[:tag][@digest]
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
+_IMAGE_REFERENCE = re.compile(
+    rf"(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?P<tag>:[\w][\w.-]{0,127})?"
+    r"(?P<digest>@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
+)
+# github.com/opencontainers/go-digest: the registered algorithms, lowercase hex of a fixed length.
+_DIGEST = re.compile(r"@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})")
+
+
+def image(path: PathArg, value: object) -> str:
+    """A container image reference with a tag and/or a digest."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(path, "image", value, "must be a non-empty string", "Use an image such as 'redis:7-alpine'.")
+    if any(character.isspace() for character in value):
+        raise fail(path, "image", value, "must not contain whitespace", _image_hint(value, "-".join(value.split())))
+    match = _IMAGE_REFERENCE.fullmatch(value)
+    if match is None:
+        # Suggest the same reference with the repository in lowercase (tags are case-sensitive).
+        name, at, digest = value.partition("@")
+        repository, colon, tag = name.rpartition(":")
+        if not colon or "/" in tag:
+            repository, colon, tag = name, "", ""
+        lowered = f"{repository.lower()}{colon}{tag}{at}{digest}"
+        raise fail(path, "image", value, "is not a valid image reference", _image_hint(value, lowered))
+    if match["digest"] and not _DIGEST.fullmatch(match["digest"]):
+        raise fail(
+            path,
+            "image",
+            value,
+            "has an invalid digest",
+            "A digest is 'sha256:' followed by 64 lowercase hex digits (or sha384/sha512).",
+        )
+    if len(match["name"]) > 255:
+        raise fail(path, "image", value, "must have a name of at most 255 characters", "Use a shorter repository name.")
+    if not match["tag"] and not match["digest"]:
+        raise fail(
+            path,
+            "image",
+            value,
+            "must have a tag or a digest (an untagged image means ':latest')",
+            f"Use e.g. '{value}:7-alpine'.",
+        )
+    return value
+
+
+def _image_hint(value: str, candidate: str) -> str:
+    """A did-you-mean when ``candidate`` is a valid reference, else the generic fix."""
+    fallback = "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    if _IMAGE_REFERENCE.fullmatch(candidate):
+        return did_you_mean(value, candidate, fallback)
+    return fallback
+
+
+def maxmemory(path: PathArg, value: object) -> int:
+    """Redis ``maxmemory``: memory-size syntax and more than zero; returns bytes."""
+    try:
+        size = parse_redis_memory(value)  # type: ignore[arg-type]
+    except QuantityError as error:
+        raise fail(path, "maxmemory", value, error.reason, error.fix) from None
+    if size <= 0:
+        raise fail(path, "maxmemory", value, "must be greater than 0", "Use a size such as '256mb'; 0 means no limit.")
+    if size < MIN_MAXMEMORY:
+        raise fail(
+            path,
+            "maxmemory",
+            value,
+            f"must be at least {MIN_MAXMEMORY_TEXT}: an empty Redis 7 uses about 1 MB and each connected "
+            "client about 38 KB more, and every write fails with OOM once that exceeds 'maxmemory'",
+            f"Use {MIN_MAXMEMORY_TEXT} or more, e.g. '256mb' (the seed's value).",
+        )
+    return size
+
+
+def maxmemory_policy(path: PathArg, value: object) -> str:
+    """One of Redis's eight eviction policies, with a did-you-mean hint."""
+    if isinstance(value, str) and value in MAXMEMORY_POLICIES:
+        return value
+    # Redis compares enum values case-insensitively; suggest the canonical spelling.
+    typed = str(value).strip().lower().replace("_", "-")
+    close = difflib.get_close_matches(typed, MAXMEMORY_POLICIES, n=1)
+    hint = f"Did you mean {close[0]!r}?" if close else "Use 'allkeys-lru' (the seed's choice)."
+    raise fail(path, "maxmemory_policy", value, f"must be one of {', '.join(MAXMEMORY_POLICIES)}", hint)
+
+
+def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str) -> None:
+    """``maxmemory`` <= MAXMEMORY_HEADROOM (3/4) of the container's memory limit."""
+    limit = parse_quantity(memory_limit)
+    if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
+        raise fail(
+            path,
+            "maxmemory",
+            maxmemory_value,
+            f"must be at most {MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator} of "
+            f"'resources.memory_limit' ({memory_limit}), leaving headroom "
+            "for fragmentation and client buffers",
+            _headroom_fix(limit),
+        )
+
+
+def _headroom_fix(limit: Fraction) -> str:
+    """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
+    most = int(limit * MAXMEMORY_HEADROOM)
+    if most >= MIN_MAXMEMORY:
+        return f"Use at most {_redis_floor(most)!r} or raise 'resources.memory_limit'."
+    needed = -(-MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator // MAXMEMORY_HEADROOM.numerator // 2**20)
+    return f"Raise 'resources.memory_limit' to at least '{needed}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."
+
+
+def _redis_floor(size: int) -> str:
+    """``size`` bytes rounded down to whole mb (or kb, or bytes when smaller)."""
+    for unit, factor in (("mb", 2**20), ("kb", 2**10)):
+        if size >= factor:
+            return f"{size // factor}{unit}"
+    return str(size)
+
+
+def data_size_limit(path: PathArg, value: object, *, example: str) -> str:
+    """The ``/data`` emptyDir's ``sizeLimit``: whole bytes, at least MIN_DATA_SIZE_LIMIT (1Mi)."""
+    size = quantity(path, "data_size_limit", value, example=example, whole=True)
+    if size < MIN_DATA_SIZE_LIMIT:
+        raise fail(
+            path,
+            "data_size_limit",
+            value,
+            "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit",
+            f"Use 1Mi or more, e.g. {example!r}.",
+        )
+    return str(value)
+
+
+def run_as_user(path: PathArg, value: object) -> int:
+    return integer(
+        path,
+        "run_as_user",
+        value,
+        minimum=1,
+        maximum=INT32_MAX,
+        fix="Use a non-root UID such as 999 (the redis user of the official image); 0 is root.",
+    )
