@@ -192,7 +192,7 @@ class RedisRole:
 
     @staticmethod
     def _check_all(path: PathArg, value: object) -> tuple[RedisRole, ...] | None:
-        """``roles``: None, or a non-empty sequence of valid RedisRole with distinct names and Secret keys."""
+        """``roles``: None, or non-empty valid RedisRoles with distinct names, variables and Secret keys."""
         if value is None:
             return None
         if isinstance(value, (str, bytes, RedisRole)) or not isinstance(value, Sequence) or not value:
@@ -205,6 +205,7 @@ class RedisRole:
             )
         names: set[str] = set()
         keys: set[tuple[str, str]] = set()
+        envs: dict[str, str] = {}  # container variable -> the role that reads it
         for index, role in enumerate(value):
             prop = f"roles[{index}]"
             if not isinstance(role, RedisRole):
@@ -213,6 +214,18 @@ class RedisRole:
             if role.name in names:
                 raise fail(path, f"{prop}.name", role.name, "is used by two roles", "Give each role its own name.")
             names.add(role.name)
+            for env, _ in role.password_refs():
+                # "ops" with a previous password and a role named "ops-previous" would both read
+                # REDIS_OPS_PREVIOUS_PASSWORD; the later one would win, logging one role in as the other.
+                if env in envs:
+                    raise fail(
+                        path,
+                        f"{prop}.name",
+                        role.name,
+                        f"gives the container variable {env!r}, which role {envs[env]!r} already uses",
+                        "Rename one of the two roles.",
+                    )
+                envs[env] = role.name
             refs = [("url_key", role.connection)] + [("password_key", ref) for _, ref in role.password_refs()]
             for field, ref in refs:
                 if (ref.name, ref.key) in keys:

@@ -90,6 +90,19 @@ BAD: list[Any] = [
         id="duplicate-name",
     ),
     pytest.param(
+        {
+            "roles": [
+                RedisRole.dispatcher(secret_name="d", name="ops", previous_password_key="old-password"),
+                RedisRole.agent(secret_name="a", name="ops-previous"),
+            ]
+        },
+        "roles[1].name",
+        "ops-previous",
+        "gives the container variable 'REDIS_OPS_PREVIOUS_PASSWORD', which role 'ops' already uses",
+        "Rename one of the two roles.",
+        id="clashing-password-variables",
+    ),
+    pytest.param(
         {"roles": [D, RedisRole.agent(secret_name="redis-dispatcher")]},
         "roles[1].url_key",
         "redis-url",
