@@ -110,3 +110,13 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
         keys.append(key)
     for key in keys:
         owners[key] = path
+
+
+def release(owner: Construct) -> None:
+    """Forget what ``owner`` claimed (it failed half-way and is being removed)."""
+    owners = _CLAIMS.get(owner.node.root)
+    if owners:
+        for key in [
+            key for key, path in owners.items() if isinstance(path, _rules.ConstructPath) and path.names(owner)
+        ]:
+            del owners[key]

@@ -51,6 +51,10 @@ class ConstructPath:
     def __str__(self) -> str:
         return self._construct.node.path
 
+    def names(self, construct: object) -> bool:
+        """True if this is ``construct``'s path."""
+        return self._construct is construct
+
 
 PathArg = str | ConstructPath | None
 
@@ -237,7 +241,12 @@ def labels(path: PathArg, value: object, *, reserved: Iterable[str]) -> dict[str
                 "Remove it; use 'name' to change the instance's selector label.",
             )
         if not isinstance(item, str):
-            raise fail(path, "labels", item, f"value for {key!r} must be a string", f"Use e.g. {str(item)!r}.")
+            hint = (
+                f"Quote it: {str(item)!r}."
+                if isinstance(item, (int, float)) and not isinstance(item, bool)
+                else "Use a string such as 'team-a'."
+            )
+            raise fail(path, "labels", item, f"value for {key!r} must be a string", hint)
         if not _is_label_value(item):
             raise fail(
                 path,

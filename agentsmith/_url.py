@@ -58,7 +58,9 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
     lowercase; the path, if any, is a database number (``/0``).
     """
     if not isinstance(value, str):
-        raise fail(path, prop, "<redacted>", f"must be a string, not a {type(value).__name__}", _URL_FIX)
+        # Text (str, or bytes by mistake) may hold credentials: anything else is shown as it is.
+        shown_value = "<redacted>" if isinstance(value, (bytes, bytearray)) else value
+        raise fail(path, prop, shown_value, f"must be a string, not a {type(value).__name__}", _URL_FIX)
     shown = redact_url(value)
     if not _URL_CHARACTERS.fullmatch(value):
         stripped = value.strip()
@@ -163,7 +165,11 @@ def host(
     """
     shown = value if shown is None else shown
     example = _SUBDOMAIN_EXAMPLES["host"]
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
+        raise fail(
+            path, prop, shown, f"must be a string, not a {type(value).__name__}", f"Use a host such as {example!r}."
+        )
+    if not value:
         raise fail(path, prop, shown, "must have a non-empty host", f"Use a host such as {example!r}.")
     text = value[1:-1] if value.startswith("[") and value.endswith("]") else value
     if ":" in text or value.startswith("["):

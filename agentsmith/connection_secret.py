@@ -9,6 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url
+from ._construct import checked_init
 from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
 from .endpoint import SecretKeyRef
 
@@ -61,6 +62,7 @@ class RedisConnectionSecret(Construct):
     it must hold no password (use a Secret created outside ``dist/`` for that).
     """
 
+    @checked_init
     def __init__(
         self,
         scope: Construct,

@@ -11,6 +11,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url
+from ._construct import checked_init
 from ._rules import (
     ConstructPath,
     PathArg,
@@ -74,6 +75,7 @@ class ExternalRedis(Construct):
             another scheme, no host, an invalid host or a credential; an invalid name.
     """
 
+    @checked_init
     def __init__(
         self,
         scope: Construct,

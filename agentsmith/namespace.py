@@ -10,6 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed
+from ._construct import checked_init
 from ._rules import ConstructPath, PathArg, dns_label, fail
 from ._rules import labels as check_labels
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
@@ -42,9 +43,11 @@ class AgentsmithNamespace(Construct):
 
     Raises:
         AgentsmithConfigError: ``name`` is not a DNS-1123 label or is a system
-            namespace, ``labels`` or ``pod_security`` are invalid.
+            namespace, ``labels`` or ``pod_security`` are invalid, or the
+            chart has a namespace (prop ``scope``).
     """
 
+    @checked_init
     def __init__(
         self,
         scope: Construct,
@@ -64,6 +67,16 @@ class AgentsmithNamespace(Construct):
         self.labels: Final[Mapping[str, str]] = MappingProxyType(
             {**check_labels(path, labels, reserved=tuple(PodSecurity().labels())), **security_labels}
         )
+        chart_namespace = cdk8s.Chart.of(self).namespace
+        if chart_namespace:
+            raise fail(
+                path,
+                "scope",
+                chart_namespace,
+                "is inside a chart with a namespace, which cdk8s would stamp on the Namespace object "
+                "(a Namespace is cluster-scoped)",
+                "Create it in a chart without one: AgentsmithNamespace(cdk8s.Chart(app, 'namespace'), 'namespace').",
+            )
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
         #: The Namespace (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
         self.namespace: Final[cdk8s.ApiObject] = _manifest.add_manifest(

@@ -12,6 +12,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _acl, _manifest, _redis_props, _seed
+from ._construct import checked_init
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
@@ -190,6 +191,7 @@ class EphemeralRedis(Construct):
         AgentsmithConfigError: a prop is invalid; no API object has been created.
     """
 
+    @checked_init
     def __init__(
         self,
         scope: Construct,
@@ -332,7 +334,7 @@ class EphemeralRedis(Construct):
             AgentsmithConfigError: there is no role named ``role``.
         """
         by_name = {r.name: r for r in self.roles or ()}
-        if role not in by_name:
+        if not isinstance(role, str) or role not in by_name:
             raise fail(
                 self.node.path,
                 "role",

@@ -117,4 +117,5 @@ def _check_wiring(endpoint: object, name: object) -> None:
             "must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a " + type(endpoint).__name__,
             "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
         )
+    SecretKeyRef._check(None, "endpoint.connection", endpoint.connection)  # your own endpoint's, too
     env_var_name(None, "name", name)

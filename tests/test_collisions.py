@@ -75,10 +75,22 @@ def test_separate_apps_do_not_share_claims() -> None:
 
 def test_two_namespaces_with_one_name_in_two_charts() -> None:
     app = in_memory_app()
-    one, _ = two_charts(app, None, None)
+    one, two = two_charts(app, None, None)
     AgentsmithNamespace(one, "a", name="jobs")
+    # a Namespace is cluster-scoped: the same name in another chart is the same object
     with pytest.raises(AgentsmithConfigError, match=re.escape("names Namespace 'jobs', which [one/a] already")):
-        AgentsmithNamespace(cdk8s.Chart(app, "three", namespace="elsewhere"), "b", name="jobs")
+        AgentsmithNamespace(two, "b", name="jobs")
+
+
+def test_a_namespace_in_a_chart_with_a_namespace_is_refused() -> None:
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="elsewhere")
+    with pytest.raises(AgentsmithConfigError) as caught:
+        AgentsmithNamespace(chart, "ns", name="jobs")
+    assert caught.value.prop == "scope"
+    assert str(caught.value).startswith(
+        "[bus/ns] 'scope' is inside a chart with a namespace, which cdk8s would stamp on the Namespace object"
+    )
+    assert chart.node.try_find_child("ns") is None
 
 
 # --- before synthesis: every ApiObject of the app, and the output files ---

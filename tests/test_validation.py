@@ -18,6 +18,7 @@ Valid edge cases that must keep passing are at the end of the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cdk8s
@@ -28,11 +29,13 @@ from agentsmith import (
     AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
+    ExternalRedis,
     PodSecurity,
     ProbeTiming,
     RedisAuth,
     RedisConnectionSecret,
     Resources,
+    SecretKeyRef,
 )
 
 CONSTRUCTS: dict[str, Any] = {
@@ -836,7 +839,7 @@ BAD = [
         "labels",
         1,
         "value for 'team' must be a string",
-        "Use e.g. '1'.",
+        "Quote it: '1'.",
         labels={"team": 1},
     ),
     bad(
@@ -911,19 +914,18 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
     assert error.__suppress_context__ or error.__context__ is None
     # AND the construct created no API object: the chart holds only the earlier one
     assert [obj["metadata"]["name"] for obj in cdk8s.Testing.synth(chart)] == ["earlier"]
-    assert chart.node.find_child(construct).node.children == []
+    # AND the half-built construct itself is gone, so the id can be used again
+    assert chart.node.try_find_child(construct) is None
 
 
-def test_a_failed_construct_keeps_its_id_so_retry_needs_a_new_chart() -> None:
+def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
     # GIVEN a construct that failed validation
     chart = fresh_chart()
     with pytest.raises(AgentsmithConfigError):
         EphemeralRedis(chart, "redis", port=0)
-    # WHEN the same id is used again in the same chart THEN constructs refuses it
-    with pytest.raises(RuntimeError, match="There is already a Construct with name 'redis'"):
-        EphemeralRedis(chart, "redis")
-    # AND a fresh chart takes it
-    EphemeralRedis(fresh_chart(), "redis")
+    # WHEN the same id is used again in the same chart, with the prop fixed THEN it builds
+    redis = EphemeralRedis(chart, "redis")
+    assert chart.node.try_find_child("redis") is redis
 
 
 # -- valid edge cases: these must keep passing ------------------------------------------
@@ -1083,3 +1085,38 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
     )
     with pytest.raises(AgentsmithConfigError):
         add_redis_url(fresh_chart(), None, endpoint)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("build_bad", "message"),
+    [
+        (
+            lambda chart: EphemeralRedis(chart, "redis", labels={"team": None}),  # type: ignore[dict-item]
+            "'labels' value for 'team' must be a string (got None). Use a string such as 'team-a'.",
+        ),
+        (
+            lambda chart: EphemeralRedis(chart, "redis", labels={"team": True}),  # type: ignore[dict-item]
+            "'labels' value for 'team' must be a string (got True). Use a string such as 'team-a'.",
+        ),
+        (
+            lambda chart: ExternalRedis(chart, "redis", url=123),  # type: ignore[arg-type]
+            "'url' must be a string, not a int (got 123). ",
+        ),
+        (
+            lambda chart: ExternalRedis(
+                chart,
+                "redis",
+                secret=SecretKeyRef(name="s", key="k"),
+                host=123,  # type: ignore[arg-type]
+            ),
+            "'host' must be a string, not a int (got 123). Use a host such as 'my-redis.example.com'.",
+        ),
+    ],
+    ids=["label-none", "label-bool", "url-int", "host-int"],
+)
+def test_wrong_types_get_a_hint_of_the_right_type(build_bad: Callable[[cdk8s.Chart], object], message: str) -> None:
+    # A hint never suggests the wrong value itself ('None', 'True'), and a value that holds no
+    # credentials is shown as given rather than '<redacted>'.
+    with pytest.raises(AgentsmithConfigError) as caught:
+        build_bad(fresh_chart())
+    assert message in str(caught.value)

@@ -7,6 +7,7 @@ and a lean install run in fresh venvs: tests/test_installed.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import cdk8s
@@ -22,6 +23,7 @@ from agentsmith import (
     ExternalRedis,
     RedisAuth,
     RedisConnectionSecret,
+    SecretKeyRef,
     add_redis_url,
     redis_url_env,
 )
@@ -246,3 +248,33 @@ def test_same_name_in_another_namespace_is_fine(synth_chart: SynthChart) -> None
         ("Deployment", "agentsmith"),
         ("Deployment", "other"),
     ]
+
+
+@dataclass(frozen=True)
+class _OwnEndpoint:
+    """A user's own RedisEndpoint (the protocol, not an agentsmith construct)."""
+
+    connection: SecretKeyRef
+    host: str = "cache"
+    port: int = 6379
+    url: str = "redis://cache:6379"
+
+
+@pytest.mark.parametrize(
+    ("ref", "prop"),
+    [
+        (SecretKeyRef(name="Bad Name", key="url"), "endpoint.connection.name"),
+        (SecretKeyRef(name="bus", key="a/b"), "endpoint.connection.key"),
+    ],
+)
+def test_your_own_endpoints_secret_reference_is_checked(ref: SecretKeyRef, prop: str) -> None:
+    # GIVEN an endpoint of the user's own whose Secret reference the API server would reject
+    with pytest.raises(AgentsmithConfigError) as caught:
+        redis_url_env(_OwnEndpoint(connection=ref))
+    # THEN the error names the field, before anything is written
+    assert caught.value.prop == prop
+
+
+def test_your_own_endpoint_with_a_valid_reference_is_wired() -> None:
+    env = redis_url_env(_OwnEndpoint(connection=SecretKeyRef(name="cache", key="url")))
+    assert env == {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "cache", "key": "url"}}}

@@ -1,0 +1,79 @@
+"""What every agentsmith construct does around its constructor.
+
+:func:`checked_init` wraps ``__init__(self, scope, id, *, ...)``:
+
+* before anything exists, ``scope`` must be a construct inside a
+  ``cdk8s.Chart`` (API objects need one) and ``id`` a non-empty string, else
+  :class:`~agentsmith.errors.AgentsmithConfigError` names the argument;
+* if the constructor raises (an invalid prop), the half-built construct is
+  removed from its scope and its claimed object names are released, so the
+  caller can fix the prop and try again with the same id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+import cdk8s
+from constructs import Construct
+
+from . import _manifest
+from ._rules import fail
+
+_P = ParamSpec("_P")
+_C = TypeVar("_C", bound=Construct)
+
+Init = Callable[Concatenate[_C, Construct, str, _P], None]
+
+
+def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
+    """Check ``scope``/``id`` first; undo the construct if ``init`` raises."""
+
+    @functools.wraps(init)
+    def wrapper(self: _C, scope: Construct, id: str, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        _check_scope(scope, id)
+        try:
+            init(self, scope, id, *args, **kwargs)
+        except BaseException:
+            _undo(self, scope, id)
+            raise
+
+    return wrapper
+
+
+def _check_scope(scope: object, id: object) -> None:
+    if not isinstance(scope, Construct):
+        raise fail(
+            None,
+            "scope",
+            scope,
+            "must be a construct: a cdk8s.Chart or a construct inside one",
+            "Pass the chart, e.g. EphemeralRedis(chart, 'redis').",
+        )
+    if not isinstance(id, str) or not id:
+        raise fail(None, "id", id, "must be a non-empty string", "Use a stable id such as 'redis'.")
+    if isinstance(scope, cdk8s.Chart):
+        return
+    try:
+        cdk8s.Chart.of(scope)
+    except Exception:  # jsii: "cannot find a parent chart"
+        raise fail(
+            None,
+            "scope",
+            scope.node.path or "<app>",
+            "is not inside a cdk8s.Chart, and Kubernetes objects need one",
+            "Create a chart first: chart = cdk8s.Chart(app, 'bus'), then EphemeralRedis(chart, 'redis').",
+        ) from None
+
+
+def _undo(construct: Construct, scope: Construct, id: str) -> None:
+    """Remove ``construct`` (only if it is the child named ``id``) and release what it claimed."""
+    try:
+        child = scope.node.try_find_child(id)
+    except Exception:  # the node was never created: nothing to undo
+        return
+    if child is construct:
+        _manifest.release(construct)
+        scope.node.try_remove_child(id)

@@ -1,0 +1,91 @@
+"""Every construct: its scope and id are checked first, and a failed construction leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import cdk8s
+import pytest
+from _support import in_memory_app
+
+from agentsmith import (
+    AgentsmithConfigError,
+    AgentsmithNamespace,
+    EphemeralRedis,
+    ExternalRedis,
+    RedisConnectionSecret,
+)
+
+#: Each construct with one invalid and one valid set of props.
+CONSTRUCTS: dict[str, tuple[Callable[..., Any], dict[str, Any], dict[str, Any]]] = {
+    "EphemeralRedis": (EphemeralRedis, {"maxmemory": "300mb"}, {}),
+    "ExternalRedis": (ExternalRedis, {"url": "http://cache:6379"}, {"url": "redis://cache:6379"}),
+    "AgentsmithNamespace": (AgentsmithNamespace, {"name": "kube-system"}, {}),
+    "RedisConnectionSecret": (RedisConnectionSecret, {"url": "redis://:pw@cache:6379"}, {"url": "redis://cache:6379"}),
+}
+
+
+def chart_for(kind: str) -> cdk8s.Chart:
+    # A Namespace is cluster-scoped: its chart has no namespace.
+    return cdk8s.Chart(in_memory_app(), "bus", namespace=None if kind == "AgentsmithNamespace" else "jobs")
+
+
+@pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
+def test_a_failed_construction_can_be_retried_with_the_same_id(kind: str) -> None:
+    construct, bad, good = CONSTRUCTS[kind]
+    chart = chart_for(kind)
+    # GIVEN an invalid prop WHEN the construct is built THEN the error, and no child is left behind
+    with pytest.raises(AgentsmithConfigError):
+        construct(chart, "it", **bad)
+    assert chart.node.try_find_child("it") is None
+    # WHEN the prop is fixed, same id THEN it builds, and its objects are not refused as duplicates
+    built = construct(chart, "it", **good)
+    assert chart.node.try_find_child("it") is built
+    assert cdk8s.Testing.synth(chart)
+
+
+@pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
+def test_an_id_taken_by_another_construct_is_left_alone(kind: str) -> None:
+    construct, _, good = CONSTRUCTS[kind]
+    chart = chart_for(kind)
+    first = construct(chart, "it", **good)
+    with pytest.raises(RuntimeError, match="There is already a Construct with name 'it'"):
+        construct(chart, "it", **good)
+    assert chart.node.try_find_child("it") is first
+
+
+@pytest.mark.parametrize(
+    ("scope", "id", "prop", "message"),
+    [
+        ("none", "redis", "scope", "'scope' must be a construct: a cdk8s.Chart or a construct inside one (got None)"),
+        ("string", "redis", "scope", "'scope' must be a construct: a cdk8s.Chart or a construct inside one"),
+        ("app", "redis", "scope", "'scope' is not inside a cdk8s.Chart, and Kubernetes objects need one"),
+        ("chart", "", "id", "'id' must be a non-empty string (got '')"),
+        ("chart", None, "id", "'id' must be a non-empty string (got None)"),
+    ],
+)
+@pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
+def test_scope_and_id_are_checked_before_anything_exists(
+    kind: str, scope: str, id: object, prop: str, message: str
+) -> None:
+    construct, _, good = CONSTRUCTS[kind]
+    chart = chart_for(kind)
+    app = chart.node.root
+    given = {"none": None, "string": "bus", "app": app, "chart": chart}[scope]
+    with pytest.raises(AgentsmithConfigError) as caught:
+        construct(given, id, **good)
+    assert caught.value.prop == prop
+    assert str(caught.value).startswith(message)
+    # nothing was created: the app still holds only the chart, and the chart nothing
+    assert [child.node.id for child in app.node.children] == ["bus"]
+    assert chart.node.children == []
+
+
+def test_a_construct_nested_inside_a_chart_is_fine() -> None:
+    from constructs import Construct
+
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs")
+    group = Construct(chart, "group")
+    redis = EphemeralRedis(group, "redis")
+    assert redis.node.path == "bus/group/redis"
