@@ -30,7 +30,6 @@ import cdk8s
 from constructs import Construct
 
 from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint
-from agentsmith._collisions import check_app
 from agentsmith._outdir import KUSTOMIZATION, MARKER, check_target, publish
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -78,8 +77,7 @@ def _write(folder: Path) -> None:
     """Build the app and synthesise it into ``folder`` (which must not exist yet), plus ``kustomization.yaml``."""
     app = cdk8s.App(outdir=str(folder), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
     build(app)
-    check_app(app)  # app-wide: no two objects (or files) overwrite each other; raises before anything is written
-    app.synth()
+    app.synth()  # first runs the library's app-wide check: no two objects (or files) overwrite each other
     manifests = sorted(path.name for path in folder.iterdir())
     (folder / KUSTOMIZATION).write_text(kustomization(manifests), encoding="utf-8")
 
