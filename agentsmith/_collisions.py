@@ -81,17 +81,37 @@ class _Object:
         return self.name if not self.namespace else f"{self.namespace}/{self.name}"
 
 
+#: What :func:`_objects` read of each ApiObject. Kind, apiVersion, name, namespace and the closest
+#: chart are fixed at construction, and cdk8s validates an app once per chart on every synth, so
+#: later checks of an app read only what was added since.
+_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, _Object] = weakref.WeakKeyDictionary()
+_CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
+
+
+def _read(construct: cdk8s.ApiObject) -> _Object:
+    obj = _SEEN.get(construct)
+    if obj is None:
+        kind = construct.kind
+        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
+        group = construct.api_version.rpartition("/")[0]
+        obj = _SEEN[construct] = _Object(construct, group, kind, namespace, construct.name)
+    return obj
+
+
+def _chart_path(construct: cdk8s.ApiObject) -> str:
+    path = _CHART_PATHS.get(construct)
+    if path is None:
+        path = _CHART_PATHS[construct] = cdk8s.Chart.of(construct).node.path
+    return path
+
+
 def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[_Object]]:
     """Every ApiObject of ``app``, by the path of its closest chart (where cdk8s writes it) if ``per_chart``."""
     charts: dict[str, list[_Object]] = {}
     for construct in app.node.find_all():
         if not isinstance(construct, cdk8s.ApiObject):  # jsii proxies carry their class: no round trip
             continue
-        kind = construct.kind
-        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
-        group = construct.api_version.rpartition("/")[0]
-        chart = cdk8s.Chart.of(construct).node.path if per_chart else ""
-        charts.setdefault(chart, []).append(_Object(construct, group, kind, namespace, construct.name))
+        charts.setdefault(_chart_path(construct) if per_chart else "", []).append(_read(construct))
     return charts
 
 
