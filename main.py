@@ -6,6 +6,8 @@ Run ``python main.py`` (or ``cdk8s synth``, which runs ``python main.py
 replaced in one atomic step, and only if it is missing, empty or a previous
 synth output; an invalid configuration, an error or a kill at any moment
 leaves it as it was or completely updated (README "Synth safety").
+For ``cdk8s synth --stdout`` the app writes one multi-document file instead
+(:data:`STREAM_FILE`) and leaves ``dist/`` alone.
 
 Exit codes: 0 on success, 1 on invalid configuration or failed synthesis (one
 line on stderr; set ``AGENTSMITH_DEBUG=1`` for the traceback), 130 on SIGINT,
@@ -30,11 +32,18 @@ import cdk8s
 from constructs import Construct
 
 from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint
-from agentsmith._collisions import check_app
 from agentsmith._outdir import KUSTOMIZATION, MARKER, check_target, publish
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTDIR = PROJECT_DIR / "dist"
+
+#: The one file written for `cdk8s synth --stdout`: every manifest, `---`-separated, namespace first.
+#: (cdk8s-cli prints each .yaml file of the app's folder back to back, without separators.)
+STREAM_FILE = "app.k8s.yaml"
+#: cdk8s-cli runs `--stdout` synths in a fresh `fs.mkdtemp(os.tmpdir() + "/cdk8s-")` folder.
+CLI_STDOUT_PREFIX = "cdk8s-"
+#: cdk8s wraps errors that validations return (not ours: they raise) in this header line.
+CDK8S_VALIDATION_HEADER = "Validation failed with the following errors:"
 
 #: Construct ids are public API: they end up in construct paths and error messages.
 NAMESPACE_CHART_ID = "namespace"
@@ -78,10 +87,46 @@ def _write(folder: Path) -> None:
     """Build the app and synthesise it into ``folder`` (which must not exist yet), plus ``kustomization.yaml``."""
     app = cdk8s.App(outdir=str(folder), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
     build(app)
-    check_app(app)  # app-wide: no two objects (or files) overwrite each other; raises before anything is written
-    app.synth()
+    app.synth()  # first runs the library's app-wide check: no two objects (or files) overwrite each other
     manifests = sorted(path.name for path in folder.iterdir())
     (folder / KUSTOMIZATION).write_text(kustomization(manifests), encoding="utf-8")
+
+
+def stream(folder: Path) -> list[str]:
+    """Write the app's manifests as one multi-document YAML file into ``folder`` (for `cdk8s synth --stdout`).
+
+    Same app and checks as :func:`synth`; objects in cdk8s's order (charts by
+    dependency, so the Namespace first), each document byte-identical to its
+    file in ``dist/``. No ``kustomization.yaml``. Returns ``[STREAM_FILE]``.
+    """
+    app = cdk8s.App(outdir=str(folder), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+    build(app)
+    text = app.synth_yaml()  # runs the same validations as app.synth()
+    partial = folder / f".{STREAM_FILE}.partial"  # not *.yaml: the CLI never prints a half-written file
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(folder / STREAM_FILE)
+    return [STREAM_FILE]
+
+
+def is_cli_stdout(folder: Path) -> bool:
+    """Whether cdk8s-cli runs the app for `cdk8s synth --stdout` with ``folder`` as ``$CDK8S_OUTDIR``.
+
+    Only then is that folder an existing, empty ``cdk8s-XXXXXX`` folder: for
+    `cdk8s synth` and `cdk8s synth -o X` the CLI deletes its folder before it
+    starts the app (node_modules/cdk8s-cli/lib/cli/cmds/synth.js).
+    """
+    return folder.name.startswith(CLI_STDOUT_PREFIX) and folder.is_dir() and not any(folder.iterdir())
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of ``error``'s message; for errors that cdk8s wrapped, the first error it lists."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].removeprefix("Error: ") == CDK8S_VALIDATION_HEADER and len(lines) > 1:
+        more = len(lines) - 2
+        return lines[1].removeprefix("[] ") + (f" (and {more} more: set AGENTSMITH_DEBUG=1)" if more else "")
+    return lines[0]
 
 
 def synth(outdir: Path = DEFAULT_OUTDIR, *, source: str = "--outdir", copy_to: Path | None = None) -> list[str]:
@@ -123,14 +168,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SCRATCH",
         type=Path,
         help="set by cdk8s.yaml for `cdk8s synth`, SCRATCH being its `output`: when $CDK8S_OUTDIR is SCRATCH, "
-        "write dist/ (or --outdir) and copy it into SCRATCH for the CLI to list; otherwise (`cdk8s synth -o X`, "
-        "`--stdout`) write only $CDK8S_OUTDIR",
+        "write dist/ (or --outdir) and copy it into SCRATCH for the CLI to list; for `--stdout` (an empty "
+        "cdk8s-XXXXXX $CDK8S_OUTDIR) write only the multi-document " + STREAM_FILE + " there; otherwise "
+        "(`cdk8s synth -o X`) write only $CDK8S_OUTDIR",
     )
     args = parser.parse_args(argv)
     scratch = Path(os.environ["CDK8S_OUTDIR"]) if os.environ.get("CDK8S_OUTDIR") else None
     cli_scratch = args.cdk8s_cli is not None and scratch is not None and scratch.resolve() == args.cdk8s_cli.resolve()
     copy_to = scratch if cli_scratch else None
-    if args.outdir is not None:
+    cli_stdout = args.cdk8s_cli is not None and scratch is not None and not cli_scratch and is_cli_stdout(scratch)
+    if cli_stdout and scratch is not None:
+        outdir, source = scratch, "CDK8S_OUTDIR"
+    elif args.outdir is not None:
         outdir, source = args.outdir, "--outdir"
     elif scratch is not None and not cli_scratch:
         outdir, source = scratch, "CDK8S_OUTDIR"
@@ -139,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     on_main_thread = threading.current_thread() is threading.main_thread()  # only there can handlers be set
     previous = signal.signal(signal.SIGTERM, _interrupted) if on_main_thread else None
     try:
-        files = synth(outdir, source=source, copy_to=copy_to)
+        files = stream(outdir) if cli_stdout else synth(outdir, source=source, copy_to=copy_to)
     except KeyboardInterrupt:
         print(f"error: interrupted; {outdir} is as before or completely updated", file=sys.stderr)
         return 130
@@ -154,13 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one clear line, not a jsii traceback
         if os.environ.get("AGENTSMITH_DEBUG"):
             raise
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 1
     finally:
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)
-    done = f"synthesised {len(files)} files into {outdir}"
+    done = f"synthesised {STREAM_FILE} into {outdir}" if cli_stdout else f"synthesised {len(files)} files into {outdir}"
     # cdk8s-cli swallows the app's stdout and lists its scratch folder: say where dist/ went on stderr.
     print(
         done + (f" (copied to {copy_to} for cdk8s-cli)" if copy_to else ""), file=sys.stderr if copy_to else sys.stdout

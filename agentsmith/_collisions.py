@@ -12,14 +12,23 @@ define the objects:
   one file and the last would silently win. Compared case-insensitively, as a
   clone on macOS or Windows would store them. With
   ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` the same holds within each chart.
+
+Every app that uses agentsmith constructs runs the check on its own:
+``add_manifest`` calls :func:`guard`, which adds it once per app as a construct
+validation, and cdk8s runs an app's validations before it writes anything, in
+``App.synth()`` (after creating the empty output folder), ``App.synth_yaml()``
+and ``Chart.to_json()`` (so ``cdk8s.Testing.synth``).
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import cdk8s
+import jsii
+from constructs import IConstruct, IValidation
 
 from . import _rules
 
@@ -72,17 +81,37 @@ class _Object:
         return self.name if not self.namespace else f"{self.namespace}/{self.name}"
 
 
+#: What :func:`_objects` read of each ApiObject. Kind, apiVersion, name, namespace and the closest
+#: chart are fixed at construction, and cdk8s validates an app once per chart on every synth, so
+#: later checks of an app read only what was added since.
+_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, _Object] = weakref.WeakKeyDictionary()
+_CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
+
+
+def _read(construct: cdk8s.ApiObject) -> _Object:
+    obj = _SEEN.get(construct)
+    if obj is None:
+        kind = construct.kind
+        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
+        group = construct.api_version.rpartition("/")[0]
+        obj = _SEEN[construct] = _Object(construct, group, kind, namespace, construct.name)
+    return obj
+
+
+def _chart_path(construct: cdk8s.ApiObject) -> str:
+    path = _CHART_PATHS.get(construct)
+    if path is None:
+        path = _CHART_PATHS[construct] = cdk8s.Chart.of(construct).node.path
+    return path
+
+
 def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[_Object]]:
     """Every ApiObject of ``app``, by the path of its closest chart (where cdk8s writes it) if ``per_chart``."""
     charts: dict[str, list[_Object]] = {}
     for construct in app.node.find_all():
         if not isinstance(construct, cdk8s.ApiObject):  # jsii proxies carry their class: no round trip
             continue
-        kind = construct.kind
-        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
-        group = construct.api_version.rpartition("/")[0]
-        chart = cdk8s.Chart.of(construct).node.path if per_chart else ""
-        charts.setdefault(chart, []).append(_Object(construct, group, kind, namespace, construct.name))
+        charts.setdefault(_chart_path(construct) if per_chart else "", []).append(_read(construct))
     return charts
 
 
@@ -126,3 +155,40 @@ def check_app(app: cdk8s.App) -> None:
                     "so one file would overwrite the other",
                     "Give one of them another name.",
                 )
+
+
+@jsii.implements(IValidation)
+class _AppCheck:
+    """The construct validation that runs :func:`check_app` on an app at every synth."""
+
+    def __init__(self, app: cdk8s.App) -> None:
+        self._app = app  # jsii keeps every object it has seen alive anyway: a plain reference costs nothing
+
+    def validate(self) -> list[str]:
+        """Raise ``AgentsmithConfigError`` on a clash (no error list).
+
+        Raised, not returned: cdk8s would print a returned error as
+        ``Validation failed with the following errors:`` plus ``[] <message>``
+        (the app's path is empty) on a second line. A raised one reaches the
+        caller of ``synth()`` as ``RuntimeError`` with this message only, one
+        line naming both construct paths and the fix.
+        """
+        check_app(self._app)
+        return []
+
+
+#: Apps that already run :func:`check_app` as a validation. jsii hands out one Python object per
+#: JavaScript object, so an app is found by identity.
+_GUARDED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+
+
+def guard(scope: IConstruct) -> None:
+    """Make ``scope``'s app run :func:`check_app` before it synthesises; once per app, idempotent.
+
+    Nothing happens when the tree's root is not a ``cdk8s.App`` (cdk8s cannot synthesise it).
+    """
+    root = scope.node.root
+    if root in _GUARDED or not isinstance(root, cdk8s.App):
+        return
+    root.node.add_validation(_AppCheck(root))
+    _GUARDED.add(root)

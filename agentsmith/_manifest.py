@@ -22,7 +22,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct, IConstruct
 
-from . import _rules
+from . import _collisions, _rules
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -41,8 +41,11 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
 
     ``metadata`` may hold ``name``, ``namespace`` and ``labels``; without a
     namespace the chart's applies, exactly as for L1 objects. The returned
-    ``ApiObject`` takes further ``add_json_patch`` calls as usual.
+    ``ApiObject`` takes further ``add_json_patch`` calls as usual. The first
+    call for an app makes it check, at every synth, that no two of its objects
+    overwrite each other (``_collisions.guard``).
     """
+    _collisions.guard(scope)
     metadata = manifest["metadata"]
     api_object = cdk8s.ApiObject(
         scope,

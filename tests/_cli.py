@@ -1,4 +1,4 @@
-"""`cdk8s synth` through cdk8s-cli: a good synth, one with an invalid bus URL, and the stale-restore case.
+"""`cdk8s synth` through cdk8s-cli: a good synth, one with an invalid bus URL, the stale-restore case, and `--stdout`.
 
 The stale-restore case (issue 12): synth with the managed bus, put main.py and
 dist/ back to the in-cluster version by hand, make a typo, synth again.
@@ -41,6 +41,8 @@ class CliRuns:
     managed: Synth  # a good synth with the managed bus, after ``bad``
     stale: Synth  # main.py and dist/ back to ``good``'s by hand, with an invalid bus URL
     stdout: Synth  # `cdk8s synth --stdout` with the managed bus, after ``stale``
+    stdout_good: Synth  # `cdk8s synth --stdout` with ``good``'s main.py, after ``stdout``
+    stdout_bad: Synth  # `cdk8s synth --stdout` with an invalid bus URL, after ``stdout_good``
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -90,4 +92,11 @@ def run_cli_synths(base: Path) -> CliRuns:
         (project / "dist" / name).write_bytes(data)
     stale = with_bus(BAD_BUS)
     main_py.write_text(text.replace(GOOD_BUS, MANAGED_BUS), encoding="utf-8")
-    return CliRuns(good=good, bad=bad, managed=managed, stale=stale, stdout=synth("--stdout"))
+    stdout = synth("--stdout")
+    main_py.write_text(text, encoding="utf-8")
+    stdout_good = synth("--stdout")
+    main_py.write_text(text.replace(GOOD_BUS, BAD_BUS), encoding="utf-8")
+    stdout_bad = synth("--stdout")
+    return CliRuns(
+        good=good, bad=bad, managed=managed, stale=stale, stdout=stdout, stdout_good=stdout_good, stdout_bad=stdout_bad
+    )

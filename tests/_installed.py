@@ -5,9 +5,10 @@ One wheel is built from a clean copy of the sources; then, three at a time,
 fresh virtual environments install it (dependencies pinned by constraints.txt,
 nothing from the repository on their path) and run their apps:
 
-- ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2) and a
+- ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2), a
   classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
-  this repository's), once with ``python`` and once with ``python -O``;
+  this repository's), once with ``python`` and once with ``python -O``, and
+  ``tests/consumers/clash_app.py`` (objects that would share one output file);
 - ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``
   and examples/consumer in its two modes (issue 8);
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
@@ -102,6 +103,7 @@ class InstalledRuns:
     example_external: Run
     l1_app: Run
     l1_app_optimized: Run
+    clash_app: Run  # expected to fail
     plus27_app: Run
     plus3x_app: Run
     example_tests: Run
@@ -228,7 +230,9 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         l1 = app_folder(apps, "l1", CONSUMERS / "l1_app.py")
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
         l1_optimized = shutil.copytree(l1, apps / "l1-optimized")
+        clash = app_folder(apps, "clash", CONSUMERS / "clash_app.py")
         return {
+            "clash_app": run([python, "clash_app.py"], clash, "out"),
             "consumer": run([python, "main.py"], consumer, "out"),
             "l1_app": run([python, "l1_app.py"], l1, "out"),
             "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),

@@ -10,6 +10,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+import yaml
 from _cli import CliRuns
 from _support import ROOT, in_memory_app
 
@@ -146,14 +147,60 @@ def test_cdk8s_cli_lists_a_copy_in_its_scratch_folder(cli_runs: CliRuns) -> None
     assert listed == [f"- .cdk8s-cli.out/{name}" for name in EXPECTED_FILES]
 
 
-def test_cdk8s_cli_synth_to_stdout_leaves_dist_alone(cli_runs: CliRuns) -> None:
-    # GIVEN dist/ with the in-cluster output WHEN `cdk8s synth --stdout` runs with the managed bus
-    # THEN it prints the managed manifests and dist/ is not touched
-    assert cli_runs.stdout.returncode == 0, cli_runs.stdout.stderr
-    for name, data in cli_runs.managed.dist.items():  # the CLI streams every file it finds, kustomization.yaml too
-        assert data.decode("utf-8") in cli_runs.stdout.stdout, name
-    assert "kind: Deployment" not in cli_runs.stdout.stdout
-    assert cli_runs.stdout.dist == cli_runs.good.dist
+def manifest_files(files: dict[str, bytes]) -> dict[str, str]:
+    """The manifests of a synthesised folder (not its kustomization.yaml), as text."""
+    return {name: data.decode("utf-8") for name, data in files.items() if name != "kustomization.yaml"}
+
+
+def kinds_and_names(documents: list[Any]) -> list[tuple[str, str]]:
+    return sorted((document["kind"], document["metadata"]["name"]) for document in documents)
+
+
+@pytest.mark.parametrize("bus", ["in-cluster", "managed"])
+def test_cdk8s_cli_synth_to_stdout_prints_every_manifest_as_one_yaml_stream(cli_runs: CliRuns, bus: str) -> None:
+    # GIVEN the `cdk8s synth` outputs for both bus settings (dist/ after `good` and `managed`)
+    printed, synthesised = (
+        (cli_runs.stdout_good, cli_runs.good)
+        if bus == "in-cluster"
+        else (
+            cli_runs.stdout,
+            cli_runs.managed,
+        )
+    )
+    # WHEN `cdk8s synth --stdout` runs with the same main.py
+    assert printed.returncode == 0, printed.stderr
+    # THEN its stdout is multi-document YAML holding exactly dist/'s objects, and no Kustomization
+    documents = list(yaml.safe_load_all(printed.stdout))
+    manifests = manifest_files(synthesised.dist)
+    expected = [document for text in manifests.values() for document in yaml.safe_load_all(text)]
+    assert kinds_and_names(documents) == kinds_and_names(expected)
+    assert sorted(documents, key=lambda d: (d["kind"], d["metadata"]["name"])) == sorted(
+        expected, key=lambda d: (d["kind"], d["metadata"]["name"])
+    )
+    # AND each document is its dist/ file byte for byte, the Namespace first (so `| kubectl apply -f -` works)
+    assert sorted(printed.stdout.split("---\n")) == sorted(manifests.values())
+    assert documents[0]["kind"] == "Namespace"
+
+
+def test_cdk8s_cli_synth_to_stdout_leaves_dist_and_scratch_alone(cli_runs: CliRuns) -> None:
+    # GIVEN dist/ with the in-cluster output WHEN `cdk8s synth --stdout` runs with the managed bus, then the
+    # in-cluster one THEN dist/ is not touched and nothing is left in the CLI's scratch folder
+    for run in (cli_runs.stdout, cli_runs.stdout_good):
+        assert run.returncode == 0, run.stderr
+        assert run.dist == cli_runs.good.dist
+        assert run.scratch == {}
+    assert "kind: Deployment" not in cli_runs.stdout.stdout  # the managed bus: no Redis workload
+
+
+def test_failed_cdk8s_cli_synth_to_stdout_prints_nothing(cli_runs: CliRuns) -> None:
+    run = cli_runs.stdout_bad
+    assert run.returncode != 0
+    assert run.stdout == ""
+    assert [line for line in run.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: [agentsmith/redis] 'url' must use the redis:// or rediss:// scheme "
+        "(got 'http://cache.example.com'). Use e.g. 'rediss://my-redis.example.com:6380' (rediss = TLS)."
+    ]
+    assert run.dist == cli_runs.good.dist
 
 
 def test_failed_cdk8s_cli_synth_never_restores_an_older_output(cli_runs: CliRuns) -> None:
@@ -189,3 +236,32 @@ def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:
         6380,
         "rediss://agentsmith.cache.example.com:6380",
     )
+
+
+def test_errors_that_cdk8s_wraps_print_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a construct validation of someone else's that returns errors (cdk8s wraps them in a header line)
+    import constructs
+    import jsii
+
+    @jsii.implements(constructs.IValidation)
+    class TwoErrors:
+        def validate(self) -> list[str]:
+            return ["'replicas' must be 1 (got 2)", "'image' must be pinned"]
+
+    original = main.build
+
+    def build(app: Any, managed_redis_url: str | None = None) -> Any:
+        endpoint = original(app, managed_redis_url)
+        app.node.find_child(main.CHART_ID).node.add_validation(TwoErrors())
+        return endpoint
+
+    monkeypatch.setattr(main, "build", build)
+    monkeypatch.delenv("AGENTSMITH_DEBUG", raising=False)
+    # WHEN main.py runs THEN it prints the first error with its construct path, not the header, and writes nothing
+    assert main.main(["--outdir", str(tmp_path / "dist")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: [agentsmith] 'replicas' must be 1 (got 2) (and 1 more: set AGENTSMITH_DEBUG=1)"
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -13,7 +13,14 @@ import pytest
 from _support import ROOT, in_memory_app
 
 import main
-from agentsmith import AgentsmithConfigError, AgentsmithNamespace, EphemeralRedis, RedisConnectionSecret
+from agentsmith import (
+    AgentsmithConfigError,
+    AgentsmithNamespace,
+    EphemeralRedis,
+    ExternalRedis,
+    RedisConnectionSecret,
+    _collisions,
+)
 from agentsmith._collisions import check_app, file_name
 
 
@@ -213,3 +220,96 @@ def test_objects_that_cdk8s_plus_creates_are_seen() -> None:
         AgentsmithConfigError, match=re.escape("[two/worker/Resource] 'metadata.name' names Deployment")
     ):
         check_app(app)
+
+
+# --- in every app that uses agentsmith constructs: cdk8s runs the check before it writes anything ---
+
+#: The reviewer's repro (/tmp/review-app/variants.py): three charts, one file per resource.
+VARIANTS_CLASH = (
+    "[v2/redis/Deployment] 'metadata.name' would be written to 'Deployment.redis.k8s.yaml', the file of "
+    "Deployment 'v1/redis' from [v1/redis/Deployment]: cdk8s names each file Kind.name.k8s.yaml without the "
+    "namespace, so one file would overwrite the other (got 'redis'). Give one of them another name."
+)
+
+
+def variants_app(outdir: Path) -> tuple[cdk8s.App, list[cdk8s.Chart]]:
+    app = cdk8s.App(outdir=str(outdir), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+    charts = [cdk8s.Chart(app, f"v{i}", namespace=f"v{i}", disable_resource_name_hashes=True) for i in (1, 2, 3)]
+    for chart in charts:
+        EphemeralRedis(chart, "redis")
+    return app, charts
+
+
+def written(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")) if folder.exists() else []
+
+
+SYNTHS: dict[str, Callable[[cdk8s.App, list[cdk8s.Chart]], object]] = {
+    "App.synth": lambda app, charts: app.synth(),
+    "App.synth_yaml": lambda app, charts: app.synth_yaml(),
+    "Testing.synth": lambda app, charts: cdk8s.Testing.synth(charts[2]),  # the whole app is checked
+}
+
+
+@pytest.mark.parametrize("synth", SYNTHS.values(), ids=SYNTHS.keys())
+def test_a_consumer_app_that_never_calls_check_app_is_refused_at_synth(
+    tmp_path: Path, synth: Callable[[cdk8s.App, list[cdk8s.Chart]], object]
+) -> None:
+    # GIVEN the reviewer's app: EphemeralRedis in namespaces v1, v2, v3, one file per resource, no check_app call
+    app, charts = variants_app(tmp_path / "out")
+    # WHEN it synthesises THEN cdk8s's validation raises one line naming both paths, the value and the fix
+    with pytest.raises(RuntimeError) as raised:
+        synth(app, charts)
+    assert str(raised.value) == VARIANTS_CLASH
+    # AND no manifest was written (App.synth creates the output folder before it validates)
+    assert [path.name for path in tmp_path.iterdir()] in ([], ["out"])
+    assert written(tmp_path / "out") == []
+
+
+def test_the_check_is_registered_once_per_app_however_many_constructs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an app with many agentsmith objects in four charts (each add_manifest call asks for the check)
+    calls: list[cdk8s.App] = []
+    monkeypatch.setattr(_collisions, "check_app", calls.append)
+    app = in_memory_app()
+    main.build(app)
+    chart = cdk8s.Chart(app, "more", namespace="jobs")
+    EphemeralRedis(chart, "redis")
+    ExternalRedis(cdk8s.Chart(app, "external", namespace="ext"), "managed", url="rediss://cache.example.com:6380")
+    assert calls == []  # nothing checked at construction: the tree may still change
+    # WHEN the app's own validations run THEN the check ran once, on this app: registered once
+    assert app.node.validate() == []
+    assert calls == [app]
+    # AND every synth runs it (cdk8s validates the app once, then again for each chart it renders)
+    app.synth_yaml()
+    assert len(calls) == 1 + 1 + len(app.charts)
+
+
+def test_a_clash_added_after_the_agentsmith_constructs_is_found(tmp_path: Path) -> None:
+    # GIVEN a plain ApiObject, defined after the library's objects, with the seed Secret's name and namespace
+    app = cdk8s.App(outdir=str(tmp_path / "out"))
+    one, two = two_charts(app, "jobs", "jobs")
+    EphemeralRedis(one, "a")
+    raw_secret(two, "raw", "agentsmith-secrets")
+    # WHEN synthesised (one file per chart) THEN refused: both objects would be one in the cluster
+    with pytest.raises(RuntimeError, match=re.escape("[two/raw] 'metadata.name' names Secret 'jobs/agentsmith")):
+        app.synth()
+    assert written(tmp_path / "out") == []
+
+
+def test_a_fixed_app_synthesises_every_object(tmp_path: Path) -> None:
+    # GIVEN the reviewer's app with distinct names WHEN synthesised THEN every object has its own file
+    app = cdk8s.App(outdir=str(tmp_path), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
+    for i in (1, 2, 3):
+        EphemeralRedis(cdk8s.Chart(app, f"v{i}", namespace=f"v{i}"), "redis", name=f"redis-v{i}")
+    app.synth()
+    deployments = sorted(path.name for path in tmp_path.glob("Deployment.*"))
+    assert deployments == [f"Deployment.redis-v{i}.k8s.yaml" for i in (1, 2, 3)]
+
+
+def test_apps_without_agentsmith_objects_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[cdk8s.App] = []
+    monkeypatch.setattr(_collisions, "check_app", calls.append)
+    app = in_memory_app()
+    raw_secret(cdk8s.Chart(app, "plain"), "s", "s")
+    app.synth_yaml()
+    assert calls == []

@@ -53,6 +53,24 @@ def test_consumer_app_synthesises_from_the_installed_wheel(installed_runs: Insta
     ]
 
 
+# -- objects that would overwrite each other (issue 12) ----------------------
+
+
+def test_consumer_app_with_one_file_per_resource_clash_writes_nothing(installed_runs: InstalledRuns) -> None:
+    # GIVEN a consumer app that never calls the collision check: EphemeralRedis 'redis' in namespaces
+    # v1, v2 and v3 with one file per resource (all three Deployments would be Deployment.redis.k8s.yaml)
+    run = installed_runs.clash_app
+    # WHEN it runs app.synth() THEN it fails with one line naming both construct paths, the value and the fix
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        "RuntimeError: [v2/redis/Deployment] 'metadata.name' would be written to 'Deployment.redis.k8s.yaml', "
+        "the file of Deployment 'v1/redis' from [v1/redis/Deployment]: cdk8s names each file Kind.name.k8s.yaml "
+        "without the namespace, so one file would overwrite the other (got 'redis'). Give one of them another name."
+    )
+    # AND nothing was written (cdk8s creates the empty output folder before it validates)
+    assert sorted(path.name for path in run.outdir.rglob("*")) == []
+
+
 # -- examples/consumer, in-cluster and external (issue 8) -----------------
 
 REDIS_URL_FROM_SECRET = [
