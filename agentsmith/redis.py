@@ -10,7 +10,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _manifest, _seed, _validate
+from . import _acl, _limits, _manifest, _seed, _validate
 from .auth import RedisAuth
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
@@ -227,6 +227,8 @@ class EphemeralRedis(Construct):
         self.port: Final[int] = _validate.port(path, port)
         self.resources: Final[Resources] = _validate.resources(path, resources)
         _validate.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
+        #: Bytes all clients together may hold (``--maxmemory-clients``): half the headroom, seed 64mb.
+        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, resources.memory_limit)
         self.run_as_user: Final[int] = _validate.run_as_user(path, run_as_user)
         self.liveness: Final[ProbeTiming] = _validate.probe(path, "liveness", liveness)
         self.readiness: Final[ProbeTiming] = _validate.probe(path, "readiness", readiness)
@@ -422,6 +424,8 @@ class EphemeralRedis(Construct):
             args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
+        if self.command_guard:
+            args += _limits.server_args(self.client_memory_budget)
         return args
 
     def _probe_command(self) -> list[str]:
