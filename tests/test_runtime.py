@@ -246,7 +246,9 @@ def test_config_matches_container_args(server: RedisProcess, options: dict[str, 
         # CONFIG GET lists every class (replica too) with sizes in bytes; each class the args set must be there.
         values = options["client-output-buffer-limit"].split()
         groups = [values[i : i + 4] for i in range(0, len(values), 4)]
-        in_bytes = [" ".join([kind, *(str(parse_redis_memory(v)) for v in sizes), secs]) for kind, *sizes, secs in groups]
+        in_bytes = [
+            " ".join([kind, *(str(parse_redis_memory(size)) for size in sizes), secs]) for kind, *sizes, secs in groups
+        ]
         with server.client() as connection:
             reported = connection.config_get("client-output-buffer-limit")["client-output-buffer-limit"]
         assert all(group in reported for group in in_bytes), (reported, in_bytes)

@@ -352,7 +352,8 @@ def test_many_slow_readers_are_bounded_together(server: RedisProcess, container:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.sendall(encode([["GET", JOB_KEYS[n]]] * 24))
             # One at a time: this reader is either gone or holds its ~24 MB of replies.
-            wait_until(lambda: holding(server, f"slow{n}") in (None, True), timeout=60, what=f"slow{n}'s GETs")
+            name = f"slow{n}"
+            wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=f"{name}'s GETs")  # noqa: B023
         assert_bus_survived(server, container)
         with admin(server) as connection:
             assert connection.info("stats")["evicted_clients"] >= 1
