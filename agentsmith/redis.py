@@ -95,7 +95,15 @@ class EphemeralRedis(Construct):
       mode does not apply once the default user has a password or is off;
     * a command guard (``command_guard``): one ACL line for the default user,
       after those args, that keeps every client away from admin, dangerous
-      and scripting commands; the seed's URL and probe still work.
+      and scripting commands and from memory amplifiers (SETRANGE, COPY,
+      the ``*STORE`` commands, ...); the seed's URL and probe still work;
+    * with the guard, client memory bounds last (``agentsmith._limits``):
+      ``--proto-max-bulk-len 8mb``, ``--maxmemory-clients`` of
+      :attr:`client_memory_budget` (half of ``resources.memory_limit`` minus
+      ``maxmemory``: 64mb with the seed's values) and
+      ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
+      half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
+      client cannot OOM-kill Redis; see README, "Memory abuse by clients".
 
     Args:
         scope: the parent construct (a chart).
@@ -156,10 +164,11 @@ class EphemeralRedis(Construct):
             probes pass only on ``PONG``.
         command_guard: keep clients away from administrative and destructive
             commands. Default ``True``: the default user may run every command
-            except ``@admin``, ``@dangerous`` and ``@scripting`` ones (INFO
-            stays allowed); see README, "Security: least privilege on the bus".
+            except ``@admin``, ``@dangerous`` and ``@scripting`` ones and the
+            memory amplifiers (INFO stays allowed), and client memory is
+            bounded; see README, "Security: least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
-            directive follows them. ``False`` restores the seed's exact args
+            directive and the memory bounds follow them. ``False`` restores the seed's exact args
             (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
             it also drops ``--protected-mode no``: the manifest is then the
             seed's, which reaches clients in other pods only with an image that
