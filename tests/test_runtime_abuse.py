@@ -406,3 +406,55 @@ def test_agent_stays_in_database_0(roles_server: RedisProcess) -> None:
         assert agent(roles_server, ["SELECT", db]).startswith("-NOPERM"), db
     # The dispatcher keeps SELECT (it is trusted with every key anyway).
     assert raw_command(roles_server.port, ["SELECT", "5"], user="dispatcher", password=PASSWORDS["dispatcher"]) == "+OK"
+
+
+# -- a full bus: keys at maxmemory, then every client attack at once ------------
+
+
+def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode: str, tmp_path: Path) -> None:
+    # GIVEN keys filled to maxmemory (320 x 1 MiB; eviction keeps about 254)
+    with bus(container, tmp_path) as server:
+        with admin(server) as connection:
+            with connection.pipeline(transaction=False) as pipe:
+                for i in range(320):
+                    pipe.set(f"job:{i}:fill", VALUE)
+                pipe.execute()
+            evicted_before = connection.info("stats")["evicted_keys"]
+            kept = min(key.decode() for key in connection.scan_iter(match="job:*:fill", count=1000))
+        # WHEN 8 clients leave 30 MB of replies each unread and 3 queue 90 MB in a MULTI each
+        user = hostile_user(mode)
+        socks: list[socket.socket] = []
+        try:
+            for n in range(8):
+                sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
+                socks.append(sock)
+                login(sock, user, f"reader{n}")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(encode([["GET", kept]] * 30))  # read just now: LRU keeps it
+                name = f"reader{n}"
+                wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=name)  # noqa: B023
+            for n in range(3):
+                sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
+                socks.append(sock)
+                login(sock, user, f"queuer{n}")
+                with contextlib.suppress(OSError):  # disconnected while sending
+                    sock.sendall(encode([["MULTI"]]))
+                    for i in range(15):
+                        sock.sendall(encode([["APPEND", f"job:q{n}:{i}", b"q" * (6 * MB)]]))
+                name = f"queuer{n}"
+                wait_until(lambda: name not in client_names(server), timeout=60, what=f"{name} to go")  # noqa: B023
+            # THEN Redis is up, its peak RSS stayed under the container limit
+            assert server.process.poll() is None, server.log_tail()
+            limit = memory_limit(container)
+            with admin(server) as connection:
+                stats = connection.info("stats")
+            evicted = stats["evicted_keys"] - evicted_before
+            print(f"\n[full bus, {mode}] VmHWM {peak_rss(server.pid)} limit {limit} keys evicted by the attack {evicted}")
+            assert peak_rss(server.pid) < limit
+            assert stats["evicted_clients"] >= 1
+            # AND the attack pushed out at most about the client budget (64mb) plus two
+            # 8mb arguments of 1 MiB keys: clients count against maxmemory (README).
+            assert evicted <= 64 + 2 * 8 + 8, evicted
+        finally:
+            for sock in socks:
+                sock.close()
