@@ -362,6 +362,26 @@ def test_many_slow_readers_are_bounded_together(server: RedisProcess, container:
             sock.close()
 
 
+def test_subscriber_that_never_reads_is_disconnected(
+    server: RedisProcess, container: dict[str, Any], mode: str
+) -> None:
+    # Redis's own pubsub default (32mb 8mb 60) already does this, so this passes with main's
+    # args too: it pins that the pub/sub class stays bounded with the new args.
+    # GIVEN a subscriber that reads nothing WHEN 40 messages of 1 MB are published to its channel
+    user = hostile_user(mode)
+    with socket.create_connection((LOOPBACK, server.port), timeout=30) as sock:
+        login(sock, user, "deaf")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(encode([["SUBSCRIBE", "job:1:events"]]))
+        assert sock.recv(1 << 10).startswith(b"*3")
+        with admin(server) as connection:
+            receivers = [connection.publish("job:1:events", VALUE) for _ in range(40)]
+        # THEN Redis dropped it at the pub/sub output limit (32mb), before the last message
+        assert receivers[0] == 1 and receivers[-1] == 0, receivers
+        assert "deaf" not in client_names(server)
+    assert_bus_survived(server, container)
+
+
 # -- agent visibility (roles mode) ---------------------------------------------
 
 
