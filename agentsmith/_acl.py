@@ -18,6 +18,7 @@ from typing import Final
 
 __all__ = [
     "AGENT_COMMANDS",
+    "AMPLIFIERS",
     "DEFAULT_USER_OFF",
     "DISPATCHER_COMMANDS",
     "GUARD_COMMANDS",
@@ -33,17 +34,46 @@ _DENY_LAST: Final = ("-@admin", "-@dangerous")
 #: sends it on every connect; it changes nothing, so it comes back.
 _ALLOW_AFTER: Final = ("+info",)
 
+#: Memory amplifiers, denied to every user: commands whose result is far bigger
+#: than their arguments, so one command (or a MULTI/EXEC of many, where Redis
+#: evicts only before EXEC) grows memory past maxmemory and the container limit.
+#: SETRANGE/SETBIT/BITFIELD write at an offset (up to proto-max-bulk-len each);
+#: COPY duplicates a key; the *STORE commands and BITOP write a computed result.
+#: Read-only forms stay: GETRANGE, GETBIT, BITFIELD_RO, GEORADIUS_RO, GEOSEARCH,
+#: ZRANGE, SUNION, ... (their replies are bounded by the output-buffer limit).
+#: SORT ... STORE is already out with @dangerous.
+AMPLIFIERS: Final = (
+    "-setrange",
+    "-setbit",
+    "-bitfield",
+    "-bitop",
+    "-copy",
+    "-sunionstore",
+    "-sinterstore",
+    "-sdiffstore",
+    "-zunionstore",
+    "-zinterstore",
+    "-zdiffstore",
+    "-zrangestore",
+    "-georadius",
+    "-georadiusbymember",
+    "-geosearchstore",
+)
+
 #: The guard's commands (seed mode, and the dispatcher role): every command
-#: except @admin, @dangerous and @scripting. Scripting is off because one
-#: endless script blocks every client (BUSY) until SCRIPT KILL; ACL rules do
-#: apply inside scripts, so it is not a way around the guard.
-GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *_ALLOW_AFTER)
+#: except @admin, @dangerous, @scripting and the amplifiers. Scripting is off
+#: because one endless script blocks every client (BUSY) until SCRIPT KILL; ACL
+#: rules do apply inside scripts, so it is not a way around the guard.
+GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *_ALLOW_AFTER)
 DISPATCHER_COMMANDS: Final = GUARD_COMMANDS
 
 #: The agent role's commands: what a message-bus client needs and nothing more.
 #: @connection: PING, HELLO, AUTH, SELECT, CLIENT SETNAME/SETINFO, RESET, ...;
 #: data: strings, hashes, lists, streams, pub/sub, MULTI/EXEC (redis-py's
-#: pipelines); keys: expiry, delete, exists, SCAN, TYPE.
+#: pipelines); keys: expiry, delete, exists, SCAN, TYPE. Taken away again, as
+#: they show names outside the agent's pattern: CLIENT TRACKING (invalidation
+#: messages name other keys), PUBSUB (lists every channel) and SELECT of any
+#: database but 0 (keys in other databases are out of the dispatcher's sight).
 AGENT_COMMANDS: Final = (
     "-@all",
     "+@connection",
@@ -64,6 +94,11 @@ AGENT_COMMANDS: Final = (
     "+scan",
     "+type",
     *_DENY_LAST,
+    *AMPLIFIERS,
+    "-client|tracking",
+    "-pubsub",
+    "-select",
+    "+select|0",
     *_ALLOW_AFTER,
 )
 

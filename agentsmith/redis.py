@@ -11,7 +11,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _manifest, _redis_props, _seed
+from . import _acl, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
@@ -101,7 +101,15 @@ class EphemeralRedis(Construct):
       mode does not apply once the default user has a password or is off;
     * a command guard (``command_guard``): one ACL line for the default user,
       after those args, that keeps every client away from admin, dangerous
-      and scripting commands; the seed's URL and probe still work.
+      and scripting commands and from memory amplifiers (SETRANGE, COPY,
+      the ``*STORE`` commands, ...); the seed's URL and probe still work;
+    * with the guard, client memory bounds last (``agentsmith._limits``):
+      ``--proto-max-bulk-len 8mb``, ``--maxmemory-clients`` of
+      :attr:`client_memory_budget` (half of ``resources.memory_limit`` minus
+      ``maxmemory``: 64mb with the seed's values) and
+      ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
+      half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
+      client cannot OOM-kill Redis; see README, "Memory abuse by clients".
 
     Args:
         scope: the parent construct (a chart).
@@ -162,10 +170,11 @@ class EphemeralRedis(Construct):
             probes pass only on ``PONG``.
         command_guard: keep clients away from administrative and destructive
             commands. Default ``True``: the default user may run every command
-            except ``@admin``, ``@dangerous`` and ``@scripting`` ones (INFO
-            stays allowed); see README, "Security: least privilege on the bus".
+            except ``@admin``, ``@dangerous`` and ``@scripting`` ones and the
+            memory amplifiers (INFO stays allowed), and client memory is
+            bounded; see README, "Security: least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
-            directive follows them. ``False`` restores the seed's exact args
+            directive and the memory bounds follow them. ``False`` restores the seed's exact args
             (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
             it also drops ``--protected-mode no``: the manifest is then the
             seed's, which reaches clients in other pods only with an image that
@@ -232,6 +241,8 @@ class EphemeralRedis(Construct):
         self.port: Final[int] = check_port(path, port)
         self.resources: Final[Resources] = Resources._check(path, resources)
         _redis_props.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
+        #: Bytes all clients together may hold (``--maxmemory-clients``): half the headroom, seed 64mb.
+        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, resources.memory_limit)
         self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
         self.liveness: Final[ProbeTiming] = ProbeTiming._check(path, "liveness", liveness)
         self.readiness: Final[ProbeTiming] = ProbeTiming._check(path, "readiness", readiness)
@@ -425,6 +436,8 @@ class EphemeralRedis(Construct):
             args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
+        if self.command_guard:
+            args += _limits.server_args(self.client_memory_budget)
         return args
 
     def _probe_command(self) -> list[str]:

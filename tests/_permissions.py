@@ -6,6 +6,8 @@ stops the server (``SHUTDOWN ABORT``, ``REPLICAOF NO ONE``, ``CLIENT PAUSE 1``):
 
 * ``BUS``: what a message-bus client needs (issue 13, item 1), on ``job:*`` keys;
 * ``OTHER_KEYS``: the same kind of commands on keys and channels outside ``job:*``;
+* ``AMPLIFIERS``: commands that grow memory far beyond their arguments, on ``job:*`` keys;
+* ``NAMES``: commands that show key or channel names outside ``job:*``, or switch databases;
 * ``ADMIN``: administrative and destructive commands, run last (FLUSHALL wipes).
 
 Every probe runs on a new connection (``_redis_runtime.raw_command``), so
@@ -77,6 +79,34 @@ OTHER_KEYS: tuple[Probe, ...] = (
     _p("SUBSCRIBE other", "SUBSCRIBE", "dispatch:events"),
 )
 
+#: Memory amplifiers: a result far bigger than the arguments (README, "Memory abuse
+#: by clients"). Small offsets here: when allowed they succeed without using memory.
+AMPLIFIERS: tuple[Probe, ...] = (
+    _p("SETRANGE", "SETRANGE", "job:1:amp", "1", "x"),
+    _p("SETBIT", "SETBIT", "job:1:bits", "7", "1"),
+    _p("BITFIELD", "BITFIELD", "job:1:bits", "SET", "u8", "0", "1"),
+    _p("BITOP", "BITOP", "OR", "job:1:or", "job:1:bits"),
+    _p("COPY", "COPY", "job:1:bits", "job:1:copy"),
+    _p("SUNIONSTORE", "SUNIONSTORE", "job:1:su", "job:1:set"),
+    _p("SINTERSTORE", "SINTERSTORE", "job:1:si", "job:1:set"),
+    _p("SDIFFSTORE", "SDIFFSTORE", "job:1:sd", "job:1:set"),
+    _p("ZUNIONSTORE", "ZUNIONSTORE", "job:1:zu", "1", "job:1:z"),
+    _p("ZINTERSTORE", "ZINTERSTORE", "job:1:zi", "1", "job:1:z"),
+    _p("ZDIFFSTORE", "ZDIFFSTORE", "job:1:zd", "1", "job:1:z"),
+    _p("ZRANGESTORE", "ZRANGESTORE", "job:1:zr", "job:1:z", "0", "-1"),
+    _p("GEORADIUS", "GEORADIUS", "job:1:geo", "0", "0", "1", "km", "STORE", "job:1:gr"),
+    _p("GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER", "job:1:geo", "m", "1", "km", "STORE", "job:1:gm"),
+    _p("GEOSEARCHSTORE", "GEOSEARCHSTORE", "job:1:gs", "job:1:geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
+)
+
+#: Commands that show names outside a key pattern, or a database the dispatcher never looks at.
+NAMES: tuple[Probe, ...] = (
+    _p("CLIENT TRACKING BCAST", "CLIENT", "TRACKING", "on", "BCAST"),
+    _p("PUBSUB CHANNELS"),
+    _p("PUBSUB NUMSUB", "PUBSUB", "NUMSUB", "dispatch:events"),
+    _p("SELECT 5"),
+)
+
 ADMIN: tuple[Probe, ...] = (
     _p("CONFIG SET", "CONFIG", "SET", "maxmemory-policy", "allkeys-lru"),
     _p("CONFIG GET", "CONFIG", "GET", "maxmemory"),
@@ -121,7 +151,13 @@ ADMIN: tuple[Probe, ...] = (
     _p("FLUSHALL"),
 )
 
-LISTS: dict[str, tuple[Probe, ...]] = {"bus": BUS, "other-keys": OTHER_KEYS, "admin": ADMIN}
+LISTS: dict[str, tuple[Probe, ...]] = {
+    "bus": BUS,
+    "other-keys": OTHER_KEYS,
+    "amplifiers": AMPLIFIERS,
+    "names": NAMES,
+    "admin": ADMIN,
+}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,20 @@ from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRo
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
-GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", "+info"]
+#: Memory amplifiers, denied to every user (README "Memory abuse by clients").
+AMPLIFIERS = [
+    "-setrange", "-setbit", "-bitfield", "-bitop", "-copy",
+    "-sunionstore", "-sinterstore", "-sdiffstore",
+    "-zunionstore", "-zinterstore", "-zdiffstore", "-zrangestore",
+    "-georadius", "-georadiusbymember", "-geosearchstore",
+]  # fmt: skip
+GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, "+info"]
+#: Client memory bounds after every guarded mode's args (seed sizing: 384Mi - 256mb = 128Mi headroom).
+LIMITS = [
+    "--proto-max-bulk-len", "8mb",
+    "--maxmemory-clients", "64mb",
+    "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
+]  # fmt: skip
 
 
 def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
@@ -35,6 +48,7 @@ def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> 
         "~*",
         "&*",
         *GUARD,
+        *LIMITS,
     ]
     # the seed's probe, unchanged: no password can be wrong in this mode
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
@@ -58,7 +72,7 @@ def test_port_comes_before_the_guard(synth_chart: SynthChart) -> None:
 
 def test_guard_with_auth_carries_the_password(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, auth=RedisAuth(secret_name="redis-auth"))
-    assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD]
+    assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD, *LIMITS]
     probe = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
     assert spec["livenessProbe"]["exec"]["command"] == probe
     assert spec["readinessProbe"]["exec"]["command"] == probe
@@ -81,6 +95,7 @@ def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
         "--user", "dispatcher", "on", ">$(REDIS_DISPATCHER_PASSWORD)", "~*", "&*", *GUARD,
         "--user", "agent", "on", ">$(REDIS_AGENT_PASSWORD)", ">$(REDIS_AGENT_PREVIOUS_PASSWORD)", "~job:*", "&job:*",
         *AGENT_COMMANDS,
+        *LIMITS,
     ]  # fmt: skip
     assert spec["env"] == [
         {
@@ -107,7 +122,12 @@ def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
 def test_agent_commands_end_with_the_denials() -> None:
     # Categories added earlier (@list holds SORT, @connection holds CLIENT KILL) must be cut last.
     assert AGENT_COMMANDS[0] == "-@all"
-    assert AGENT_COMMANDS[-3:] == ("-@admin", "-@dangerous", "+info")
+    assert AGENT_COMMANDS[-22:] == (
+        "-@admin", "-@dangerous", *AMPLIFIERS,
+        # names outside the agent's pattern: tracking, channel lists, other databases
+        "-client|tracking", "-pubsub", "-select", "+select|0",
+        "+info",
+    )  # fmt: skip
     assert GUARD_COMMANDS == tuple(GUARD)
 
 

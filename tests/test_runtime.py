@@ -239,7 +239,20 @@ def test_config_matches_container_args(server: RedisProcess, options: dict[str, 
     # CONFIG GET reports sizes in bytes ("256mb" -> "268435456"); everything else verbatim.
     # `user` (the command guard's ACL line) is no CONFIG parameter: tests/test_runtime_guard.py checks it.
     expected = {name: value for name, value in options.items() if name != "user"}
-    expected["maxmemory"] = str(parse_redis_memory(options["maxmemory"]))
+    for size in ("maxmemory", "proto-max-bulk-len", "maxmemory-clients"):
+        if size in expected:
+            expected[size] = str(parse_redis_memory(options[size]))
+    if "client-output-buffer-limit" in expected:
+        # CONFIG GET lists every class (replica too) with sizes in bytes; each class the args set must be there.
+        values = options["client-output-buffer-limit"].split()
+        groups = [values[i : i + 4] for i in range(0, len(values), 4)]
+        in_bytes = [
+            " ".join([kind, *(str(parse_redis_memory(size)) for size in sizes), secs]) for kind, *sizes, secs in groups
+        ]
+        with server.client() as connection:
+            reported = connection.config_get("client-output-buffer-limit")["client-output-buffer-limit"]
+        assert all(group in reported for group in in_bytes), (reported, in_bytes)
+        del expected["client-output-buffer-limit"]
     with server.client() as connection:
         actual = {name: connection.config_get(name)[name] for name in expected}
     assert actual == expected, f"CONFIG GET {actual} differs from the container args {options}"

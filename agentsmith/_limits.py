@@ -1,0 +1,67 @@
+"""Memory bounds on clients: the redis-server args that keep a hostile client from OOM-killing Redis.
+
+The seed gives Redis ``--maxmemory 256mb`` in a ``384Mi`` container. ``maxmemory``
+bounds the dataset, not what clients make Redis hold: unread replies (output
+buffers), queued ``MULTI`` commands and arguments being read. Without bounds one
+client could push Redis past the container limit (exit 137, every in-flight job
+lost) or make it evict other clients' keys. These args bound client memory to a
+budget carved out of the headroom between ``maxmemory`` and the container limit:
+
+* ``--maxmemory-clients <budget>``: when all clients together hold more than the
+  budget, Redis disconnects the biggest ones (before it evicts any key);
+  queued ``MULTI`` commands, argument and reply buffers all count;
+* ``--client-output-buffer-limit normal|pubsub <hard> <soft> 60``: one client's
+  unread replies; over ``hard``, or over ``soft`` for 60 s, it is disconnected
+  (seed: 32mb hard, 8mb soft);
+* ``--proto-max-bulk-len``: the largest single argument and the largest
+  string value (``APPEND`` refuses to grow past it).
+
+Memory maths (seed values): 384Mi limit - 256mb maxmemory = 128Mi headroom;
+half of it (64mb) is the client budget, half (64Mi) is left for Redis's own
+overhead (an empty server about 1 MB) and allocator fragmentation.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Final
+
+from ._quantity import _format_redis, parse_quantity
+
+__all__ = ["CLIENT_BUDGET_SHARE", "OUTPUT_SOFT_SECONDS", "PROTO_MAX_BULK_LEN", "client_budget", "server_args"]
+
+#: Share of the headroom (memory limit - maxmemory) that all clients together
+#: may hold; the other half stays for Redis's overhead and fragmentation.
+CLIENT_BUDGET_SHARE: Final = Fraction(1, 2)
+#: Largest argument or string value: 8mb. Bus messages are job events of a few
+#: KB; Redis's own default (512mb) is twice the seed's whole dataset. Redis
+#: accepts no value under 1mb.
+PROTO_MAX_BULK_LEN: Final = "8mb"
+#: One client's unread replies: hard limit = budget * 1/2, soft = budget * 1/8
+#: held for OUTPUT_SOFT_SECONDS (seed: 32mb and 8mb, Redis's own pubsub default).
+_HARD_SHARE: Final = Fraction(1, 2)
+_SOFT_SHARE: Final = Fraction(1, 8)
+OUTPUT_SOFT_SECONDS: Final = 60
+#: Client classes bounded (replicas keep Redis's default: there are none).
+_CLASSES: Final = ("normal", "pubsub")
+
+
+def client_budget(maxmemory_bytes: int, memory_limit: str) -> int:
+    """Bytes all clients together may hold: half of ``memory_limit - maxmemory`` (seed: 64mb)."""
+    return int((parse_quantity(memory_limit) - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
+
+
+def server_args(budget: int) -> list[str]:
+    """The redis-server args that bound client memory to ``budget`` bytes (see the module docstring)."""
+    hard = _format_redis(int(budget * _HARD_SHARE))
+    soft = _format_redis(int(budget * _SOFT_SHARE))
+    # One directive for both classes: the option takes groups of four values.
+    limits = [value for kind in _CLASSES for value in (kind, hard, soft, str(OUTPUT_SOFT_SECONDS))]
+    return [
+        "--proto-max-bulk-len",
+        PROTO_MAX_BULK_LEN,
+        "--maxmemory-clients",
+        _format_redis(budget),
+        "--client-output-buffer-limit",
+        *limits,
+    ]
