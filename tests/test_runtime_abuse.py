@@ -21,6 +21,7 @@ import os
 import secrets
 import shutil
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -441,6 +442,11 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
                 pipe.execute()
             evicted_before = connection.info("stats")["evicted_keys"]
             kept = min(key.decode() for key in connection.scan_iter(match="job:*:fill", count=1000))
+            # Redis's LRU clock ticks once a second: keys written in the same second look equally
+            # old, so the readers' key could be evicted by their own replies. A second later,
+            # touch it: now it is the newest key and eviction takes older ones first.
+            time.sleep(1.1)
+            connection.touch(kept)
         # WHEN 8 clients leave 30 MB of replies each unread and 3 queue 90 MB in a MULTI each
         user = hostile_user(mode)
         socks: list[socket.socket] = []
