@@ -66,7 +66,7 @@ VALUE = b"x" * (MB - 64)
 
 
 @contextlib.contextmanager
-def bus(container: dict[str, Any], tmp: Path, *, login: str | None = None) -> Iterator[RedisProcess]:
+def bus(container: dict[str, Any], tmp: Path) -> Iterator[RedisProcess]:
     """The container's args (Secrets expanded) plus the test admin user, as its runAsUser."""
     uid = container["securityContext"]["runAsUser"]
     prefix = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
@@ -160,6 +160,14 @@ def login(sock: socket.socket, user: str | None, name: str) -> None:
         assert sock.recv(5) == b"+OK\r\n"
     sock.sendall(encode([["CLIENT", "SETNAME", name]]))
     assert sock.recv(5) == b"+OK\r\n"
+
+
+def slow_client(server: RedisProcess, user: str | None, name: str) -> socket.socket:
+    """A connection logged in as ``user`` and named ``name`` that reads replies slowly (4 KiB buffer)."""
+    sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
+    login(sock, user, name)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    return sock
 
 
 def encode(commands: Sequence[Sequence[str | bytes]]) -> bytes:
@@ -322,9 +330,7 @@ def test_unread_replies_disconnect_the_reader_before_any_key_is_evicted(
     # and reads none of the replies (main: 450 MB of replies evicted 107 of 201
     # keys; as agent, 24 of the dispatcher's 50 keys)
     user = hostile_user(mode)
-    with socket.create_connection((LOOPBACK, server.port), timeout=30) as sock:
-        login(sock, user, "hostile")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    with slow_client(server, user, "hostile") as sock:
         sock.sendall(encode([["GET", JOB_KEYS[0]]] * 450))
         wait_until(
             lambda: "hostile" not in client_names(server) or calls(server, "get") >= 450,
@@ -347,10 +353,8 @@ def test_many_slow_readers_are_bounded_together(server: RedisProcess, container:
     socks = []
     try:
         for n in range(6):
-            sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
+            sock = slow_client(server, user, f"slow{n}")
             socks.append(sock)
-            login(sock, user, f"slow{n}")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             sock.sendall(encode([["GET", JOB_KEYS[n]]] * 24))
             # One at a time: this reader is either gone or holds its ~24 MB of replies.
             name = f"slow{n}"
@@ -370,9 +374,7 @@ def test_subscriber_that_never_reads_is_disconnected(
     # args too: it pins that the pub/sub class stays bounded with the new args.
     # GIVEN a subscriber that reads nothing WHEN 40 messages of 1 MB are published to its channel
     user = hostile_user(mode)
-    with socket.create_connection((LOOPBACK, server.port), timeout=30) as sock:
-        login(sock, user, "deaf")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    with slow_client(server, user, "deaf") as sock:
         sock.sendall(encode([["SUBSCRIBE", "job:1:events"]]))
         assert sock.recv(1 << 10).startswith(b"*3")
         with admin(server) as connection:
@@ -452,10 +454,8 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
         socks: list[socket.socket] = []
         try:
             for n in range(8):
-                sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
+                sock = slow_client(server, user, f"reader{n}")
                 socks.append(sock)
-                login(sock, user, f"reader{n}")
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
                 sock.sendall(encode([["GET", kept]] * 30))  # read just now: LRU keeps it
                 name = f"reader{n}"
                 wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=name)  # noqa: B023
