@@ -16,6 +16,7 @@ The pieces::
     add_redis_url          REDIS_URL for a container of any cdk8s-plus line, from an endpoint's Secret
     redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
+    RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
 """
@@ -27,6 +28,7 @@ from .connection_secret import RedisConnectionSecret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
 from .external_redis import ExternalRedis
+from .metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
 from .namespace import AgentsmithNamespace
 from .network import SAME_NAMESPACE, NetworkPeer
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
@@ -38,10 +40,13 @@ from .wiring import REDIS_URL_ENV, add_redis_url, redis_url_env
 
 __all__ = [
     "DEFAULT_AGENT_KEY_PATTERN",
+    "DEFAULT_EXPORTER_IMAGE",
+    "DEFAULT_EXPORTER_RESOURCES",
     "DEFAULT_LIVENESS",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
+    "DEFAULT_SCRAPERS",
     "REDIS_URL_ENV",
     "SAME_NAMESPACE",
     "AgentsmithConfigError",
@@ -54,6 +59,7 @@ __all__ = [
     "RedisAuth",
     "RedisConnectionSecret",
     "RedisEndpoint",
+    "RedisMetrics",
     "RedisRole",
     "Resources",
     "RoleAccess",

@@ -10,6 +10,7 @@ import difflib
 import re
 from fractions import Fraction
 
+from . import _seed
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
 from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
 
@@ -60,12 +61,14 @@ _IMAGE_REFERENCE = re.compile(
 _DIGEST = re.compile(r"@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})")
 
 
-def image(path: PathArg, value: object) -> str:
-    """A container image reference with a tag and/or a digest."""
+def image(path: PathArg, value: object, *, prop: str = "image", example: str = _seed.REDIS_IMAGE) -> str:
+    """A container image reference with a tag and/or a digest; ``prop`` and ``example`` go into errors."""
     if not isinstance(value, str) or not value.strip():
-        raise fail(path, "image", value, "must be a non-empty string", "Use an image such as 'redis:7-alpine'.")
+        raise fail(path, prop, value, "must be a non-empty string", f"Use an image such as {example!r}.")
     if any(character.isspace() for character in value):
-        raise fail(path, "image", value, "must not contain whitespace", _image_hint(value, "-".join(value.split())))
+        raise fail(
+            path, prop, value, "must not contain whitespace", _image_hint(value, "-".join(value.split()), example)
+        )
     match = _IMAGE_REFERENCE.fullmatch(value)
     if match is None:
         # Suggest the same reference with the repository in lowercase (tags are case-sensitive).
@@ -74,31 +77,31 @@ def image(path: PathArg, value: object) -> str:
         if not colon or "/" in tag:
             repository, colon, tag = name, "", ""
         lowered = f"{repository.lower()}{colon}{tag}{at}{digest}"
-        raise fail(path, "image", value, "is not a valid image reference", _image_hint(value, lowered))
+        raise fail(path, prop, value, "is not a valid image reference", _image_hint(value, lowered, example))
     if match["digest"] and not _DIGEST.fullmatch(match["digest"]):
         raise fail(
             path,
-            "image",
+            prop,
             value,
             "has an invalid digest",
             "A digest is 'sha256:' followed by 64 lowercase hex digits (or sha384/sha512).",
         )
     if len(match["name"]) > 255:
-        raise fail(path, "image", value, "must have a name of at most 255 characters", "Use a shorter repository name.")
+        raise fail(path, prop, value, "must have a name of at most 255 characters", "Use a shorter repository name.")
     if not match["tag"] and not match["digest"]:
         raise fail(
             path,
-            "image",
+            prop,
             value,
             "must have a tag or a digest (an untagged image means ':latest')",
-            f"Use e.g. '{value}:7-alpine'.",
+            f"Use e.g. '{value}:{example.rpartition(':')[2]}'.",
         )
     return value
 
 
-def _image_hint(value: str, candidate: str) -> str:
+def _image_hint(value: str, candidate: str, example: str) -> str:
     """A did-you-mean when ``candidate`` is a valid reference, else the generic fix."""
-    fallback = "Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. 'redis:7-alpine'."
+    fallback = f"Use [registry/]repository[:tag][@sha256:digest], repository in lowercase, e.g. {example!r}."
     if _IMAGE_REFERENCE.fullmatch(candidate):
         return did_you_mean(value, candidate, fallback)
     return fallback

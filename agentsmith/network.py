@@ -31,18 +31,18 @@ class NetworkPeer:
     namespace_selector: Mapping[str, str] | None = None
 
     @staticmethod
-    def _check_all(path: PathArg, value: object) -> tuple[NetworkPeer, ...]:
-        """``allow_from``: a non-empty sequence of NetworkPeer with valid selectors.
+    def _check_all(path: PathArg, value: object, *, prop: str = "allow_from") -> tuple[NetworkPeer, ...]:
+        """``allow_from`` (or ``prop``): a non-empty sequence of NetworkPeer with valid selectors.
 
         Empty is refused: a NetworkPolicy rule with ``from: []`` admits every
         source, the opposite of what an empty allow list reads as.
         """
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-            raise fail(path, "allow_from", value, "must be a sequence of NetworkPeer", "Pass a tuple of NetworkPeer.")
+            raise fail(path, prop, value, "must be a sequence of NetworkPeer", "Pass a tuple of NetworkPeer.")
         if not value:
             raise fail(
                 path,
-                "allow_from",
+                prop,
                 value,
                 "must not be empty: a NetworkPolicy rule with no peers admits every source",
                 "Name the peers, e.g. (NetworkPeer(pod_selector={'app': 'dispatcher'}),), or keep SAME_NAMESPACE.",
@@ -50,7 +50,7 @@ class NetworkPeer:
         for index, peer in enumerate(value):
             if not isinstance(peer, NetworkPeer):
                 raise fail(
-                    path, f"allow_from[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
+                    path, f"{prop}[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
                 )
             selector(path, f"allow_from[{index}].pod_selector", peer.pod_selector)
             if peer.namespace_selector is not None:

@@ -11,7 +11,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _limits, _manifest, _redis_props, _seed
+from . import _acl, _alerts, _exporter, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
@@ -20,6 +20,7 @@ from .auth import RedisAuth
 from .connection_secret import add_connection_secret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
+from .metrics import RedisMetrics
 from .network import SAME_NAMESPACE, NetworkPeer
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .resources import DEFAULT_RESOURCES, Resources
@@ -195,6 +196,13 @@ class EphemeralRedis(Construct):
             that two instances never write the same Secret. Not published with
             ``auth`` (the URL then contains the password and lives in your Secret).
         publish_connection_secret: create that Secret. Default ``True``.
+        metrics: opt in to metrics and alerts (:class:`RedisMetrics`): a
+            redis_exporter container in the pod, a ``<name>-metrics`` Service,
+            a NetworkPolicy rule for the scrapers, a ServiceMonitor and a
+            PrometheusRule whose thresholds come from this Redis's
+            ``maxmemory`` and client memory budget. Default ``None``: none of
+            these (the seed's manifests). The exporter logs in as its own ACL
+            user ``metrics`` where Redis has users (see :class:`RedisMetrics`).
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
@@ -227,6 +235,7 @@ class EphemeralRedis(Construct):
         roles: Sequence[RedisRole] | None = None,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
+        metrics: RedisMetrics | None = None,
     ) -> None:
         super().__init__(scope, id)
         path = ConstructPath(self)
@@ -258,6 +267,19 @@ class EphemeralRedis(Construct):
         self.command_guard: Final[bool] = boolean(path, "command_guard", command_guard)
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
+        self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
+        self._exporter_login = (
+            None
+            if self.metrics is None
+            else _exporter.login(
+                path,
+                self.metrics,
+                auth=self.auth,
+                roles=self.roles,
+                command_guard=self.command_guard,
+                auth_password_env=_PASSWORD_ENV,
+            )
+        )
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
         self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
@@ -271,6 +293,9 @@ class EphemeralRedis(Construct):
             }
         )
         self._pod_labels = {**user_labels, **self.selector_labels}
+        #: The metrics Service's and monitoring objects' labels: component ``metrics``.
+        self._metrics_labels = {**self.labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT}
+        self._monitor_labels = {**({} if metrics is None else metrics.monitor_labels), **self._metrics_labels}
         create_policy = boolean(path, "network_policy", network_policy)
         publish = (
             boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None and roles is None
@@ -283,6 +308,7 @@ class EphemeralRedis(Construct):
                 ("name", "Service", self.namespace, self.name),
                 *([("name", "NetworkPolicy", self.namespace, self.name)] if create_policy else []),
                 *([("connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
+                *self._metrics_claims(),
             ],
         )
 
@@ -299,6 +325,45 @@ class EphemeralRedis(Construct):
                 self, "Connection", self.connection, self.url, namespace=self.namespace, labels=user_labels
             )
             if publish
+            else None
+        )
+        monitoring = self.metrics
+        #: The ``<name>-metrics`` Service, or None without ``metrics``.
+        self.metrics_service: Final[cdk8s.ApiObject | None] = (
+            None
+            if monitoring is None
+            else _manifest.add_manifest(
+                self,
+                "MetricsService",
+                _exporter.service(
+                    monitoring,
+                    name=self.name,
+                    namespace=self.namespace,
+                    labels=self._metrics_labels,
+                    selector=self.selector_labels,
+                ),
+            )
+        )
+        #: The ServiceMonitor, or None (no ``metrics``, or ``metrics.service_monitor=False``).
+        self.service_monitor: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(self, "ServiceMonitor", self._service_monitor(monitoring))
+            if monitoring is not None and monitoring.service_monitor
+            else None
+        )
+        #: The PrometheusRule, or None (no ``metrics``, or ``metrics.prometheus_rule=False``).
+        self.prometheus_rule: Final[cdk8s.ApiObject | None] = (
+            _manifest.add_manifest(
+                self,
+                "PrometheusRule",
+                _alerts.prometheus_rule(
+                    monitoring,
+                    self._bus_facts(maxmemory_bytes),
+                    job=_exporter.metrics_service_name(self.name),
+                    namespace=self.namespace,
+                    labels=self._monitor_labels,
+                ),
+            )
+            if monitoring is not None and monitoring.prometheus_rule
             else None
         )
 
@@ -410,6 +475,36 @@ class EphemeralRedis(Construct):
             return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
         return SecretKeyRef._check(path, "connection_secret", ref)
 
+    def _metrics_claims(self) -> list[tuple[str, str, str | None, str]]:
+        if self.metrics is None:
+            return []
+        claims: list[tuple[str, str, str | None, str]] = [
+            ("metrics", "Service", self.namespace, _exporter.metrics_service_name(self.name))
+        ]
+        if self.metrics.service_monitor:
+            claims.append(("metrics", "ServiceMonitor", self.namespace, self.name))
+        if self.metrics.prometheus_rule:
+            claims.append(("metrics", "PrometheusRule", self.namespace, self.name))
+        return claims
+
+    def _bus_facts(self, maxmemory_bytes: int) -> _alerts.BusFacts:
+        return _alerts.BusFacts(
+            name=self.name,
+            namespace=self.namespace or cdk8s.Chart.of(self).namespace,
+            maxmemory=self.maxmemory,
+            maxmemory_bytes=maxmemory_bytes,
+            client_memory_budget=self.client_memory_budget if self.command_guard else None,
+        )
+
+    def _service_monitor(self, metrics: RedisMetrics) -> dict[str, Any]:
+        return _exporter.service_monitor(
+            metrics,
+            name=self.name,
+            namespace=self.namespace,
+            labels=self._monitor_labels,
+            selector={**self.selector_labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT},
+        )
+
     # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 
     def _metadata(self) -> dict[str, Any]:
@@ -434,8 +529,13 @@ class EphemeralRedis(Construct):
             if self.auth is None:
                 args += _PROTECTED_MODE_OFF
             args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
+            if self._exporter_login is not None and self._exporter_login.user is None:
+                args += _exporter.EXPORTER_READS  # still the default user's line: the exporter runs as it
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
+        login = self._exporter_login
+        if login is not None and login.redis_env is not None:
+            args += _exporter.acl_user(login.redis_env)
         if self.command_guard:
             args += _limits.server_args(self.client_memory_budget)
         return args
@@ -501,6 +601,12 @@ class EphemeralRedis(Construct):
             # The probes log in as the first role (redis-cli --user <name>).
             env.append({"name": _REDISCLI_AUTH_ENV, "value": f"$({self.roles[0].password_env})"})
             container["env"] = env
+        login = self._exporter_login
+        if login is not None and login.own_secret and login.password is not None and login.redis_env is not None:
+            ref = login.password
+            container.setdefault("env", []).append(
+                {"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+            )
         if self.read_only_root_filesystem:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container
@@ -517,6 +623,8 @@ class EphemeralRedis(Construct):
             },
             "containers": [self._container()],
         }
+        if self.metrics is not None and self._exporter_login is not None:
+            spec["containers"].append(_exporter.container(self.metrics, self._exporter_login, redis_port=self.port))
         if self.read_only_root_filesystem:
             spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.data_size_limit}}]
         return spec
@@ -568,10 +676,19 @@ class EphemeralRedis(Construct):
                 "podSelector": {"matchLabels": self.selector_labels},
                 # Egress listed with no rules: Redis needs no outbound traffic at all.
                 "policyTypes": ["Ingress", "Egress"],
-                "ingress": [{"from": peers, "ports": [{"port": self.port, "protocol": _seed.REDIS_PROTOCOL}]}],
+                "ingress": [
+                    {"from": peers, "ports": [{"port": self.port, "protocol": _seed.REDIS_PROTOCOL}]},
+                    *self._metrics_ingress(),
+                ],
                 "egress": [],
             },
         }
+
+    def _metrics_ingress(self) -> list[dict[str, Any]]:
+        # Scrapers reach the exporter's port only; the Redis rule above does not admit them.
+        if self.metrics is None:
+            return []
+        return [{"from": _exporter.peers(self.metrics), "ports": [{"port": self.metrics.port, "protocol": "TCP"}]}]
 
 
 @dataclass(frozen=True, kw_only=True)

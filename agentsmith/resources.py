@@ -35,23 +35,21 @@ class Resources:
     memory_limit: str = _seed.MEMORY_LIMIT
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> Resources:
+    def _check(path: PathArg, value: object, *, prop: str = "resources") -> Resources:
         """Requests and limits are valid quantities (memory in whole bytes) and each request is at most its limit."""
         if not isinstance(value, Resources):
-            raise fail(
-                path, "resources", value, "must be an agentsmith.Resources", "Pass Resources(cpu_limit=..., ...)."
-            )
-        cpu_request = quantity(path, "resources.cpu_request", value.cpu_request, example="100m")
-        cpu_limit = quantity(path, "resources.cpu_limit", value.cpu_limit, example="500m")
-        memory_request = quantity(path, "resources.memory_request", value.memory_request, example="128Mi", whole=True)
-        memory_limit = quantity(path, "resources.memory_limit", value.memory_limit, example="384Mi", whole=True)
+            raise fail(path, prop, value, "must be an agentsmith.Resources", "Pass Resources(cpu_limit=..., ...).")
+        cpu_request = quantity(path, f"{prop}.cpu_request", value.cpu_request, example="100m")
+        cpu_limit = quantity(path, f"{prop}.cpu_limit", value.cpu_limit, example="500m")
+        memory_request = quantity(path, f"{prop}.memory_request", value.memory_request, example="128Mi", whole=True)
+        memory_limit = quantity(path, f"{prop}.memory_limit", value.memory_limit, example="384Mi", whole=True)
         for kind, request, limit in (("cpu", cpu_request, cpu_limit), ("memory", memory_request, memory_limit)):
             if request > limit:
                 raise fail(
                     path,
-                    f"resources.{kind}_request",
+                    f"{prop}.{kind}_request",
                     getattr(value, f"{kind}_request"),
-                    f"must not exceed 'resources.{kind}_limit' ({getattr(value, f'{kind}_limit')})",
+                    f"must not exceed '{prop}.{kind}_limit' ({getattr(value, f'{kind}_limit')})",
                     "Lower the request or raise the limit.",
                 )
         return value

@@ -13,10 +13,13 @@ PACKAGE = Path(agentsmith.__file__).parent
 def test_all_is_pinned() -> None:
     assert agentsmith.__all__ == [
         "DEFAULT_AGENT_KEY_PATTERN",
+        "DEFAULT_EXPORTER_IMAGE",
+        "DEFAULT_EXPORTER_RESOURCES",
         "DEFAULT_LIVENESS",
         "DEFAULT_POD_SECURITY",
         "DEFAULT_READINESS",
         "DEFAULT_RESOURCES",
+        "DEFAULT_SCRAPERS",
         "REDIS_URL_ENV",
         "SAME_NAMESPACE",
         "AgentsmithConfigError",
@@ -29,6 +32,7 @@ def test_all_is_pinned() -> None:
         "RedisAuth",
         "RedisConnectionSecret",
         "RedisEndpoint",
+        "RedisMetrics",
         "RedisRole",
         "Resources",
         "RoleAccess",

@@ -1,0 +1,204 @@
+"""The bus's alerting rules: a PrometheusRule whose thresholds come from the construct's own settings.
+
+Each alert carries ``summary``, ``description`` and ``runbook`` annotations (what
+it means for jobs, what to do); docs/operations.md has the same text. The rules
+select the exporter's series by ``job`` (prometheus-operator names the job after
+the Service: ``<name>-metrics``) and, when known, ``namespace``.
+``tests/promtool/`` unit-tests every alert with ``promtool test rules``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from . import _manifest
+from .metrics import RedisMetrics
+
+__all__ = ["ALERTS", "WINDOW", "prometheus_rule", "rule_groups"]
+
+#: Counter alerts look this far back: an eviction, OOM error or refused connection keeps
+#: its alert firing for this long after the last one.
+WINDOW: Final = "5m"
+
+#: Alert names (public: they appear in Alertmanager routes and silences).
+REDIS_DOWN: Final = "AgentsmithRedisDown"
+METRICS_ABSENT: Final = "AgentsmithRedisMetricsAbsent"
+KEYS_EVICTED: Final = "AgentsmithRedisKeysEvicted"
+MEMORY_HIGH: Final = "AgentsmithRedisMemoryHigh"
+OOM_ERRORS: Final = "AgentsmithRedisOutOfMemoryErrors"
+REJECTED_CONNECTIONS: Final = "AgentsmithRedisRejectedConnections"
+CLIENT_MEMORY_HIGH: Final = "AgentsmithRedisClientMemoryHigh"
+ALERTS: Final = (
+    REDIS_DOWN,
+    METRICS_ABSENT,
+    KEYS_EVICTED,
+    MEMORY_HIGH,
+    OOM_ERRORS,
+    REJECTED_CONNECTIONS,
+    CLIENT_MEMORY_HIGH,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BusFacts:
+    """What the rules need to know about the Redis they watch."""
+
+    name: str
+    namespace: str | None
+    maxmemory: str
+    maxmemory_bytes: int
+    #: ``--maxmemory-clients`` in bytes, or None without the command guard (no such bound).
+    client_memory_budget: int | None
+
+
+def _selector(job: str, namespace: str | None) -> str:
+    matchers = [f'job="{job}"']
+    if namespace is not None:
+        matchers.append(f'namespace="{namespace}"')
+    return ",".join(matchers)
+
+
+def _new_or_increased(metric: str) -> str:
+    """True when a counter grew within WINDOW, including a series that first appeared within it.
+
+    ``increase()`` needs two samples, so the first value of a series that starts only at its
+    first event (``redis_errors_total{err="OOM"}``) would be missed without the second half.
+    """
+    return f"increase({metric}[{WINDOW}]) > 0 or (({metric} > 0) unless ({metric} offset {WINDOW}))"
+
+
+def rule_groups(metrics: RedisMetrics, bus: BusFacts, *, job: str) -> list[dict[str, Any]]:
+    """The ``groups`` of the rule file (the PrometheusRule's ``spec.groups``, as ``promtool`` reads them)."""
+    sel = _selector(job, bus.namespace)
+    where = f"{bus.namespace}/{bus.name}" if bus.namespace else bus.name
+    memory_bytes = int(bus.maxmemory_bytes * metrics.memory_threshold)
+    percent = f"{metrics.memory_threshold:.0%}"
+    rules: list[dict[str, Any]] = [
+        _alert(
+            REDIS_DOWN,
+            f"redis_up{{{sel}}} == 0",
+            after=metrics.alert_after,
+            severity="critical",
+            summary=f"Redis {where} is down or the exporter cannot log in",
+            description="redis_up is 0: the exporter runs but Redis does not answer it.",
+            runbook=(
+                "Jobs cannot be dispatched or reported. Check the Redis pod (kubectl get pods -l app="
+                f"{bus.name}; kubectl describe pod) for restarts or OOMKilled: a restart loses every in-flight "
+                "job. If Redis runs, read the exporter's log (container redis-exporter): WRONGPASS or NOPERM "
+                "means its password or ACL user is wrong (the Secret changed without a Redis restart)."
+            ),
+        ),
+        _alert(
+            METRICS_ABSENT,
+            f"absent(up{{{sel}}} == 1)",
+            after=metrics.alert_after,
+            severity="warning",
+            summary=f"No metrics from Redis {where}",
+            description="Prometheus has no successful scrape of the exporter: every other bus alert is blind.",
+            runbook=(
+                "Check that the pod is Running and Ready, that the ServiceMonitor is selected by your "
+                "Prometheus (its labels), and that the NetworkPolicy admits the scraper (metrics.scrape_from: "
+                "the scraper's namespace and pod labels)."
+            ),
+        ),
+        _alert(
+            KEYS_EVICTED,
+            _new_or_increased(f"redis_evicted_keys_total{{{sel}}}"),
+            after="0s",
+            severity="critical",
+            summary=f"Redis {where} evicted keys: in-flight jobs may be lost",
+            description=(
+                f"Redis reached maxmemory ({bus.maxmemory}) and evicted keys in the last {WINDOW}. A stream "
+                "whose consumer waits in XREADGROUP may be gone (UNBLOCKED, then NOGROUP)."
+            ),
+            runbook=(
+                "Find the jobs that failed with NOGROUP or lost their stream and resubmit them. Then make room: "
+                "delete finished jobs' streams, set TTLs, raise maxmemory with resources.memory_limit, or use "
+                "maxmemory_policy='noeviction' (writes then fail with OOM instead of losing keys)."
+            ),
+        ),
+        _alert(
+            MEMORY_HIGH,
+            f"redis_memory_used_bytes{{{sel}}} > {memory_bytes}",
+            after=metrics.alert_after,
+            severity="warning",
+            summary=f"Redis {where} uses over {percent} of maxmemory ({bus.maxmemory})",
+            description=f"used_memory is above {memory_bytes} bytes: eviction (or OOM errors) come next.",
+            runbook=(
+                "Look for keys that should be gone (redis-cli --bigkeys as an admin; streams of finished jobs "
+                "without XTRIM/DEL). Raise maxmemory and resources.memory_limit together if the load is real."
+            ),
+        ),
+        _alert(
+            OOM_ERRORS,
+            _new_or_increased(f'redis_errors_total{{{sel},err="OOM"}}'),
+            after="0s",
+            severity="critical",
+            summary=f"Redis {where} refused writes with OOM",
+            description=f"Writes failed with OOM in the last {WINDOW}: the messages they carried were not stored.",
+            runbook=(
+                "Clients got 'OOM command not allowed when used memory > maxmemory'. Free memory (delete "
+                "finished jobs' keys) or raise maxmemory; retry the failed jobs."
+            ),
+        ),
+        _alert(
+            REJECTED_CONNECTIONS,
+            f"increase(redis_rejected_connections_total{{{sel}}}[{WINDOW}]) > 0",
+            after="0s",
+            severity="warning",
+            summary=f"Redis {where} rejected connections (maxclients)",
+            description=f"Connections were refused in the last {WINDOW}: clients could not reach the bus.",
+            runbook=(
+                "Count clients (redis_connected_clients) and look for a client that leaks connections; raise "
+                "maxclients (and the container's open-file limit) only for a real load."
+            ),
+        ),
+    ]
+    if bus.client_memory_budget is not None:
+        client_bytes = int(bus.client_memory_budget * metrics.client_memory_threshold)
+        rules.append(
+            _alert(
+                CLIENT_MEMORY_HIGH,
+                f"redis_mem_clients_normal{{{sel}}} > {client_bytes}",
+                after=metrics.alert_after,
+                severity="warning",
+                summary=(
+                    f"Redis {where} client buffers use over {metrics.client_memory_threshold:.0%} of maxmemory-clients"
+                ),
+                description=(
+                    f"Clients hold more than {client_bytes} bytes of buffers: at {bus.client_memory_budget} bytes "
+                    "Redis disconnects the biggest clients."
+                ),
+                runbook=(
+                    "A client is not reading its replies or pub/sub messages, or sends huge commands: find it "
+                    "with CLIENT LIST as an admin (tot-mem, omem, qbuf) and fix or stop it."
+                ),
+            )
+        )
+    return [{"name": f"agentsmith-redis-{bus.name}", "rules": rules}]
+
+
+def _alert(
+    name: str, expr: str, *, after: str, severity: str, summary: str, description: str, runbook: str
+) -> dict[str, Any]:
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": after,
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "description": description, "runbook": runbook},
+    }
+
+
+def prometheus_rule(
+    metrics: RedisMetrics, bus: BusFacts, *, job: str, namespace: str | None, labels: Mapping[str, str]
+) -> dict[str, Any]:
+    """The PrometheusRule (prometheus-operator ``monitoring.coreos.com/v1``)."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": _manifest.metadata(bus.name, namespace=namespace, labels=labels),
+        "spec": {"groups": rule_groups(metrics, bus, job=job)},
+    }
