@@ -1,0 +1,392 @@
+"""EphemeralRedis(metrics=RedisMetrics()): the exporter sidecar, its Service, NetworkPolicy rule, ServiceMonitor,
+PrometheusRule, its login in each access mode, and the CRD schemas. Bad props: tests/test_validation.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _crd import errors as crd_errors
+from _redis_runtime import parse_redis_args
+from _support import SynthChart
+
+from agentsmith import (
+    DEFAULT_EXPORTER_IMAGE,
+    EphemeralRedis,
+    NetworkPeer,
+    RedisAuth,
+    RedisMetrics,
+    RedisRole,
+    SecretKeyRef,
+)
+from agentsmith._alerts import ALERTS
+from agentsmith._exporter import EXPORTER_READS
+
+METRICS_PASSWORD = SecretKeyRef(name="redis-metrics", key="redis-password")
+EXPORTER_ACL = [
+    "resetkeys",
+    "resetchannels",
+    "-@all",
+    "+ping",
+    "+info",
+    "+client|setname",
+    "+config|get",
+    "+latency|latest",
+    "+latency|histogram",
+    "+slowlog|get",
+    "+slowlog|len",
+]
+
+
+def synth(synth_chart: SynthChart, *, namespace: str | None = "agentsmith", **props: Any) -> dict[tuple[str, str], Any]:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props), namespace=namespace)
+    return {(o["kind"], o["metadata"]["name"]): o for o in objects}
+
+
+def containers(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    spec = objects[("Deployment", "redis")]["spec"]["template"]["spec"]
+    return {c["name"]: c for c in spec["containers"]}
+
+
+def users(args: list[str]) -> dict[str, list[str]]:
+    """``--user <name> <rules...>`` directives by user name."""
+    result: dict[str, list[str]] = {}
+    rules: list[str] | None = None
+    for index, arg in enumerate(args):
+        if arg.startswith("--"):
+            rules = None
+            if arg == "--user":
+                rules = result[args[index + 1]] = []
+        elif rules is not None and args[index - 1] != "--user":
+            rules.append(arg)
+    return result
+
+
+# -- off by default ----------------------------------------------------------
+
+
+def test_off_by_default_adds_nothing(synth_chart: SynthChart) -> None:
+    objects = synth(synth_chart)
+    assert sorted(objects) == [
+        ("Deployment", "redis"),
+        ("NetworkPolicy", "redis"),
+        ("Secret", "agentsmith-secrets"),
+        ("Service", "redis"),
+    ]
+    assert list(containers(objects)) == ["redis"]
+
+
+def test_metrics_leave_the_redis_container_and_bus_service_alone_in_the_default_mode(synth_chart: SynthChart) -> None:
+    plain, measured = synth(synth_chart), synth(synth_chart, metrics=RedisMetrics())
+    assert measured[("Service", "redis")] == plain[("Service", "redis")]
+    redis_plain, redis_measured = containers(plain)["redis"], containers(measured)["redis"]
+    assert {k: v for k, v in redis_measured.items() if k != "args"} == {
+        k: v for k, v in redis_plain.items() if k != "args"
+    }
+    # the one difference: the exporter's read-only commands on the guarded default user's line
+    added = [a for a in redis_measured["args"] if a not in redis_plain["args"]]
+    assert added == list(EXPORTER_READS)
+    assert users(redis_measured["args"])["default"][-len(EXPORTER_READS) :] == list(EXPORTER_READS)
+
+
+# -- the objects -------------------------------------------------------------
+
+
+def test_defaults_add_a_sidecar_a_service_a_monitor_and_rules(synth_chart: SynthChart) -> None:
+    objects = synth(synth_chart, metrics=RedisMetrics())
+    assert sorted(objects) == [
+        ("Deployment", "redis"),
+        ("NetworkPolicy", "redis"),
+        ("PrometheusRule", "redis"),
+        ("Secret", "agentsmith-secrets"),
+        ("Service", "redis"),
+        ("Service", "redis-metrics"),
+        ("ServiceMonitor", "redis"),
+    ]
+    assert containers(objects)["redis-exporter"] == {
+        "name": "redis-exporter",
+        "image": DEFAULT_EXPORTER_IMAGE,
+        "imagePullPolicy": "Always",
+        "args": ["--redis.addr=redis://127.0.0.1:6379", "--web.listen-address=:9121"],
+        "ports": [{"name": "metrics", "containerPort": 9121, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
+        "readinessProbe": {
+            "httpGet": {"path": "/health", "port": "metrics"},
+            "initialDelaySeconds": 5,
+            "periodSeconds": 10,
+            "timeoutSeconds": 3,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": "/health", "port": "metrics"},
+            "initialDelaySeconds": 10,
+            "periodSeconds": 30,
+            "timeoutSeconds": 3,
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": 59000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    pod = objects[("Deployment", "redis")]["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert objects[("Service", "redis-metrics")] == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": "redis-metrics",
+            "namespace": "agentsmith",
+            "labels": {
+                "app": "redis",
+                "app.kubernetes.io/name": "redis",
+                "app.kubernetes.io/component": "metrics",
+            },
+        },
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {"app": "redis"},
+            "ports": [{"name": "metrics", "port": 9121, "targetPort": "metrics", "protocol": "TCP"}],
+        },
+    }
+    monitor = objects[("ServiceMonitor", "redis")]
+    assert monitor["spec"] == {
+        "selector": {"matchLabels": {"app": "redis", "app.kubernetes.io/component": "metrics"}},
+        "endpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}],
+    }
+    # the monitor selects the metrics Service and not the bus Service
+    selected = [
+        key
+        for key, obj in objects.items()
+        if key[0] == "Service"
+        and all(obj["metadata"]["labels"].get(k) == v for k, v in monitor["spec"]["selector"]["matchLabels"].items())
+    ]
+    assert selected == [("Service", "redis-metrics")]
+
+
+def test_network_policy_admits_scrapers_on_the_metrics_port_only(synth_chart: SynthChart) -> None:
+    objects = synth(synth_chart, metrics=RedisMetrics())
+    ingress = objects[("NetworkPolicy", "redis")]["spec"]["ingress"]
+    assert ingress == [
+        {"from": [{"podSelector": {"matchLabels": {}}}], "ports": [{"port": 6379, "protocol": "TCP"}]},
+        {
+            "from": [
+                {
+                    "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                }
+            ],
+            "ports": [{"port": 9121, "protocol": "TCP"}],
+        },
+    ]
+
+
+def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(synth_chart: SynthChart) -> None:
+    metrics = RedisMetrics(
+        port=9500,
+        scrape_from=(NetworkPeer(namespace_selector={"team": "obs"}),),
+        monitor_labels={"release": "kube-prometheus-stack"},
+        scrape_interval="15s",
+        prometheus_rule=False,
+    )
+    objects = synth(synth_chart, metrics=metrics, labels={"team": "platform"})
+    assert ("PrometheusRule", "redis") not in objects
+    monitor = objects[("ServiceMonitor", "redis")]
+    assert monitor["metadata"]["labels"] == {
+        "release": "kube-prometheus-stack",
+        "team": "platform",
+        "app": "redis",
+        "app.kubernetes.io/name": "redis",
+        "app.kubernetes.io/component": "metrics",
+    }
+    assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "15s"}]
+    assert objects[("NetworkPolicy", "redis")]["spec"]["ingress"][1] == {
+        "from": [{"podSelector": {"matchLabels": {}}, "namespaceSelector": {"matchLabels": {"team": "obs"}}}],
+        "ports": [{"port": 9500, "protocol": "TCP"}],
+    }
+    assert "--web.listen-address=:9500" in containers(objects)["redis-exporter"]["args"]
+    without_monitor = synth(synth_chart, metrics=RedisMetrics(service_monitor=False))
+    assert ("ServiceMonitor", "redis") not in without_monitor
+    assert ("PrometheusRule", "redis") in without_monitor
+
+
+def test_handles(synth_chart: SynthChart) -> None:
+    seen: dict[str, Any] = {}
+
+    def build(chart: Any) -> None:
+        seen["on"] = EphemeralRedis(chart, "redis", metrics=RedisMetrics())
+        seen["off"] = EphemeralRedis(chart, "other", name="other")
+
+    synth_chart(build)
+    on, off = seen["on"], seen["off"]
+    assert on.metrics == RedisMetrics()
+    assert on.metrics_service.name == "redis-metrics"
+    assert on.service_monitor.kind == "ServiceMonitor"
+    assert on.prometheus_rule.kind == "PrometheusRule"
+    assert (off.metrics, off.metrics_service, off.service_monitor, off.prometheus_rule) == (None, None, None, None)
+    # construct ids are public API
+    assert [c.node.id for c in on.node.children] == [
+        "Deployment",
+        "Service",
+        "NetworkPolicy",
+        "Connection",
+        "MetricsService",
+        "ServiceMonitor",
+        "PrometheusRule",
+    ]
+
+
+def test_two_buses_with_metrics_in_one_namespace_do_not_collide(synth_chart: SynthChart) -> None:
+    objects = synth_chart(
+        lambda chart: [
+            EphemeralRedis(chart, "a", metrics=RedisMetrics()),
+            EphemeralRedis(chart, "b", name="bus-b", metrics=RedisMetrics()),
+        ]
+    )
+    names = sorted((o["kind"], o["metadata"]["name"]) for o in objects)
+    assert ("Service", "bus-b-metrics") in names and ("PrometheusRule", "bus-b") in names
+    assert len(names) == len(set(names))
+
+
+# -- the exporter's login per access mode -------------------------------------
+
+
+def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_chart: SynthChart) -> None:
+    auth = RedisAuth(secret_name="redis-auth")
+    found = containers(synth(synth_chart, auth=auth, metrics=RedisMetrics()))
+    exporter, redis = found["redis-exporter"], found["redis"]
+    assert "--redis.user=metrics" in exporter["args"]
+    assert exporter["env"] == [
+        {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "redis-auth", "key": "redis-password"}}}
+    ]
+    assert users(redis["args"])["metrics"] == ["on", ">$(REDIS_PASSWORD)", *EXPORTER_ACL]
+    # the default user keeps the guard as it was: no exporter commands for every password holder
+    assert not set(EXPORTER_READS) & set(users(redis["args"])["default"])
+
+
+def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: SynthChart) -> None:
+    found = containers(synth(synth_chart, metrics=RedisMetrics(password=METRICS_PASSWORD)))
+    exporter, redis = found["redis-exporter"], found["redis"]
+    ref = {"secretKeyRef": {"name": "redis-metrics", "key": "redis-password"}}
+    assert exporter["env"] == [{"name": "REDIS_PASSWORD", "valueFrom": ref}]
+    assert redis["env"] == [{"name": "REDIS_METRICS_PASSWORD", "valueFrom": ref}]
+    assert users(redis["args"])["metrics"] == ["on", ">$(REDIS_METRICS_PASSWORD)", *EXPORTER_ACL]
+    assert not set(EXPORTER_READS) & set(users(redis["args"])["default"])
+    assert parse_redis_args(redis["args"])["protected-mode"] == "no"
+
+
+def test_roles_mode_exporter_user_next_to_the_roles(synth_chart: SynthChart) -> None:
+    roles = [RedisRole.dispatcher(secret_name="dispatcher"), RedisRole.agent(secret_name="agent")]
+    found = containers(synth(synth_chart, roles=roles, metrics=RedisMetrics(password=METRICS_PASSWORD)))
+    exporter, redis = found["redis-exporter"], found["redis"]
+    assert "--redis.user=metrics" in exporter["args"]
+    acl = users(redis["args"])
+    assert sorted(acl) == ["agent", "default", "dispatcher", "metrics"]
+    assert acl["metrics"] == ["on", ">$(REDIS_METRICS_PASSWORD)", *EXPORTER_ACL]
+    assert [e["name"] for e in redis["env"]] == [
+        "REDIS_DISPATCHER_PASSWORD",
+        "REDIS_AGENT_PASSWORD",
+        "REDISCLI_AUTH",
+        "REDIS_METRICS_PASSWORD",
+    ]
+
+
+@pytest.mark.parametrize("auth", [None, RedisAuth(secret_name="redis-auth")], ids=["open", "auth"])
+def test_without_the_guard_redis_args_stay_exact_and_the_exporter_is_the_default_user(
+    synth_chart: SynthChart, auth: RedisAuth | None
+) -> None:
+    plain = containers(synth(synth_chart, command_guard=False, auth=auth))["redis"]
+    found = containers(synth(synth_chart, command_guard=False, auth=auth, metrics=RedisMetrics()))
+    assert found["redis"] == plain
+    assert not any(a.startswith("--redis.user") for a in found["redis-exporter"]["args"])
+    assert ("env" in found["redis-exporter"]) is (auth is not None)
+
+
+# -- rules -------------------------------------------------------------------
+
+
+def rules_of(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    (group,) = objects[("PrometheusRule", "redis")]["spec"]["groups"]
+    assert group["name"] == "agentsmith-redis-redis"
+    return {rule["alert"]: rule for rule in group["rules"]}
+
+
+def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_chart: SynthChart) -> None:
+    rules = rules_of(synth(synth_chart, metrics=RedisMetrics()))
+    assert (
+        list(rules)
+        == list(ALERTS)
+        == [
+            "AgentsmithRedisDown",
+            "AgentsmithRedisMetricsAbsent",
+            "AgentsmithRedisKeysEvicted",
+            "AgentsmithRedisMemoryHigh",
+            "AgentsmithRedisOutOfMemoryErrors",
+            "AgentsmithRedisRejectedConnections",
+            "AgentsmithRedisClientMemoryHigh",
+        ]
+    )
+    for rule in rules.values():
+        assert set(rule["annotations"]) == {"summary", "description", "runbook"}
+        assert len(rule["annotations"]["runbook"]) > 80
+        assert rule["labels"]["severity"] in ("critical", "warning")
+        assert 'job="redis-metrics",namespace="agentsmith"' in rule["expr"]
+
+
+def test_thresholds_come_from_the_constructs_own_settings(synth_chart: SynthChart) -> None:
+    seed = rules_of(synth(synth_chart, metrics=RedisMetrics()))
+    # 256mb = 268435456 bytes; 90% of it. Client budget 64mb (half of 384Mi - 256mb); 90% of it.
+    assert seed["AgentsmithRedisMemoryHigh"]["expr"].endswith("> 241591910")
+    assert seed["AgentsmithRedisClientMemoryHigh"]["expr"].endswith(f"> {int(64 * 2**20 * 0.9)}")
+    assert seed["AgentsmithRedisDown"]["for"] == "1m" and seed["AgentsmithRedisKeysEvicted"]["for"] == "0s"
+    custom = rules_of(
+        synth(synth_chart, maxmemory="100mb", metrics=RedisMetrics(memory_threshold=0.5, alert_after="2m"))
+    )
+    assert custom["AgentsmithRedisMemoryHigh"]["expr"].endswith(f"> {50 * 2**20}")
+    assert custom["AgentsmithRedisMemoryHigh"]["for"] == "2m"
+    # without the guard there is no maxmemory-clients, so no client-memory alert
+    unguarded = rules_of(synth(synth_chart, command_guard=False, metrics=RedisMetrics()))
+    assert "AgentsmithRedisClientMemoryHigh" not in unguarded
+
+
+def test_rules_without_a_known_namespace_match_on_job_only(synth_chart: SynthChart) -> None:
+    rules = rules_of(synth(synth_chart, namespace=None, metrics=RedisMetrics()))
+    assert rules["AgentsmithRedisDown"]["expr"] == 'redis_up{job="redis-metrics"} == 0'
+
+
+# -- prometheus-operator 0.93.0 schemas ---------------------------------------
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "defaults": {"metrics": RedisMetrics()},
+    "custom": {
+        "name": "bus",
+        "labels": {"team": "platform"},
+        "metrics": RedisMetrics(
+            monitor_labels={"release": "prom"}, scrape_interval="1m30s", alert_after="5m", memory_threshold=0.75
+        ),
+    },
+    "unguarded": {"command_guard": False, "metrics": RedisMetrics()},
+}
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_monitor_and_rule_validate_against_the_crds(synth_chart: SynthChart, config: str) -> None:
+    objects = synth(synth_chart, **CONFIGS[config])
+    checked = [obj for (kind, _), obj in objects.items() if kind in ("ServiceMonitor", "PrometheusRule")]
+    assert len(checked) == 2
+    for obj in checked:
+        assert crd_errors(obj) == [], obj["kind"]
+
+
+def test_the_crd_check_catches_a_misspelt_field_and_a_wrong_type(synth_chart: SynthChart) -> None:
+    objects = synth(synth_chart, metrics=RedisMetrics())
+    monitor = objects[("ServiceMonitor", "redis")]
+    monitor["spec"]["endpoints"][0]["intervall"] = "30s"
+    assert crd_errors(monitor) == [
+        "spec/endpoints/0: Additional properties are not allowed ('intervall' was unexpected)"
+    ]
+    rule = objects[("PrometheusRule", "redis")]
+    rule["spec"]["groups"][0]["rules"][0]["for"] = 60
+    assert crd_errors(rule) == ["spec/groups/0/rules/0/for: 60 is not of type 'string'"]
