@@ -92,7 +92,8 @@ def rule_groups(metrics: RedisMetrics, bus: BusFacts, *, job: str) -> list[dict[
         ),
         _alert(
             METRICS_ABSENT,
-            f"absent(up{{{sel}}} == 1)",
+            # absent() of a comparison would lose the labels: scrapes failing, or no target at all
+            f"sum by (job, namespace) (up{{{sel}}}) == 0 or absent(up{{{sel}}})",
             after=metrics.alert_after,
             severity="warning",
             summary=f"No metrics from Redis {where}",

@@ -6,6 +6,7 @@
 #     (package-lock.json; ioredis for tests/test_runtime_guard.py),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
 #   Debian's podman, runc and catatonit for the pod tier (likewise).
+#   Debian's prometheus (server, promtool) and prometheus-redis-exporter for the metrics tests (likewise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +52,20 @@ if ! command -v redis-server >/dev/null; then
     (service redis-server stop || true) >/dev/null 2>&1
   else
     echo "note: redis-server is missing; the runtime tests need it: sudo apt-get install redis-server" >&2
+  fi
+fi
+
+# Metrics (tests/test_alerts.py, tests/test_runtime_metrics.py): Debian's Prometheus server and promtool
+# (package prometheus) and redis_exporter (package prometheus-redis-exporter). The tests start their own on
+# loopback ports; the services the packages enable are stopped (no systemd in CI: nothing runs anyway).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v prometheus-redis-exporter >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=300 prometheus prometheus-redis-exporter >/dev/null
+    (service prometheus stop; service prometheus-redis-exporter stop) >/dev/null 2>&1 || true
+  else
+    echo "note: prometheus/promtool/prometheus-redis-exporter are missing; the metrics tests need them: sudo apt-get install prometheus prometheus-redis-exporter" >&2
   fi
 fi
 
