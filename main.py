@@ -31,7 +31,14 @@ if PROJECT_NODE.is_file():
 import cdk8s
 from constructs import Construct
 
-from agentsmith import AgentsmithNamespace, EphemeralRedis, ExternalRedis, RedisEndpoint
+from agentsmith import (
+    AgentsmithConfigError,
+    AgentsmithNamespace,
+    EphemeralRedis,
+    ExternalRedis,
+    RedisEndpoint,
+    RedisMetrics,
+)
 from agentsmith._outdir import KUSTOMIZATION, MARKER, check_target, publish
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -54,21 +61,36 @@ CHART_ID = "agentsmith"
 #: password: a Redis outside the cluster (the seed's HA path) through ExternalRedis. One line, e.g.
 #:   MANAGED_REDIS_URL: str | None = "rediss://agentsmith.cache.example.com:6380"
 MANAGED_REDIS_URL: str | None = None
+#: Metrics and alerts for the in-cluster bus. None: none (the seed's manifests). A RedisMetrics: a redis_exporter
+#: sidecar, a redis-metrics Service, a ServiceMonitor and a PrometheusRule (README "Operating the bus"). One line, e.g.
+#:   REDIS_METRICS: RedisMetrics | None = RedisMetrics(monitor_labels={"release": "kube-prometheus-stack"})
+REDIS_METRICS: RedisMetrics | None = None
 
 
-def build(app: Construct, managed_redis_url: str | None = MANAGED_REDIS_URL) -> RedisEndpoint:
+def build(
+    app: Construct, managed_redis_url: str | None = MANAGED_REDIS_URL, metrics: RedisMetrics | None = REDIS_METRICS
+) -> RedisEndpoint:
     """Add agentsmith's charts to ``app`` and return the message bus endpoint.
 
-    ``managed_redis_url``: default :data:`MANAGED_REDIS_URL`. Either way clients
-    read ``REDIS_URL`` from Secret ``agentsmith-secrets``, key ``redis-url``.
+    ``managed_redis_url``: default :data:`MANAGED_REDIS_URL`; ``metrics``: default
+    :data:`REDIS_METRICS` (the in-cluster bus only). Either way clients read
+    ``REDIS_URL`` from Secret ``agentsmith-secrets``, key ``redis-url``.
     """
+    if managed_redis_url is not None and metrics is not None:
+        raise AgentsmithConfigError(
+            f"'REDIS_METRICS' needs the in-cluster bus (got {metrics!r} with MANAGED_REDIS_URL set). "
+            "Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None.",
+            prop="REDIS_METRICS",
+            value=metrics,
+            path=None,
+        )
     namespace_chart = cdk8s.Chart(app, NAMESPACE_CHART_ID, disable_resource_name_hashes=True)
     namespace = AgentsmithNamespace(namespace_chart, "namespace")
     chart = cdk8s.Chart(app, CHART_ID, namespace=namespace.name, disable_resource_name_hashes=True)
     chart.add_dependency(namespace_chart)
     if managed_redis_url is not None:
         return ExternalRedis(chart, "redis", url=managed_redis_url)
-    return EphemeralRedis(chart, "redis")
+    return EphemeralRedis(chart, "redis", metrics=metrics)
 
 
 def kustomization(files: list[str]) -> str:

@@ -15,7 +15,7 @@ from _cli import CliRuns
 from _support import ROOT, in_memory_app
 
 import main
-from agentsmith import EphemeralRedis
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisMetrics
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
@@ -224,6 +224,34 @@ def test_main_variants_snapshot(managed_redis_url: str | None, tmp_path: Path, s
     main.build(app, managed_redis_url)
     objects = [obj for chart in app.charts for obj in chart.to_json()]
     assert objects == snapshot_yaml
+
+
+def test_metrics_are_a_one_line_switch_for_the_in_cluster_bus() -> None:
+    # GIVEN main.py's REDIS_METRICS line, off as shipped
+    assert main.REDIS_METRICS is None
+    assert "REDIS_METRICS: RedisMetrics | None = None\n" in (ROOT / "main.py").read_text(encoding="utf-8")
+    # WHEN it is on THEN the bus gets its exporter, metrics Service, ServiceMonitor and PrometheusRule
+    app = in_memory_app()
+    main.build(app, None, RedisMetrics())
+    names = sorted((obj["kind"], obj["metadata"]["name"]) for chart in app.charts for obj in chart.to_json())
+    assert names == [
+        ("Deployment", "redis"),
+        ("Namespace", "agentsmith"),
+        ("NetworkPolicy", "redis"),
+        ("PrometheusRule", "redis"),
+        ("Secret", "agentsmith-secrets"),
+        ("Service", "redis"),
+        ("Service", "redis-metrics"),
+        ("ServiceMonitor", "redis"),
+    ]
+    # AND with a managed Redis there is no pod to put an exporter in: a clear error
+    with pytest.raises(AgentsmithConfigError) as caught:
+        main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics())
+    assert caught.value.prop == "REDIS_METRICS"
+    assert str(caught.value).startswith("'REDIS_METRICS' needs the in-cluster bus (got RedisMetrics(")
+    assert str(caught.value).endswith(
+        "Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None."
+    )
 
 
 def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:
