@@ -1,4 +1,4 @@
-"""checkov over three folders in one run: the app's defaults, a hardened example, the seed.
+"""checkov over five folders in one run: the app's defaults, a hardened example, the seed, and both with metrics.
 
 Subprocesses and files only (it runs as a background job, see _background.py).
 checkov runs offline: ``--skip-download`` and ``BC_SKIP_MAPPING``.
@@ -21,14 +21,23 @@ DIGEST = "sha256:" + "0123456789abcdef" * 4
 #: EphemeralRedis with every opt-in hardening: digest, high UID, read-only root.
 HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}
 
-_HARDENED_APP = """
+#: The metrics sidecar with its image pinned by digest (with the hardened props).
+HARDENED_EXPORTER = f"oliver006/redis_exporter:v1.67.0@{DIGEST}"
+
+_APP = """
 import sys, cdk8s
-from agentsmith import EphemeralRedis
+from agentsmith import EphemeralRedis, RedisMetrics
 app = cdk8s.App(outdir=sys.argv[1], yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
-chart = cdk8s.Chart(app, "hardened", namespace="agentsmith", disable_resource_name_hashes=True)
-EphemeralRedis(chart, "redis", **{props!r})
+chart = cdk8s.Chart(app, "scanned", namespace="agentsmith", disable_resource_name_hashes=True)
+EphemeralRedis(chart, "redis", **{props!r}, {metrics})
 app.synth()
 """
+#: Folder -> (EphemeralRedis props, metrics argument as source).
+_APPS = {
+    "hardened": (HARDENED, "metrics=None"),
+    "metrics": ({}, "metrics=RedisMetrics()"),
+    "hardened-metrics": (HARDENED, f"metrics=RedisMetrics(image={HARDENED_EXPORTER!r})"),
+}
 
 
 def checkov_command() -> str | None:
@@ -52,7 +61,7 @@ def _scan(report: dict[str, Any], folder: str) -> dict[str, Any]:
 
 
 def scan_with_checkov(base: Path, seed: dict[tuple[str, str], dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """``{"defaults"|"hardened"|"seed": {"passed": n, "failed": {ids}}}``; raises if a step fails."""
+    """``{folder: {"passed": n, "failed": {ids}}}`` for defaults, seed and :data:`_APPS`; raises if a step fails."""
     command = checkov_command()
     if command is None:
         raise FileNotFoundError("checkov is not installed: run `bash tools/setup.sh` (it creates .venv-checkov)")
@@ -61,8 +70,9 @@ def scan_with_checkov(base: Path, seed: dict[tuple[str, str], dict[str, Any]]) -
     synth = _run([sys.executable, str(ROOT / "main.py"), "--outdir", str(work / "defaults")])
     assert synth.returncode == 0, synth.stderr
     shutil.copytree(work / "defaults", scan_root / "defaults", ignore=shutil.ignore_patterns("kustomization.yaml"))
-    hardened = _run([sys.executable, "-c", _HARDENED_APP.format(props=HARDENED), str(scan_root / "hardened")])
-    assert hardened.returncode == 0, hardened.stderr
+    for folder, (props, metrics) in _APPS.items():
+        app = _run([sys.executable, "-c", _APP.format(props=props, metrics=metrics), str(scan_root / folder)])
+        assert app.returncode == 0, app.stderr
     (scan_root / "seed").mkdir()
     (scan_root / "seed" / "seed.yaml").write_text(yaml.safe_dump_all(seed.values()), encoding="utf-8")
     checkov = [command, "--directory", str(scan_root), "--framework", "kubernetes", "--skip-download"]
@@ -77,4 +87,4 @@ def scan_with_checkov(base: Path, seed: dict[tuple[str, str], dict[str, Any]]) -
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
     report = report[0] if isinstance(report, list) else report
-    return {folder: _scan(report, folder) for folder in ("defaults", "hardened", "seed")}
+    return {folder: _scan(report, folder) for folder in ("defaults", "seed", *_APPS)}

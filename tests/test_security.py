@@ -17,6 +17,7 @@ from agentsmith import (
     NetworkPeer,
     PodSecurity,
     RedisAuth,
+    RedisMetrics,
     SecretKeyRef,
 )
 
@@ -198,6 +199,17 @@ def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: SynthChart)
         assert violations(objects_of(synth_chart, **props)["Deployment"]["spec"]["template"]) == []
 
 
+@pytest.mark.parametrize(
+    "props",
+    [{}, HARDENED, {"auth": RedisAuth(secret_name="s")}, {"command_guard": False}],
+    ids=["defaults", "hardened", "auth", "seed-exact"],
+)
+def test_metrics_sidecar_passes_pss_restricted(synth_chart: SynthChart, props: dict[str, Any]) -> None:
+    template = objects_of(synth_chart, metrics=RedisMetrics(), **props)["Deployment"]["spec"]["template"]
+    assert [c["name"] for c in template["spec"]["containers"]] == ["redis", "redis-exporter"]
+    assert violations(template) == []
+
+
 def test_pss_checker_catches_the_seeds_two_violations(seed_manifests: dict[tuple[str, str], Any]) -> None:
     found = violations(seed_manifests[("Deployment", "redis")]["spec"]["template"])
     assert found == ["Seccomp: redis", "Capabilities: redis does not drop ALL"]
@@ -229,6 +241,13 @@ SEED_DECISIONS = {
 def test_checkov_defaults_fail_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
     assert checkov_scans["defaults"]["failed"] == set(SEED_DECISIONS)
     assert checkov_scans["defaults"]["passed"] > 80
+
+
+def test_checkov_with_metrics_fails_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
+    # The exporter container adds no finding of its own; pinned by digest, the hardened pod fails nothing.
+    assert checkov_scans["metrics"]["failed"] == set(SEED_DECISIONS)
+    assert checkov_scans["metrics"]["passed"] > checkov_scans["defaults"]["passed"]
+    assert checkov_scans["hardened-metrics"]["failed"] == set()
 
 
 def test_checkov_hardened_example_fails_nothing(checkov_scans: dict[str, dict[str, Any]]) -> None:
