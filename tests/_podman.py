@@ -11,8 +11,9 @@ The manifest is played from a *test copy* (:func:`played_copy`); the synthesised
 objects themselves are never changed. The test copy differs in exactly these:
 
 * ``image``: the local stand-in (tools/podman/build-standin.sh), because no
-  registry can be reached; ``imagePullPolicy: Never`` for the same reason;
-* the container port gets ``hostIP: 127.0.0.1`` and a free ``hostPort``, so a
+  registry can be reached; ``imagePullPolicy: Never`` for the same reason (with
+  metrics on, the exporter container gets the script's ``exporter`` stand-in);
+* each container's port gets ``hostIP: 127.0.0.1`` and a free ``hostPort``, so a
   client outside the pod's network namespace connects the way another pod
   does, on the host's loopback only (the pod sees a non-loopback peer);
 * the Deployment's name gets a per-run suffix, so parallel runs and leftovers
@@ -25,7 +26,8 @@ objects themselves are never changed. The test copy differs in exactly these:
   (``sh -c '[ "$(redis-cli ping)" = PONG ]'``); one quoted string is joined
   into the same command the kubelet runs. (The seed's ``redis-cli ping`` is
   unchanged by the quoting.) The readiness probe is run by the tests
-  themselves with the manifest's argv, as the kubelet runs it.
+  themselves with the manifest's argv, as the kubelet runs it. ``httpGet``
+  probes (the exporter's) are left as they are.
 """
 
 from __future__ import annotations
@@ -87,26 +89,55 @@ def build_standin(flavour: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def played_copy(
-    deployment: Mapping[str, Any], *, image: str, host_port: int, run_id: str, env: Mapping[str, str]
-) -> dict[str, Any]:
-    """The Deployment as played: the module docstring lists every change, nothing else differs."""
-    from test_runtime_auth import expand  # Kubernetes' $(VAR) rules, in one place
+@dataclass(frozen=True)
+class Sidecar:
+    """A second container's test copy: its stand-in image, the ``hostPort`` of its one port, its environment."""
 
+    image: str
+    host_port: int
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def played_copy(
+    deployment: Mapping[str, Any],
+    *,
+    image: str,
+    host_port: int,
+    run_id: str,
+    env: Mapping[str, str],
+    sidecars: Mapping[str, Sidecar] | None = None,
+) -> dict[str, Any]:
+    """The Deployment as played: the module docstring lists every change, nothing else differs.
+
+    ``image``, ``host_port`` and ``env`` are the Redis container's (the first);
+    ``sidecars`` gives the same for every other container, by name (the exporter).
+    """
     played = copy.deepcopy(dict(deployment))
     played["metadata"]["name"] = f"{deployment['metadata']['name']}-{run_id}"
-    (container,) = played["spec"]["template"]["spec"]["containers"]
-    container["image"] = image
+    first, *others = played["spec"]["template"]["spec"]["containers"]
+    _test_copy(first, Sidecar(image, host_port, env))
+    given = dict(sidecars or {})
+    assert sorted(given) == sorted(c["name"] for c in others), f"sidecars {sorted(given)} for {others}"
+    for container in others:
+        _test_copy(container, given[container["name"]])
+    return played
+
+
+def _test_copy(container: dict[str, Any], played: Sidecar) -> None:
+    """One container's changes (module docstring), in place."""
+    from test_runtime_auth import expand  # Kubernetes' $(VAR) rules, in one place
+
+    container["image"] = played.image
     container["imagePullPolicy"] = "Never"
     (port,) = container["ports"]
-    port.update(hostIP="127.0.0.1", hostPort=host_port)
-    container["args"] = [expand(arg, dict(env)) for arg in container["args"]]
+    port.update(hostIP="127.0.0.1", hostPort=played.host_port)
+    container["args"] = [expand(arg, dict(played.env)) for arg in container["args"]]
     for variable in container.get("env", []):
         if "value" in variable:
-            variable["value"] = expand(variable["value"], dict(env))
-    liveness = container["livenessProbe"]["exec"]
-    liveness["command"] = [shlex.join(liveness["command"])]
-    return played
+            variable["value"] = expand(variable["value"], dict(played.env))
+    liveness = container["livenessProbe"].get("exec")
+    if liveness is not None:
+        liveness["command"] = [shlex.join(liveness["command"])]
 
 
 def resolve_env(container: Mapping[str, Any], secrets: Mapping[str, Mapping[str, str]]) -> dict[str, str]:

@@ -25,30 +25,96 @@
 # no config file, daemonize no, logs to stdout). Debian's build uses jemalloc, like
 # the official image.
 #
-# Usage: tools/podman/build-standin.sh upstream|official
-# Prints the image reference, localhost/agentsmith-redis-standin:<flavour>-<hash>,
-# where <hash> covers this script and every file copied into the image, so an
-# unchanged stand-in is built once and reused (`podman image exists`); a new build
-# removes that flavour's older stand-ins.
-# Needs root (podman import into the system store), podman, redis-server, redis-cli.
+#
+# `exporter` builds the stand-in for the metrics sidecar's `oliver006/redis_exporter`
+# (EphemeralRedis(metrics=RedisMetrics())) from Debian's prometheus-redis-exporter
+# (redis_exporter 1.45, the same flags, REDIS_PASSWORD read from the environment):
+#   - like the official image (FROM scratch): the binary at /redis_exporter, USER
+#     59000:59000, ENTRYPOINT ["/redis_exporter"], EXPOSE 9121, so the manifest's
+#     args go to the exporter unchanged; plus the shared libraries Debian's build
+#     loads (ldd: libc), which the official static build does not need;
+#   - no shell and no other files (no CA bundle: the exporter speaks plain TCP to
+#     Redis on the pod's loopback).
+#
+# Usage: tools/podman/build-standin.sh upstream|official|exporter
+# Prints the image reference, localhost/agentsmith-redis-standin:<flavour>-<hash>
+# (exporter: localhost/agentsmith-redis-exporter-standin:<hash>), where <hash>
+# covers this script and every file copied into the image, so an unchanged
+# stand-in is built once and reused (`podman image exists`); a new build removes
+# that flavour's older stand-ins.
+# Needs root (podman import into the system store), podman, and redis-server,
+# redis-cli (Redis) or prometheus-redis-exporter (exporter).
 set -euo pipefail
 
 flavour=${1:-}
 case "$flavour" in
   upstream) preset="" ;;
   official) preset="--protected-mode no" ;;
-  *) echo "usage: $0 upstream|official" >&2; exit 2 ;;
+  exporter) ;;
+  *) echo "usage: $0 upstream|official|exporter" >&2; exit 2 ;;
 esac
-for tool in podman redis-server redis-cli ldd sha256sum tar; do
-  command -v "$tool" >/dev/null || { echo "error: '$tool' is missing: apt-get install podman runc redis-server" >&2; exit 1; }
-done
 : "${CONTAINERS_CONF:=$(cd "$(dirname "$0")" && pwd)/containers.conf}"
 export CONTAINERS_CONF
 
+# Libraries (and the loader) that ldd lists for the given binaries, one a line.
+libraries() {
+  ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | sort -u
+}
+
+# import_root ROOT REF REPOSITORY KEEP_PREFIX CHANGE...: a reproducible tar of ROOT imported as
+# REF; then REPOSITORY's older images whose tag starts with KEEP_PREFIX are removed (never --force).
+import_root() {
+  local root=$1 ref=$2 repository=$3 prefix=$4
+  shift 4
+  local changes=()
+  for change in "$@"; do changes+=(--change "$change"); done
+  tar --numeric-owner --sort=name --mtime=@0 -C "$root" -cf "$root.tar" .
+  podman import --quiet "${changes[@]}" "$root.tar" "$ref" >/dev/null
+  rm -f "$root.tar"
+  podman images --noheading --format '{{.Repository}}:{{.Tag}}' "$repository" \
+    | grep "^$repository:$prefix" | grep -vx "$ref" \
+    | xargs -r -n1 podman rmi >/dev/null 2>&1 || true  # not --force: never an image in use
+}
+
+if [ "$flavour" = exporter ]; then
+  for tool in podman prometheus-redis-exporter ldd sha256sum tar; do
+    command -v "$tool" >/dev/null || {
+      echo "error: '$tool' is missing: apt-get install podman runc prometheus-redis-exporter" >&2
+      exit 1
+    }
+  done
+  exporter=$(readlink -f "$(command -v prometheus-redis-exporter)")
+  libs=$(libraries "$exporter")
+  hash=$( { sha256sum <"$0"; echo "$flavour"; for f in "$exporter" $libs; do sha256sum "$(readlink -f "$f")"; done; } \
+    | sha256sum | cut -c1-16)
+  repository=localhost/agentsmith-redis-exporter-standin
+  ref="$repository:$hash"
+  if podman image exists "$ref"; then
+    echo "$ref"
+    exit 0
+  fi
+  root=$(mktemp -d /tmp/agentsmith-exporter-standin.XXXXXX)
+  trap 'rm -rf "$root" "$root.tar"' EXIT
+  install -m 0755 "$exporter" "$root/redis_exporter"
+  for lib in $libs; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  import_root "$root" "$ref" "$repository" "" \
+    'ENTRYPOINT ["/redis_exporter"]' \
+    'USER 59000:59000' \
+    'EXPOSE 9121' \
+    "LABEL agentsmith.standin.flavour=$flavour"
+  echo "$ref"
+  exit 0
+fi
+for tool in podman redis-server redis-cli ldd sha256sum tar; do
+  command -v "$tool" >/dev/null || { echo "error: '$tool' is missing: apt-get install podman runc redis-server" >&2; exit 1; }
+done
 server=$(readlink -f "$(command -v redis-server)")  # Debian: a symlink to redis-check-rdb
 cli=$(readlink -f "$(command -v redis-cli)")
 shell=$(readlink -f /bin/sh)
-libs=$(ldd "$server" "$cli" "$shell" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | sort -u)
+libs=$(libraries "$server" "$cli" "$shell")
 
 hash=$( { sha256sum <"$0"; echo "$flavour"; for f in "$server" "$cli" "$shell" $libs; do sha256sum "$(readlink -f "$f")"; done; } \
   | sha256sum | cut -c1-16)
@@ -98,18 +164,12 @@ chmod 1777 "$root/tmp"
 chown 999:999 "$root/data"
 chmod 0755 "$root/data"
 
-tar --numeric-owner --sort=name --mtime=@0 -C "$root" -cf "$root.tar" .
 trap 'rm -rf "$root" "$root.tar"' EXIT
-podman import --quiet \
-  --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
-  --change 'CMD ["redis-server"]' \
-  --change 'WORKDIR /data' \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'EXPOSE 6379' \
-  --change "LABEL agentsmith.standin.flavour=$flavour" \
-  "$root.tar" "$ref" >/dev/null
-# Drop this flavour's stand-ins of earlier content (a changed script or package).
-podman images --noheading --format '{{.Repository}}:{{.Tag}}' localhost/agentsmith-redis-standin \
-  | grep "^localhost/agentsmith-redis-standin:$flavour-" | grep -vx "$ref" \
-  | xargs -r -n1 podman rmi >/dev/null 2>&1 || true  # not --force: never an image in use
+import_root "$root" "$ref" localhost/agentsmith-redis-standin "$flavour-" \
+  'ENTRYPOINT ["docker-entrypoint.sh"]' \
+  'CMD ["redis-server"]' \
+  'WORKDIR /data' \
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  'EXPOSE 6379' \
+  "LABEL agentsmith.standin.flavour=$flavour"
 echo "$ref"
