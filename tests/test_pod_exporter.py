@@ -16,10 +16,11 @@ in as ``_exporter.py``'s table says. Every check runs for every mode:
 200 within the kubelet's readiness limit, the exporter's securityContext in
 effect (UID 59000, read-only root filesystem), its cgroup memory limit and use.
 The last check per mode sends one command the access mode refuses, to show the
-NOPERM check can fail. Printed figures (``-rP``): time from ``kube play`` to the
-first scrape with ``redis_up 1``, the exporter's memory, ``redis_up``, refused
-commands. Clean-up by name after each mode, also after a failure; images stay
-cached.
+NOPERM check can fail. One more pod (guard mode) stops Redis: the exporter then
+serves ``redis_up 0`` and ``/health`` still answers 200. Printed figures
+(``-rP``): time from ``kube play`` to the first scrape with ``redis_up 1``, the
+exporter's memory, ``redis_up``, refused commands. Clean-up by name after each
+mode, also after a failure; images stay cached.
 
 podman 4.3 turns the ``httpGet`` liveness probe into the healthcheck
 ``curl -f http://localhost:0/health`` (the named port ``metrics`` becomes 0), which
@@ -435,3 +436,21 @@ def test_exporter_standin_is_laid_out_like_the_official_image() -> None:
     assert manifest_image.split(":v", 1)[1].split(".")[0] == "1", manifest_image
     found = version.split("Redis Metrics Exporter", 1)[1].split()[0]
     print(f"exporter stand-in {image}: redis_exporter {found} (manifest {manifest_image}), user 59000")
+
+
+def test_redis_stopped_shows_as_redis_up_0_and_the_exporter_stays_ready(tmp_path: Path) -> None:
+    """The down alert's signal in the pod: Redis stopped, the exporter serves ``redis_up 0`` and ``/health`` 200.
+
+    (Readiness on ``/health`` keeps the pod's state to Redis's own probes; see ``_exporter.py``.)
+    """
+    require_podman()
+    require_tool("prometheus-redis-exporter", "apt-get install prometheus-redis-exporter (or `bash tools/setup.sh`)")
+    with played(MODES[0], tmp_path) as running:
+        before = running.scrape()
+        podman("stop", "--time", "10", running.server.container)
+        assert running.server.inspect("{{.State.Status}}") == "exited"
+        after = running.scrape()
+        status, _ = http_get(running.exporter.host_port, "/health")
+        state = running.exporter.inspect("{{.State.Status}} {{.RestartCount}}")
+    assert (before.get("redis_up"), after.get("redis_up"), status, state) == (1, 0, 200, "running 0")
+    print(f"Redis stopped: redis_up {before['redis_up']:.0f} -> {after['redis_up']:.0f}, /health {status}, {state}")
