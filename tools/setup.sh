@@ -74,7 +74,7 @@ fi
 # pause image from it: no registry is reachable), with the CNI plugins it was
 # verified with (containernetworking-plugins, which pulls iptables). The tests pass
 # tools/podman/containers.conf through CONTAINERS_CONF; /etc is never edited.
-# The stand-in Redis image is built by the tests (tools/podman/build-standin.sh).
+# The stand-in Redis and redis_exporter images are built by the tests (tools/podman/build-standin.sh).
 if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v catatonit >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
