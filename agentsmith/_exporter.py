@@ -6,8 +6,8 @@ Who the exporter logs in as, by access mode (``EphemeralRedis`` docstring):
 mode                          exporter logs in as    Redis args added
 ============================  =====================  ==============================================
 ``command_guard=False``       default user           none (the seed's args stay exact)
-guard, no password            default user           the exporter's read-only commands, on the
-                                                     default user (every client is that user)
+guard, no password            ``metrics``            ``--user metrics on nopass`` (no password, like
+                                                     the default user)
 guard + ``metrics.password``  ``metrics``            ``--user metrics`` (its own password)
 ``auth``                      ``metrics``            ``--user metrics``, the ``auth`` password
                                                      unless ``metrics.password`` is given
@@ -15,7 +15,10 @@ guard + ``metrics.password``  ``metrics``            ``--user metrics`` (its own
                                                      (required)
 ============================  =====================  ==============================================
 
-The ``metrics`` user has no keys and no channels: it cannot read or write a job.
+The ``metrics`` user has no keys and no channels: it cannot read or write a job,
+and neither can anyone who reaches the exporter's ``/scrape?target=...&check-keys=...``
+(the exporter's multi-target endpoint runs with the exporter's login). Under the
+guard the default user's rules never change.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from .metrics import RedisMetrics
 from .roles import RedisRole
 
 __all__ = [
+    "EXPORTER_COMMANDS",
     "EXPORTER_CONTAINER",
-    "EXPORTER_READS",
     "METRICS_COMPONENT",
     "METRICS_PORT_NAME",
     "METRICS_USER",
@@ -46,7 +49,7 @@ __all__ = [
     "service_monitor",
 ]
 
-#: The exporter's ACL user (with the command guard and a password). Not a role name.
+#: The exporter's ACL user (with the command guard). Not a role name.
 METRICS_USER: Final = "metrics"
 EXPORTER_CONTAINER: Final = "redis-exporter"
 METRICS_PORT_NAME: Final = "metrics"
@@ -54,7 +57,10 @@ METRICS_PORT_NAME: Final = "metrics"
 METRICS_COMPONENT: Final = "metrics"
 #: What redis_exporter runs on each scrape besides INFO/PING (all read-only): CONFIG GET * (maxmemory,
 #: maxclients), LATENCY LATEST/HISTOGRAM, SLOWLOG GET/LEN, and CLIENT SETNAME for its own name.
-EXPORTER_READS: Final = (
+EXPORTER_COMMANDS: Final = (
+    "-@all",
+    "+ping",
+    "+info",
     "+client|setname",
     "+config|get",
     "+latency|latest",
@@ -62,9 +68,10 @@ EXPORTER_READS: Final = (
     "+slowlog|get",
     "+slowlog|len",
 )
-_EXPORTER_COMMANDS: Final = ("-@all", "+ping", "+info", *EXPORTER_READS)
 #: redis_exporter reads its password from this variable.
 _EXPORTER_PASSWORD_ENV: Final = "REDIS_PASSWORD"
+#: The exporter sends AUTH only with a non-empty password; a ``nopass`` user accepts any, so this is no secret.
+_NOPASS: Final = "nopass"
 #: In the Redis container: the metrics user's own password (``metrics.password``).
 METRICS_PASSWORD_ENV: Final = "REDIS_METRICS_PASSWORD"
 #: The exporter's image runs as this UID (oliver006/redis_exporter's Dockerfile: USER 59000:59000).
@@ -78,10 +85,11 @@ class ExporterLogin:
     """How the exporter logs in (see the module docstring).
 
     Attributes:
-        user: ``--redis.user`` (None: the default user).
-        password: the Secret key the exporter reads its password from (None: none).
+        user: ``--redis.user`` (None: the default user, and no ``metrics`` user).
+        password: the Secret key the exporter reads its password from (None:
+            none, or ``nopass`` for a ``metrics`` user without a password).
         redis_env: the Redis container's variable holding the metrics user's
-            password, for ``>$(...)`` in its ``--user`` line (None: no metrics user).
+            password, for ``>$(...)`` in its ``--user`` line (None: ``nopass``).
         own_secret: ``redis_env`` must be added to the Redis container from ``password``.
     """
 
@@ -136,12 +144,14 @@ def login(
     if auth is not None:
         ref = SecretKeyRef(name=auth.secret_name, key=auth.password_key)
         return ExporterLogin(user=METRICS_USER, password=ref, redis_env=auth_password_env, own_secret=False)
-    return ExporterLogin(user=None, password=None, redis_env=None, own_secret=False)
+    # No password anywhere: a user without one, as the default user is; it can do less than that user.
+    return ExporterLogin(user=METRICS_USER, password=None, redis_env=None, own_secret=False)
 
 
-def acl_user(password_env: str) -> list[str]:
+def acl_user(password_env: str | None) -> list[str]:
     """The exporter's ``--user`` directive: read-only server commands, no keys, no channels."""
-    return ["--user", METRICS_USER, "on", f">$({password_env})", "resetkeys", "resetchannels", *_EXPORTER_COMMANDS]
+    password = _NOPASS if password_env is None else f">$({password_env})"
+    return ["--user", METRICS_USER, "on", password, "resetkeys", "resetchannels", *EXPORTER_COMMANDS]
 
 
 def metrics_service_name(name: str) -> str:
@@ -196,6 +206,8 @@ def container(metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_por
         spec["env"] = [
             {"name": _EXPORTER_PASSWORD_ENV, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
         ]
+    elif exporter_login.user is not None:
+        spec["env"] = [{"name": _EXPORTER_PASSWORD_ENV, "value": _NOPASS}]
     return spec
 
 

@@ -60,10 +60,10 @@ class RedisMetrics:
     * with the command guard, an ACL user ``metrics`` for the exporter that
       may run ``INFO``, ``PING``, ``CLIENT SETNAME``, ``CONFIG GET``,
       ``LATENCY LATEST|HISTOGRAM`` and ``SLOWLOG GET|LEN`` and nothing else
-      (no keys, no channels). Its password is ``password``, or the ``auth``
-      Secret's; with ``roles`` it must be given. In the no-password mode
-      without ``password`` those read-only commands go to the default user
-      instead (every client is that user and can already read every key).
+      (no keys, no channels); the default user's rules do not change. Its
+      password is ``password``, or the ``auth`` Secret's; with ``roles`` it
+      must be given; in the no-password mode it has none (``nopass``), like
+      the default user, and can do less than that user.
 
     Attributes:
         image: the exporter image. Default :data:`DEFAULT_EXPORTER_IMAGE`.
@@ -75,7 +75,7 @@ class RedisMetrics:
             :data:`DEFAULT_SCRAPERS` (Prometheus pods in namespace ``monitoring``).
             Must not be empty.
         password: the exporter ACL user's password. Default ``None``: the
-            ``auth`` Secret's password, or no ACL user in the no-password
+            ``auth`` Secret's password, or none (``nopass``) in the no-password
             mode; required with ``roles``.
         service_monitor: create the ServiceMonitor. Default ``True``.
         prometheus_rule: create the PrometheusRule. Default ``True``.

@@ -201,8 +201,9 @@ class EphemeralRedis(Construct):
             a NetworkPolicy rule for the scrapers, a ServiceMonitor and a
             PrometheusRule whose thresholds come from this Redis's
             ``maxmemory`` and client memory budget. Default ``None``: none of
-            these (the seed's manifests). The exporter logs in as its own ACL
-            user ``metrics`` where Redis has users (see :class:`RedisMetrics`).
+            these (the seed's manifests). With the command guard the exporter
+            logs in as its own read-only ACL user ``metrics`` (see
+            :class:`RedisMetrics`); with ``command_guard=False`` as the default user.
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
@@ -529,12 +530,10 @@ class EphemeralRedis(Construct):
             if self.auth is None:
                 args += _PROTECTED_MODE_OFF
             args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
-            if self._exporter_login is not None and self._exporter_login.user is None:
-                args += _exporter.EXPORTER_READS  # still the default user's line: the exporter runs as it
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
         login = self._exporter_login
-        if login is not None and login.redis_env is not None:
+        if login is not None and login.user is not None:
             args += _exporter.acl_user(login.redis_env)
         if self.command_guard:
             args += _limits.server_args(self.client_memory_budget)

@@ -20,7 +20,7 @@ from agentsmith import (
     SecretKeyRef,
 )
 from agentsmith._alerts import ALERTS
-from agentsmith._exporter import EXPORTER_READS
+from agentsmith._exporter import EXPORTER_COMMANDS
 
 METRICS_PASSWORD = SecretKeyRef(name="redis-metrics", key="redis-password")
 EXPORTER_ACL = [
@@ -83,10 +83,13 @@ def test_metrics_leave_the_redis_container_and_bus_service_alone_in_the_default_
     assert {k: v for k, v in redis_measured.items() if k != "args"} == {
         k: v for k, v in redis_plain.items() if k != "args"
     }
-    # the one difference: the exporter's read-only commands on the guarded default user's line
-    added = [a for a in redis_measured["args"] if a not in redis_plain["args"]]
-    assert added == list(EXPORTER_READS)
-    assert users(redis_measured["args"])["default"][-len(EXPORTER_READS) :] == list(EXPORTER_READS)
+    # the one difference: the exporter's own user, without a password like the default user, and no keys
+    assert users(redis_measured["args"]) == {**users(redis_plain["args"]), "metrics": ["on", "nopass", *EXPORTER_ACL]}
+    assert users(redis_measured["args"])["default"] == users(redis_plain["args"])["default"]
+    exporter = containers(measured)["redis-exporter"]
+    assert exporter["args"][-1] == "--redis.user=metrics"
+    # the exporter sends AUTH only with a password; a nopass user takes any, so this is no secret
+    assert exporter["env"] == [{"name": "REDIS_PASSWORD", "value": "nopass"}]
 
 
 # -- the objects -------------------------------------------------------------
@@ -107,7 +110,8 @@ def test_defaults_add_a_sidecar_a_service_a_monitor_and_rules(synth_chart: Synth
         "name": "redis-exporter",
         "image": DEFAULT_EXPORTER_IMAGE,
         "imagePullPolicy": "Always",
-        "args": ["--redis.addr=redis://127.0.0.1:6379", "--web.listen-address=:9121"],
+        "args": ["--redis.addr=redis://127.0.0.1:6379", "--web.listen-address=:9121", "--redis.user=metrics"],
+        "env": [{"name": "REDIS_PASSWORD", "value": "nopass"}],
         "ports": [{"name": "metrics", "containerPort": 9121, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"cpu": "100m", "memory": "64Mi"}},
         "readinessProbe": {
@@ -263,7 +267,7 @@ def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_char
     ]
     assert users(redis["args"])["metrics"] == ["on", ">$(REDIS_PASSWORD)", *EXPORTER_ACL]
     # the default user keeps the guard as it was: no exporter commands for every password holder
-    assert not set(EXPORTER_READS) & set(users(redis["args"])["default"])
+    assert not set(EXPORTER_COMMANDS[3:]) & set(users(redis["args"])["default"])
 
 
 def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: SynthChart) -> None:
@@ -273,7 +277,7 @@ def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: Synth
     assert exporter["env"] == [{"name": "REDIS_PASSWORD", "valueFrom": ref}]
     assert redis["env"] == [{"name": "REDIS_METRICS_PASSWORD", "valueFrom": ref}]
     assert users(redis["args"])["metrics"] == ["on", ">$(REDIS_METRICS_PASSWORD)", *EXPORTER_ACL]
-    assert not set(EXPORTER_READS) & set(users(redis["args"])["default"])
+    assert not set(EXPORTER_COMMANDS[3:]) & set(users(redis["args"])["default"])
     assert parse_redis_args(redis["args"])["protected-mode"] == "no"
 
 

@@ -87,8 +87,8 @@ class ExporterMode:
 
 
 MODES = [
-    # Command guard, no password: the exporter's read-only commands are on the default user.
-    ExporterMode("guard", {"metrics": RedisMetrics()}, refused=("KEYS", "*")),  # -@dangerous
+    # Command guard, no password: the exporter logs in as ACL user `metrics` (nopass, like the default user).
+    ExporterMode("guard", {"metrics": RedisMetrics()}, refused=("GET", "job:1")),  # `metrics` has -@all and no keys
     # auth: the exporter logs in as ACL user `metrics` with the auth Secret's password.
     ExporterMode(
         "auth",

@@ -57,12 +57,12 @@ class Mode:
     secrets: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Who fills the bus (and checks the start): (username, password).
     writer: tuple[str | None, str | None] = (None, None)
-    #: Who the exporter logs in as, with its password (None: the default user).
+    #: Who the exporter logs in as, with a password it accepts (None: the default user).
     exporter: tuple[str, str] | None = None
 
 
 MODES = {
-    "guard": Mode(props={"metrics": METRICS}),
+    "guard": Mode(props={"metrics": METRICS}, exporter=("metrics", "any password: nopass")),
     "guard-own-password": Mode(
         props={"metrics": RedisMetrics(alert_after="2s", password=METRICS_PASSWORD)},
         secrets={("redis-metrics", "redis-password"): PASSWORDS["metrics"]},
@@ -314,6 +314,14 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         figures["MemoryHigh firing (s after fill)"] = round(
             wait_for_alert(web, "AgentsmithRedisMemoryHigh", since=filled), 1
         )
+
+        # AND a scraper that asks the exporter's multi-target endpoint for job keys gets none under the guard
+        # (the exporter's own login has no keys); with the seed's exact args it is the default user and can
+        probe = urllib.parse.urlencode({"target": f"redis://{LOOPBACK}:{server.port}", "check-keys": "job:*"})
+        leaked = [line for line in http_get(f"http://{LOOPBACK}:{listen}/scrape?{probe}").splitlines()]
+        key_series = [line for line in leaked if line.startswith("redis_key_size")]
+        figures["keys via /scrape"] = len(key_series)
+        assert (key_series != []) is (mode_name == "seed-exact"), key_series[:3]
 
         # WHEN Redis stops
         server.stop()
