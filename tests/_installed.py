@@ -9,8 +9,10 @@ nothing from the repository on their path) and run their apps:
   classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
   this repository's), once with ``python`` and once with ``python -O``, and
   ``tests/consumers/clash_app.py`` (objects that would share one output file);
-- ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``
-  and examples/consumer in its two modes (issue 8);
+- ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``,
+  examples/consumer in its two modes (issue 8) and
+  ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
+  the bus: refused, then working with ``client_namespaces``);
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
   ``plus_app.py`` with that line;
 - one per other Python >= 3.10 found on the machine (``find_interpreters``):
@@ -106,6 +108,8 @@ class InstalledRuns:
     clash_app: Run  # expected to fail
     plus27_app: Run
     plus3x_app: Run
+    namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
+    namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
     testing_trap: Run
     #: the small consumer, run by a venv of each Python >= 3.10 found (this one included)
@@ -241,10 +245,16 @@ def run_installed_apps(base: Path) -> InstalledRuns:
     def plus27() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus27", this.path, [wheel, "cdk8s-plus-27"]))
         app = app_folder(apps, "plus27", CONSUMERS / "plus_app.py")
+        refused = app_folder(apps, "namespaces-refused", CONSUMERS / "namespaces_app.py")
+        client = app_folder(apps, "namespaces-client", CONSUMERS / "namespaces_app.py")
         ephemeral = shutil.copytree(EXAMPLE, apps / "example-ephemeral")
         external = shutil.copytree(EXAMPLE, apps / "example-external")
         return {
             "plus27_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "namespaces_refused": run([python, "namespaces_app.py", "cdk8s_plus_27", "refused"], refused, "out"),
+            "namespaces_client": run(
+                [python, "namespaces_app.py", "cdk8s_plus_27", "client_namespaces"], client, "out"
+            ),
             "example_ephemeral": run([python, "main.py"], ephemeral, "dist"),
             "example_external": run(
                 [python, "main.py"], external, "dist", clean_env(REDIS_EXTERNAL_URL="rediss://cache.example.com:6380")

@@ -184,6 +184,46 @@ def test_each_python_installs_the_wheel_and_synthesises(
     assert pyenv <= {interpreter.version for interpreter in installed_runs.interpreters}
 
 
+# -- a worker in another namespace than the bus ------------------------------
+
+
+def test_cross_namespace_wiring_without_opt_in_is_refused_at_synth(installed_runs: InstalledRuns) -> None:
+    # GIVEN an app with the bus in namespace agentsmith and workers in jobs, wired with add_redis_url and
+    # redis_url_env WHEN it synthesises THEN it fails with one line naming both namespaces and the fix
+    run = installed_runs.namespaces_refused
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        "RuntimeError: [jobs/worker/Resource] 'containers[worker].env[REDIS_URL]' reads Secret 'agentsmith-secrets' "
+        "in namespace 'jobs', but [bus/redis] publishes it in namespace 'agentsmith' only: a pod reads Secrets from "
+        "its own namespace, so it would not start (got 'agentsmith-secrets'). Pass client_namespaces=['jobs'] to "
+        "[bus/redis] (it publishes the Secret in 'jobs' and admits 'jobs' in its NetworkPolicy), or run the "
+        "workload in namespace 'agentsmith'."
+    )
+    assert sorted(path.name for path in run.outdir.rglob("*")) == []
+
+
+def test_cross_namespace_wiring_with_client_namespaces(installed_runs: InstalledRuns) -> None:
+    run = succeeded(installed_runs.namespaces_client)
+    assert run.report == {"kplus": "cdk8s_plus_27", "client_namespaces": ["jobs"]}
+    assert sorted(path.name for path in run.outdir.iterdir()) == ["bus.k8s.yaml", "jobs.k8s.yaml"]
+    objects = {
+        (o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]): o
+        for path in run.outdir.iterdir()
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    }
+    # the workers in jobs read the Secret published in jobs, which holds the cluster-wide name
+    assert objects[("Secret", "jobs", "agentsmith-secrets")]["stringData"] == {
+        "redis-url": "redis://redis.agentsmith.svc.cluster.local:6379"
+    }
+    for deployment in ("worker", "l1-worker"):
+        (container,) = objects[("Deployment", "jobs", deployment)]["spec"]["template"]["spec"]["containers"]
+        assert container["env"] == REDIS_URL_FROM_SECRET, deployment
+    # and the bus's NetworkPolicy admits namespace jobs
+    (rule,) = objects[("NetworkPolicy", "agentsmith", "redis")]["spec"]["ingress"]
+    selectors = [peer.get("namespaceSelector") for peer in rule["from"]]
+    assert selectors == [None, {"matchLabels": {"kubernetes.io/metadata.name": "jobs"}}]
+
+
 # -- examples/consumer's own snapshot tests (issue 11) ----------------------
 
 
