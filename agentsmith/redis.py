@@ -144,7 +144,10 @@ class EphemeralRedis(Construct):
         labels: extra labels on every object and the pod template (the
             connection Secret gets only these). Default:
             none. They may not set the construct's own keys (``app``,
-            ``app.kubernetes.io/name``, ``app.kubernetes.io/component``).
+            ``app.kubernetes.io/name``, ``app.kubernetes.io/component``), and
+            neither may the chart's labels (cdk8s puts them on every object):
+            a chart label with one of those keys and another value is an
+            ``AgentsmithConfigError`` (with the same value it is allowed).
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
             (seed: the ``redis`` user of the official image). Must not be 0.
         liveness: liveness probe timing. Default :data:`DEFAULT_LIVENESS`
@@ -274,6 +277,7 @@ class EphemeralRedis(Construct):
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
+        self._check_chart_labels(path, scope)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
         self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
         #: The labels on every object (read-only): ``labels`` plus the construct's own keys.
@@ -442,15 +446,36 @@ class EphemeralRedis(Construct):
                 "must be a sequence of namespace names",
                 "Pass a list, e.g. client_namespaces=['jobs'].",
             )
-        home = self._home_namespace()
         resolved: list[str] = []
         for index, item in enumerate(value):
             client = dns_label(path, f"client_namespaces[{index}]", item)
+            home = self._home_namespace()  # only read when there are client namespaces
             if client == home or client in resolved:
                 why = "is Redis's own namespace" if client == home else "is listed twice"
                 raise fail(path, f"client_namespaces[{index}]", client, why, "List each other namespace once.")
             resolved.append(client)
         return tuple(resolved)
+
+    def _check_chart_labels(self, path: PathArg, scope: Construct) -> None:
+        """The chart's labels may not give the construct's own keys another value, on any of its objects."""
+        chart_labels = cdk8s.Chart.of(scope).labels
+        if not chart_labels:
+            return
+        owned = {
+            _seed.SELECTOR_LABEL_KEY: self.name,
+            _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
+            _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
+        }
+        for key, value in owned.items():
+            if key in chart_labels and chart_labels[key] != value:
+                raise fail(
+                    path,
+                    "scope",
+                    {key: chart_labels[key]},
+                    f"is a chart whose labels set {key!r}, which this construct sets to {value!r} on its "
+                    "Deployment, Service and NetworkPolicy (selector and identity labels)",
+                    f"Put the bus in a chart without {key!r} in its labels, or remove that chart label.",
+                )
 
     def _check_one_file_per_secret(self, path: PathArg) -> None:
         """The copies in ``client_namespaces`` share the Secret's name: one file per resource cannot hold them."""
