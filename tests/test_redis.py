@@ -340,7 +340,7 @@ def test_a_chart_label_on_the_construct_s_own_keys_is_refused(key: str) -> None:
         EphemeralRedis(chart, "redis")
     assert raised.value.prop == "scope"
     assert str(raised.value).startswith(f"[bus/redis] 'scope' is a chart whose labels set {key!r}, which this")
-    assert str(raised.value).endswith(f"Put the bus in a chart without {key!r} in its labels, or remove that chart label.")
+    assert str(raised.value).endswith(f"without {key!r} in its labels, or remove that chart label.")
     assert chart.node.try_find_child("redis") is None
 
 
