@@ -9,7 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url, _wiring_check
-from ._construct import checked_init
+from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
 from .endpoint import SecretKeyRef
 
@@ -45,6 +45,7 @@ def add_connection_secret(
     return secret
 
 
+@public_signature
 class RedisConnectionSecret(Construct):
     """An ``Opaque`` Secret holding the message bus connection string.
 

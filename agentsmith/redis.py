@@ -12,7 +12,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _acl, _limits, _manifest, _redis_props, _seed
-from ._construct import checked_init
+from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
@@ -43,6 +43,7 @@ _PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
 _NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
+@public_signature
 class EphemeralRedis(Construct):
     """A Redis ``Deployment`` plus a ``ClusterIP`` ``Service``, with no storage.
 
