@@ -9,8 +9,10 @@ nothing from the repository on their path) and run their apps:
   classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
   this repository's), once with ``python`` and once with ``python -O``, and
   ``tests/consumers/clash_app.py`` (objects that would share one output file);
-- ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``,
-  examples/consumer in its two modes (issue 8) and
+- ``plus27``: examples/consumer copied out of the clone and installed from its
+  own requirements.txt with the wheel's folder as ``--find-links`` (the
+  wheel plus cdk8s-plus-27, pytest, syrupy): ``tests/consumers/plus_app.py``,
+  examples/consumer in its two modes (issue 8) and its snapshot tests, and
   ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
   the bus: refused, then working with ``client_namespaces``);
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
@@ -19,9 +21,8 @@ nothing from the repository on their path) and run their apps:
   the wheel alone, dependencies as pip resolves them for that Python (the
   pins are for this one), the small consumer.
 
-Besides, with this environment's python: examples/consumer's own snapshot
-tests, and a test module that imports ``Testing`` from cdk8s (the trap the
-example documents).
+Besides, with this environment's python: a test module that imports
+``Testing`` from cdk8s (the trap the example documents).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def build_wheel(base: Path) -> Path:
     """The wheel, built from a clean copy of the sources (nothing is written to the repository)."""
     source = base / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "PACKAGE.md"):
+    for name in ("pyproject.toml", "PACKAGE.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "agentsmith", source / "agentsmith", ignore=shutil.ignore_patterns("__pycache__"))
     wheels = base / "wheels"
@@ -243,12 +244,18 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         }
 
     def plus27() -> dict[str, Run]:
-        python = str(make_venv(base / "venv-plus27", this.path, [wheel, "cdk8s-plus-27"]))
+        # examples/consumer copied out of the clone, installed as its README says: its requirements.txt,
+        # with the folder holding the built wheel as a find-links location (PIP_FIND_LINKS works the same)
+        example = shutil.copytree(
+            EXAMPLE, apps / "example", ignore=shutil.ignore_patterns("dist", ".venv", "__pycache__")
+        )
+        requirements = ["--find-links", str(Path(wheel).parent), "-r", str(example / "requirements.txt")]
+        python = str(make_venv(base / "venv-plus27", this.path, requirements))
         app = app_folder(apps, "plus27", CONSUMERS / "plus_app.py")
         refused = app_folder(apps, "namespaces-refused", CONSUMERS / "namespaces_app.py")
         client = app_folder(apps, "namespaces-client", CONSUMERS / "namespaces_app.py")
-        ephemeral = shutil.copytree(EXAMPLE, apps / "example-ephemeral")
-        external = shutil.copytree(EXAMPLE, apps / "example-external")
+        ephemeral = shutil.copytree(example, apps / "example-ephemeral")
+        external = shutil.copytree(example, apps / "example-external")
         return {
             "plus27_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
             "namespaces_refused": run([python, "namespaces_app.py", "cdk8s_plus_27", "refused"], refused, "out"),
@@ -256,6 +263,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
                 [python, "namespaces_app.py", "cdk8s_plus_27", "client_namespaces"], client, "out"
             ),
             "example_ephemeral": run([python, "main.py"], ephemeral, "dist"),
+            "example_tests": run([python, "-m", "pytest", "-p", "no:cacheprovider", "-v"], example, "."),
             "example_external": run(
                 [python, "main.py"], external, "dist", clean_env(REDIS_EXTERNAL_URL="rediss://cache.example.com:6380")
             ),
@@ -267,12 +275,11 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out")}
 
     def project() -> dict[str, Run]:
-        """examples/consumer's tests and the Testing trap, with this environment's python (no venv to make)."""
-        tests = shutil.copytree(EXAMPLE, apps / "example-tests", ignore=shutil.ignore_patterns("dist", ".venv"))
+        """The Testing trap, with this environment's python (no venv to make)."""
         trap = app_folder(apps, "trap", EXAMPLE / "pytest.ini")
         (trap / "test_trap.py").write_text(TESTING_TRAP, encoding="utf-8")
         pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-        return {"example_tests": run([*pytest, "-v"], tests, "."), "testing_trap": run([*pytest, "-q"], trap, ".")}
+        return {"testing_trap": run([*pytest, "-q"], trap, ".")}
 
     def interpreter_job(index: int, interpreter: Interpreter) -> Callable[[], dict[str, Run]]:
         def job() -> dict[str, Run]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from _installed import NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
 from _support import load_dir
 
 pytestmark = pytest.mark.slow
@@ -233,6 +233,14 @@ def test_example_snapshot_tests_pass(installed_runs: InstalledRuns) -> None:
     assert "test_main.py::test_in_cluster_bus PASSED" in run.stdout
     assert "test_main.py::test_external_bus PASSED" in run.stdout
     assert "2 snapshots passed." in run.stdout
+
+
+def test_example_requirements_name_the_package_not_a_path_in_the_clone() -> None:
+    # the example works when copied out of the clone: no `../..` or other path
+    lines = (EXAMPLE / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    assert requirements[0] == "agentsmith-infra"
+    assert [r for r in requirements if r.startswith((".", "/", "-e", "file:"))] == []
 
 
 def test_importing_testing_from_cdk8s_breaks_collection(installed_runs: InstalledRuns) -> None:
