@@ -16,7 +16,8 @@ nothing from the repository on their path) and run their apps:
   ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
   the bus: refused, then working with ``client_namespaces``);
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
-  ``plus_app.py`` with that line;
+  ``plus_app.py`` with that line, and README.md's and PACKAGE.md's blocks
+  pasted in order with the import edited to that line (``_readme.py``);
 - one per other Python >= 3.10 found on the machine (``find_interpreters``):
   the wheel alone, dependencies as pip resolves them for that Python (the
   pins are for this one), the small consumer.
@@ -38,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from _readme import as_pasted, package_blocks, readme_blocks
 from _support import ROOT
 
 EXAMPLE = ROOT / "examples" / "consumer"
@@ -109,6 +111,8 @@ class InstalledRuns:
     clash_app: Run  # expected to fail
     plus27_app: Run
     plus3x_app: Run
+    readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
+    package_plus3x: Run  # the same for PACKAGE.md
     namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
     namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
@@ -272,7 +276,12 @@ def run_installed_apps(base: Path) -> InstalledRuns:
     def plus3x() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
         app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
-        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out")}
+        docs: dict[str, Run] = {}
+        for key, blocks in (("readme_plus3x", readme_blocks()), ("package_plus3x", package_blocks())):
+            folder = app_folder(apps, key, text=as_pasted(blocks, NEWEST_PLUS_MODULE))
+            shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+            docs[key] = run([python, "main.py"], folder, "dist")
+        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
 
     def project() -> dict[str, Run]:
         """The Testing trap, with this environment's python (no venv to make)."""

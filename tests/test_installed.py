@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _readme import EXPECTED
 from _support import load_dir
 
 pytestmark = pytest.mark.slow
@@ -182,6 +183,22 @@ def test_each_python_installs_the_wheel_and_synthesises(
         if p.name[:1].isdigit() and tuple(map(int, p.name.split(".")[:2])) >= (3, 10)
     }
     assert pyenv <= {interpreter.version for interpreter in installed_runs.interpreters}
+
+
+# -- the documents' snippets with the newest cdk8s-plus line ------------------
+
+
+@pytest.mark.parametrize("doc", ["README.md", "PACKAGE.md"])
+def test_doc_snippets_with_the_newest_cdk8s_plus_line(installed_runs: InstalledRuns, doc: str) -> None:
+    # GIVEN the blocks pasted in order, the one documented edit made: import cdk8s_plus_37 as kplus
+    run = succeeded(installed_runs.readme_plus3x if doc == "README.md" else installed_runs.package_plus3x)
+    # THEN every object is in dist/ (the same list as with cdk8s-plus-27, tests/test_readme_snippets.py)
+    objects = sorted(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for path in run.outdir.glob("*.k8s.yaml")
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    )
+    assert objects == EXPECTED[doc]
 
 
 # -- a worker in another namespace than the bus ------------------------------
