@@ -11,6 +11,7 @@ snapshot tests.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,27 @@ def test_lean_install_brings_no_cdk8s_plus(installed_runs: InstalledRuns) -> Non
     ).stdout.split()
     assert "agentsmith-infra" in listed and "cdk8s" in listed and "constructs" in listed
     assert [name for name in listed if name.startswith("cdk8s-plus")] == []
+
+
+def test_pip_show_of_the_installed_wheel(installed_runs: InstalledRuns) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(installed_runs.python), "show", "-v", "agentsmith-infra"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for line in (
+        "Name: agentsmith-infra",
+        "Home-page: https://github.com/agentsmith/agentsmith-infra",
+        "Author: agentsmith maintainers",
+        "License-Expression: Apache-2.0",
+        "Requires: cdk8s, constructs",
+        "  Changelog, https://github.com/agentsmith/agentsmith-infra/blob/main/CHANGELOG.md",
+    ):
+        assert line in shown, "\n".join(shown)
+    location = next(line.split(": ", 1)[1] for line in shown if line.startswith("Location: "))
+    (license_file,) = Path(location).glob("agentsmith_infra-*.dist-info/licenses/LICENSE")
+    assert license_file.read_text(encoding="utf-8").startswith("\n                                 Apache License")
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,7 @@ def test_metadata_fits_a_package_index(built: tuple[Path, set[str], set[str]]) -
 
 
 URLS = {
+    "Homepage": "https://github.com/agentsmith/agentsmith-infra",
     "Source": "https://github.com/agentsmith/agentsmith-infra",
     "Documentation": "https://github.com/agentsmith/agentsmith-infra#readme",
     "Changelog": "https://github.com/agentsmith/agentsmith-infra/blob/main/CHANGELOG.md",
