@@ -207,12 +207,15 @@ class EphemeralRedis(Construct):
             namespace (``namespaceSelector`` on the
             ``kubernetes.io/metadata.name`` label Kubernetes sets), and, when
             this construct publishes the connection Secret, a copy of it is
-            published there (same name and key; the URL uses :attr:`fqdn`,
+            published there (same name and key; the URL is :attr:`cluster_url`,
             since the short name resolves only in Redis's namespace), so
             ``add_redis_url`` and ``redis_url_env`` work from a workload in
             that namespace. With ``auth`` or ``roles`` create the Secret there
             yourself. Without it, a workload of the app in another namespace
-            that reads the connection Secret is refused at synth.
+            that reads the connection Secret is refused at synth. With one
+            file per resource (``YamlOutputType.FILE_PER_RESOURCE`` or
+            ``FOLDER_PER_CHART_FILE_PER_RESOURCE``) the copies would share the
+            Secret's file, so it is refused unless nothing is published.
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
@@ -448,9 +451,9 @@ class EphemeralRedis(Construct):
                 "Pass a list, e.g. client_namespaces=['jobs'].",
             )
         resolved: list[str] = []
+        home = self._home_namespace() if value else ""  # a jsii round trip: only with client namespaces
         for index, item in enumerate(value):
             client = dns_label(path, f"client_namespaces[{index}]", item)
-            home = self._home_namespace()  # only read when there are client namespaces
             if client == home or client in resolved:
                 why = "is Redis's own namespace" if client == home else "is listed twice"
                 raise fail(path, f"client_namespaces[{index}]", client, why, "List each other namespace once.")
