@@ -41,7 +41,7 @@ def add_connection_secret(
         "stringData": {ref.key: url},
     }
     secret = _manifest.add_manifest(scope, id, manifest)
-    _wiring_check.published(secret, scope, client=client)
+    _wiring_check.published(secret, scope, url, client=client)
     return secret
 
 

@@ -229,3 +229,46 @@ def test_the_documented_fix_for_one_file_per_resource(tmp_path: Path) -> None:
         "jobs",
         {"redis-url": "redis://redis.agentsmith.svc.cluster.local:6379"},
     )
+
+
+# --- a Secret in the client's namespace that points at a bus whose NetworkPolicy does not admit it ---
+
+
+def test_a_published_url_of_a_bus_that_does_not_admit_the_namespace_is_refused() -> None:
+    # GIVEN the bus's cluster-wide URL published in jobs by hand, but no client_namespaces
+    app = in_memory_app()
+    bus_chart, jobs = charts(app)
+    redis = EphemeralRedis(bus_chart, "redis")
+    RedisConnectionSecret(jobs, "redis-url", url=redis.cluster_url)
+    l1_worker(jobs, redis)
+    # WHEN checked THEN the NetworkPolicy is named, with the fix
+    with pytest.raises(AgentsmithConfigError) as raised:
+        check_app(app)
+    assert str(raised.value) == (
+        "[jobs/worker] 'containers[w].env[REDIS_URL]' reads Secret 'agentsmith-secrets', whose URL is the Redis of "
+        "[bus/redis] in namespace 'agentsmith', but its NetworkPolicy does not admit pods of namespace 'jobs': "
+        "connections would time out (got 'agentsmith-secrets'). Pass client_namespaces=['jobs'] to [bus/redis] "
+        "(with publish_connection_secret=False when you publish the Secret yourself)."
+    )
+
+
+def test_a_namespace_selector_in_allow_from_admits_the_namespace() -> None:
+    from agentsmith import NetworkPeer
+
+    app = in_memory_app()
+    bus_chart, jobs = charts(app)
+    peers = (NetworkPeer(), NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "jobs"}))
+    redis = EphemeralRedis(bus_chart, "redis", allow_from=peers)
+    RedisConnectionSecret(jobs, "redis-url", url=redis.cluster_url)
+    l1_worker(jobs, redis)
+    check_app(app)  # no exception
+
+
+def test_a_same_name_secret_of_another_redis_in_the_client_namespace_is_left_alone() -> None:
+    # GIVEN the seed's Secret name in both namespaces: the bus's, and a managed Redis's in jobs
+    app = in_memory_app()
+    bus_chart, jobs = charts(app)
+    EphemeralRedis(bus_chart, "redis")
+    managed = ExternalRedis(jobs, "managed", url="rediss://cache.example.com:6380")
+    l1_worker(jobs, managed)
+    check_app(app)  # no exception: the worker reads its own namespace's Secret, another Redis's
