@@ -7,8 +7,9 @@ nothing from the repository on their path) and run their apps:
 
 - ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2), a
   classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
-  this repository's), once with ``python`` and once with ``python -O``, and
-  ``tests/consumers/clash_app.py`` (objects that would share one output file);
+  this repository's), once with ``python`` and once with ``python -O``,
+  ``tests/consumers/clash_app.py`` (objects that would share one output file)
+  and ``tests/consumers/user_clash_app.py`` (a clash of the app's own objects);
 - ``plus27``: examples/consumer copied out of the clone and installed from its
   own requirements.txt with the wheel's folder as ``--find-links`` (the
   wheel plus cdk8s-plus-27, pytest, syrupy): ``tests/consumers/plus_app.py``,
@@ -109,6 +110,7 @@ class InstalledRuns:
     l1_app: Run
     l1_app_optimized: Run
     clash_app: Run  # expected to fail
+    user_clash_app: Run  # a clash between the app's own objects: left to cdk8s
     plus27_app: Run
     plus3x_app: Run
     readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
@@ -240,8 +242,10 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
         l1_optimized = shutil.copytree(l1, apps / "l1-optimized")
         clash = app_folder(apps, "clash", CONSUMERS / "clash_app.py")
+        user_clash = app_folder(apps, "user-clash", CONSUMERS / "user_clash_app.py")
         return {
             "clash_app": run([python, "clash_app.py"], clash, "out"),
+            "user_clash_app": run([python, "user_clash_app.py"], user_clash, "out"),
             "consumer": run([python, "main.py"], consumer, "out"),
             "l1_app": run([python, "l1_app.py"], l1, "out"),
             "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),

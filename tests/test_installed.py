@@ -73,6 +73,16 @@ def test_consumer_app_with_one_file_per_resource_clash_writes_nothing(installed_
     assert sorted(path.name for path in run.outdir.rglob("*")) == []
 
 
+def test_a_clash_between_the_app_s_own_objects_is_left_to_cdk8s(installed_runs: InstalledRuns) -> None:
+    # GIVEN two same-name ConfigMaps of the app's own in two charts, and an EphemeralRedis in a third
+    run = succeeded(installed_runs.user_clash_app)
+    # THEN it synthesised as plain cdk8s would: both ConfigMaps written, one file per chart
+    assert run.stdout.split() == ["bus.k8s.yaml", "one.k8s.yaml", "two.k8s.yaml"]
+    for chart in ("one", "two"):
+        (config_map,) = yaml.safe_load_all((run.outdir / f"{chart}.k8s.yaml").read_text(encoding="utf-8"))
+        assert (config_map["kind"], config_map["metadata"]["name"]) == ("ConfigMap", "settings")
+
+
 # -- examples/consumer, in-cluster and external (issue 8) -----------------
 
 REDIS_URL_FROM_SECRET = [
