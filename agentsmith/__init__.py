@@ -14,6 +14,7 @@ The pieces::
     ExternalRedis          a managed/external Redis: no workload; connection Secret and/or ExternalName Service
     RedisEndpoint          the protocol both implement: host, port, url, connection (Secret key)
     add_redis_url          REDIS_URL for a container of any cdk8s-plus line, from an endpoint's Secret
+    PlusContainer          the type add_redis_url takes: a Container of any cdk8s-plus line (a Protocol)
     redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
@@ -36,7 +37,7 @@ from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
 from .redis import EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
 from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
-from .wiring import REDIS_URL_ENV, add_redis_url, redis_url_env
+from .wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
 
 __all__ = [
     "DEFAULT_AGENT_KEY_PATTERN",
@@ -54,6 +55,7 @@ __all__ = [
     "EphemeralRedis",
     "ExternalRedis",
     "NetworkPeer",
+    "PlusContainer",
     "PodSecurity",
     "ProbeTiming",
     "RedisAuth",

@@ -1,7 +1,11 @@
-"""App-wide check, before synthesis writes anything: no two objects overwrite each other.
+"""App-wide check, before synthesis writes anything: no agentsmith object is overwritten or overwrites one.
 
-Two clashes are refused, whichever charts (or plain ``cdk8s.ApiObject``\\ s)
-define the objects:
+It stays in its lane: only a clash that involves an object an agentsmith
+construct created (:func:`mark`, called by ``_manifest.add_manifest``) is
+refused. Two objects of the app's own that clash with each other (two
+same-name ConfigMaps, say) are left to cdk8s, exactly as in an app without
+agentsmith. Two clashes are refused, whichever charts (or plain
+``cdk8s.ApiObject``\\ s, or cdk8s-plus objects) define the other object:
 
 * the same API group, kind, namespace and name: one object would replace the
   other in the cluster (no namespace counts as ``default``; for cluster-scoped
@@ -65,7 +69,7 @@ def file_name(kind: str, name: str, extension: str = ".k8s.yaml") -> str:
 
 
 @dataclass(frozen=True)
-class _Object:
+class Object:
     api_object: cdk8s.ApiObject
     group: str
     kind: str
@@ -81,20 +85,34 @@ class _Object:
         return self.name if not self.namespace else f"{self.namespace}/{self.name}"
 
 
+#: The ApiObjects agentsmith constructs created (jsii hands out one Python object per JavaScript object).
+_OURS: weakref.WeakSet[cdk8s.ApiObject] = weakref.WeakSet()
+
+
+def mark(api_object: cdk8s.ApiObject) -> None:
+    """Record ``api_object`` as created by an agentsmith construct: :func:`check_app` guards it."""
+    _OURS.add(api_object)
+
+
+def is_ours(api_object: cdk8s.ApiObject) -> bool:
+    """Whether an agentsmith construct created ``api_object``."""
+    return api_object in _OURS
+
+
 #: What :func:`_objects` read of each ApiObject. Kind, apiVersion, name, namespace and the closest
 #: chart are fixed at construction, and cdk8s validates an app once per chart on every synth, so
 #: later checks of an app read only what was added since.
-_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, _Object] = weakref.WeakKeyDictionary()
+_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, Object] = weakref.WeakKeyDictionary()
 _CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
 
 
-def _read(construct: cdk8s.ApiObject) -> _Object:
+def _read(construct: cdk8s.ApiObject) -> Object:
     obj = _SEEN.get(construct)
     if obj is None:
         kind = construct.kind
         namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
         group = construct.api_version.rpartition("/")[0]
-        obj = _SEEN[construct] = _Object(construct, group, kind, namespace, construct.name)
+        obj = _SEEN[construct] = Object(construct, group, kind, namespace, construct.name)
     return obj
 
 
@@ -105,9 +123,9 @@ def _chart_path(construct: cdk8s.ApiObject) -> str:
     return path
 
 
-def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[_Object]]:
+def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[Object]]:
     """Every ApiObject of ``app``, by the path of its closest chart (where cdk8s writes it) if ``per_chart``."""
-    charts: dict[str, list[_Object]] = {}
+    charts: dict[str, list[Object]] = {}
     for construct in app.node.find_all():
         if not isinstance(construct, cdk8s.ApiObject):  # jsii proxies carry their class: no round trip
             continue
@@ -115,9 +133,16 @@ def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[_Object]]:
     return charts
 
 
-def check_app(app: cdk8s.App) -> None:
-    """Raise ``AgentsmithConfigError`` if two objects of ``app`` would overwrite each other.
+def objects(app: cdk8s.App) -> list[Object]:
+    """Every ApiObject of ``app`` (cached reads; see :func:`_objects`)."""
+    return [obj for group in _objects(app, per_chart=False).values() for obj in group]
 
+
+def check_app(app: cdk8s.App) -> None:
+    """Raise ``AgentsmithConfigError`` if an agentsmith object and another object of ``app`` would overwrite each other.
+
+    A clash between two objects that no agentsmith construct created is not
+    this check's business: cdk8s writes them as it would without agentsmith.
     The error names the prop (``metadata.name``), the name, both construct
     paths and the fix. Call it before ``app.synth()``: nothing is written then.
     """
@@ -125,14 +150,14 @@ def check_app(app: cdk8s.App) -> None:
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension
-    identities: dict[tuple[str, str, str, str], _Object] = {}
-    files: dict[str, _Object] = {}
+    identities: dict[tuple[str, str, str, str], Object] = {}
+    files: dict[str, Object] = {}
     for objects in _objects(app, per_chart=per_chart_files).values():
         if per_chart_files:
             files = {}
         for obj in objects:
             other = identities.setdefault((obj.group, obj.kind, obj.namespace, obj.name), obj)
-            if other is not obj:
+            if other is not obj and _involves_ours(obj, other):
                 raise _rules.fail(
                     obj.path,
                     "metadata.name",
@@ -145,7 +170,7 @@ def check_app(app: cdk8s.App) -> None:
                 continue
             file = file_name(obj.kind, obj.name, extension)
             other = files.setdefault(file.casefold(), obj)
-            if other is not obj:
+            if other is not obj and _involves_ours(obj, other):
                 raise _rules.fail(
                     obj.path,
                     "metadata.name",
@@ -155,6 +180,10 @@ def check_app(app: cdk8s.App) -> None:
                     "so one file would overwrite the other",
                     "Give one of them another name.",
                 )
+
+
+def _involves_ours(obj: Object, other: Object) -> bool:
+    return obj.api_object in _OURS or other.api_object in _OURS
 
 
 @jsii.implements(IValidation)
@@ -171,9 +200,13 @@ class _AppCheck:
         ``Validation failed with the following errors:`` plus ``[] <message>``
         (the app's path is empty) on a second line. A raised one reaches the
         caller of ``synth()`` as ``RuntimeError`` with this message only, one
-        line naming both construct paths and the fix.
+        line naming both construct paths and the fix. Then the wiring check
+        (``_wiring_check``: no workload reads a connection Secret its namespace lacks).
         """
+        from . import _wiring_check  # it builds on this module
+
         check_app(self._app)
+        _wiring_check.check_app(self._app)
         return []
 
 

@@ -8,11 +8,17 @@
 * if the constructor raises (an invalid prop), the half-built construct is
   removed from its scope and its claimed object names are released, so the
   caller can fix the prop and try again with the same id.
+
+:func:`public_signature` is the class decorator that goes with it: jsii's
+metaclass defines ``__call__(*args, **kwargs)``, which ``inspect.signature``,
+``help()`` and IDEs would show for the class instead of ``__init__``'s
+parameters.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -24,6 +30,7 @@ from ._rules import fail
 
 _P = ParamSpec("_P")
 _C = TypeVar("_C", bound=Construct)
+_T = TypeVar("_T", bound=type)
 
 Init = Callable[Concatenate[_C, Construct, str, _P], None]
 
@@ -41,6 +48,14 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
             raise
 
     return wrapper
+
+
+def public_signature(cls: _T) -> _T:
+    """Give ``cls`` the signature of its ``__init__`` (without ``self``) for ``inspect.signature`` and ``help()``."""
+    init = inspect.signature(cls.__dict__["__init__"])  # checked_init keeps it (functools.wraps sets __wrapped__)
+    parameters = list(init.parameters.values())[1:]
+    cls.__signature__ = init.replace(parameters=parameters, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
+    return cls
 
 
 def _check_scope(scope: object, id: object) -> None:

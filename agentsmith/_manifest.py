@@ -42,8 +42,9 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     ``metadata`` may hold ``name``, ``namespace`` and ``labels``; without a
     namespace the chart's applies, exactly as for L1 objects. The returned
     ``ApiObject`` takes further ``add_json_patch`` calls as usual. The first
-    call for an app makes it check, at every synth, that no two of its objects
-    overwrite each other (``_collisions.guard``).
+    call for an app makes it check, at every synth, that no other object of
+    the app overwrites this one or is overwritten by it (``_collisions.guard``;
+    the object is marked as agentsmith's, ``_collisions.mark``).
     """
     _collisions.guard(scope)
     metadata = manifest["metadata"]
@@ -59,6 +60,7 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     body = [cdk8s.JsonPatch.add(f"/{key}", _sorted(manifest[key])) for key in sorted(manifest) if key not in _HEADER]
     if body:
         api_object.add_json_patch(*body)
+    _collisions.mark(api_object)
     return api_object
 
 

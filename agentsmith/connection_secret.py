@@ -8,8 +8,8 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _url
-from ._construct import checked_init
+from . import _manifest, _seed, _url, _wiring_check
+from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
 from .endpoint import SecretKeyRef
 
@@ -24,11 +24,14 @@ def add_connection_secret(
     *,
     namespace: str | None = None,
     labels: Mapping[str, str] | None = None,
+    client: bool = False,
 ) -> cdk8s.ApiObject:
     """The one way a connection Secret is built (EphemeralRedis, ExternalRedis, RedisConnectionSecret).
 
     An ``Opaque`` Secret named ``ref.name`` with ``stringData: {ref.key: url}``,
     readable in ``dist/``; the caller has checked the props and claimed the name.
+    ``scope`` is recorded as its publisher for the wiring check (``client``: a
+    copy for clients in another namespace, see ``_wiring_check``).
     """
     manifest = {
         "apiVersion": "v1",
@@ -37,9 +40,12 @@ def add_connection_secret(
         "type": "Opaque",
         "stringData": {ref.key: url},
     }
-    return _manifest.add_manifest(scope, id, manifest)
+    secret = _manifest.add_manifest(scope, id, manifest)
+    _wiring_check.published(secret, scope, url, client=client)
+    return secret
 
 
+@public_signature
 class RedisConnectionSecret(Construct):
     """An ``Opaque`` Secret holding the message bus connection string.
 

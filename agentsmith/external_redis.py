@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, overload
 
 import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url
-from ._construct import checked_init
+from ._construct import checked_init, public_signature
 from ._rules import (
     ConstructPath,
     PathArg,
@@ -32,6 +32,7 @@ from .endpoint import SecretKeyRef
 __all__ = ["ExternalRedis"]
 
 
+@public_signature
 class ExternalRedis(Construct):
     """The seed's HA upgrade path: clients use a Redis that this app does not run.
 
@@ -44,6 +45,10 @@ class ExternalRedis(Construct):
       carries a password, which must never be written into ``dist/``);
     * either way, with ``service_name``: an ``ExternalName`` Service, so
       in-cluster names such as ``redis`` resolve to the external host.
+
+    Two call forms (typed as overloads, so a type checker refuses neither or
+    both): ``ExternalRedis(chart, id, url=..., [connection_secret=...])`` and
+    ``ExternalRedis(chart, id, secret=..., host=..., [port=..., tls=...])``.
 
     Args:
         scope: the parent construct.
@@ -74,6 +79,36 @@ class ExternalRedis(Construct):
         AgentsmithConfigError: both or neither of ``url``/``secret``; a URL with
             another scheme, no host, an invalid host or a credential; an invalid name.
     """
+
+    @overload
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        /,
+        *,
+        url: str,
+        namespace: str | None = None,
+        connection_secret: SecretKeyRef | None = None,
+        service_name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        /,
+        *,
+        secret: SecretKeyRef,
+        host: str,
+        port: int | None = None,
+        tls: bool | None = None,
+        namespace: str | None = None,
+        service_name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> None: ...
 
     @checked_init
     def __init__(

@@ -10,7 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed
-from ._construct import checked_init
+from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, PathArg, dns_label, fail
 from ._rules import labels as check_labels
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
@@ -22,6 +22,7 @@ _SYSTEM_NAMESPACE_PREFIX = "kube-"
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
+@public_signature
 class AgentsmithNamespace(Construct):
     """A Kubernetes ``Namespace`` for the Dispatcher, the agents and Redis.
 

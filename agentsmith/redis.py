@@ -12,7 +12,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _acl, _alerts, _exporter, _limits, _manifest, _redis_props, _seed
-from ._construct import checked_init
+from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
@@ -40,8 +40,11 @@ _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
 _ROLLOUT_STRATEGY: Final = "Recreate"
 #: No-password mode only: clients from other pods are the design (README "Pod tier ... and protected mode").
 _PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
+#: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
+_NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
+@public_signature
 class EphemeralRedis(Construct):
     """A Redis ``Deployment`` plus a ``ClusterIP`` ``Service``, with no storage.
 
@@ -143,7 +146,10 @@ class EphemeralRedis(Construct):
         labels: extra labels on every object and the pod template (the
             connection Secret gets only these). Default:
             none. They may not set the construct's own keys (``app``,
-            ``app.kubernetes.io/name``, ``app.kubernetes.io/component``).
+            ``app.kubernetes.io/name``, ``app.kubernetes.io/component``), and
+            neither may the chart's labels (cdk8s puts them on every object):
+            a chart label with one of those keys and another value is an
+            ``AgentsmithConfigError`` (with the same value it is allowed).
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
             (seed: the ``redis`` user of the official image). Must not be 0.
         liveness: liveness probe timing. Default :data:`DEFAULT_LIVENESS`
@@ -196,6 +202,21 @@ class EphemeralRedis(Construct):
             that two instances never write the same Secret. Not published with
             ``auth`` (the URL then contains the password and lives in your Secret).
         publish_connection_secret: create that Secret. Default ``True``.
+        client_namespaces: other namespaces whose workloads use this bus.
+            Default ``()``: clients run in Redis's own namespace. For each
+            namespace listed, the NetworkPolicy admits every pod of that
+            namespace (``namespaceSelector`` on the
+            ``kubernetes.io/metadata.name`` label Kubernetes sets), and, when
+            this construct publishes the connection Secret, a copy of it is
+            published there (same name and key; the URL is :attr:`cluster_url`,
+            since the short name resolves only in Redis's namespace), so
+            ``add_redis_url`` and ``redis_url_env`` work from a workload in
+            that namespace. With ``auth`` or ``roles`` create the Secret there
+            yourself. Without it, a workload of the app in another namespace
+            that reads the connection Secret is refused at synth. With one
+            file per resource (``YamlOutputType.FILE_PER_RESOURCE`` or
+            ``FOLDER_PER_CHART_FILE_PER_RESOURCE``) the copies would share the
+            Secret's file, so it is refused unless nothing is published.
         metrics: opt in to metrics and alerts (:class:`RedisMetrics`): a
             redis_exporter container in the pod, a ``<name>-metrics`` Service,
             a NetworkPolicy rule for the scrapers, a ServiceMonitor and a
@@ -236,6 +257,7 @@ class EphemeralRedis(Construct):
         roles: Sequence[RedisRole] | None = None,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
+        client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -282,6 +304,7 @@ class EphemeralRedis(Construct):
             )
         )
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
+        self._check_chart_labels(path, scope)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
         self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
         #: The labels on every object (read-only): ``labels`` plus the construct's own keys.
@@ -301,6 +324,10 @@ class EphemeralRedis(Construct):
         publish = (
             boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None and roles is None
         )
+        #: Other namespaces whose pods may use this bus (``client_namespaces``), read-only.
+        self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
+        if publish and self.client_namespaces:
+            self._check_one_file_per_secret(path)
         _manifest.claim(
             self,
             path,
@@ -309,6 +336,10 @@ class EphemeralRedis(Construct):
                 ("name", "Service", self.namespace, self.name),
                 *([("name", "NetworkPolicy", self.namespace, self.name)] if create_policy else []),
                 *([("connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
+                *[
+                    ("client_namespaces", "Secret", client, self.connection.name)
+                    for client in (self.client_namespaces if publish else ())
+                ],
                 *self._metrics_claims(),
             ],
         )
@@ -327,6 +358,21 @@ class EphemeralRedis(Construct):
             )
             if publish
             else None
+        )
+        #: The connection Secret's copies in ``client_namespaces``, by namespace (empty when not published).
+        self.client_secrets: Final[Mapping[str, cdk8s.ApiObject]] = MappingProxyType(
+            {
+                client: add_connection_secret(
+                    self,
+                    f"Connection-{client}",
+                    self.connection,
+                    self.cluster_url,
+                    namespace=client,
+                    labels=user_labels,
+                    client=True,
+                )
+                for client in (self.client_namespaces if publish else ())
+            }
         )
         monitoring = self.metrics
         #: The ``<name>-metrics`` Service, or None without ``metrics``.
@@ -385,6 +431,16 @@ class EphemeralRedis(Construct):
         return f"redis://{self.host}:{self.port}"
 
     @property
+    def cluster_url(self) -> str:
+        """Connection string for clients in any namespace: ``"redis://redis.agentsmith.svc.cluster.local:6379"``.
+
+        Redis's namespace is ``namespace``, the chart's, or ``default``. It holds
+        no credentials; the copies of the connection Secret in
+        ``client_namespaces`` hold it.
+        """
+        return f"redis://{self._fqdn(self._home_namespace())}:{self.port}"
+
+    @property
     def fqdn(self) -> str:
         """The Service's cluster-wide DNS name: ``"redis.agentsmith.svc.cluster.local"``.
 
@@ -400,7 +456,14 @@ class EphemeralRedis(Construct):
                 value=None,
                 path=self.node.path,
             )
+        return self._fqdn(namespace)
+
+    def _fqdn(self, namespace: str) -> str:
         return f"{self.name}.{namespace}.svc.{self.cluster_domain}"
+
+    def _home_namespace(self) -> str:
+        """Redis's namespace as the cluster sees it: ``namespace``, the chart's, or ``default``."""
+        return self.namespace or cdk8s.Chart.of(self).namespace or "default"
 
     def endpoint_for(self, role: str) -> RedisEndpoint:
         """The endpoint of one role's clients, for ``add_redis_url`` and ``redis_url_env``.
@@ -443,6 +506,65 @@ class EphemeralRedis(Construct):
                     "Roles are ACL users; drop command_guard=False (it restores the seed's args).",
                 )
         return resolved
+
+    def _resolve_client_namespaces(self, path: PathArg, value: object) -> tuple[str, ...]:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise fail(
+                path,
+                "client_namespaces",
+                value,
+                "must be a sequence of namespace names",
+                "Pass a list, e.g. client_namespaces=['jobs'].",
+            )
+        resolved: list[str] = []
+        home = self._home_namespace() if value else ""  # a jsii round trip: only with client namespaces
+        for index, item in enumerate(value):
+            client = dns_label(path, f"client_namespaces[{index}]", item)
+            if client == home or client in resolved:
+                why = "is Redis's own namespace" if client == home else "is listed twice"
+                raise fail(path, f"client_namespaces[{index}]", client, why, "List each other namespace once.")
+            resolved.append(client)
+        return tuple(resolved)
+
+    def _check_chart_labels(self, path: PathArg, scope: Construct) -> None:
+        """The chart's labels may not give the construct's own keys another value, on any of its objects."""
+        chart = scope if isinstance(scope, cdk8s.Chart) else cdk8s.Chart.of(scope)  # isinstance: no round trip
+        chart_labels = chart.labels
+        if not chart_labels:
+            return
+        owned = {
+            _seed.SELECTOR_LABEL_KEY: self.name,
+            _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
+            _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
+        }
+        for key, value in owned.items():
+            if key in chart_labels and chart_labels[key] != value:
+                raise fail(
+                    path,
+                    "scope",
+                    {key: chart_labels[key]},
+                    f"is a chart whose labels set {key!r}, which this construct sets to {value!r} on its "
+                    "Deployment, Service and NetworkPolicy (selector and identity labels)",
+                    f"Put the bus in a chart without {key!r} in its labels, or remove that chart label.",
+                )
+
+    def _check_one_file_per_secret(self, path: PathArg) -> None:
+        """The copies in ``client_namespaces`` share the Secret's name: one file per resource cannot hold them."""
+        root = self.node.root
+        output = root.yaml_output_type if isinstance(root, cdk8s.App) else None
+        per_resource = (cdk8s.YamlOutputType.FILE_PER_RESOURCE, cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
+        if output in per_resource:
+            name, first = self.connection.name, self.client_namespaces[0]
+            raise fail(
+                path,
+                "client_namespaces",
+                list(self.client_namespaces),
+                f"would publish Secret {name!r} in {self._home_namespace()!r} and in {first!r}, and with "
+                f"YamlOutputType.{output.name} cdk8s writes both to one file (Secret.{name}.k8s.yaml, no namespace)",
+                "Use YamlOutputType.FILE_PER_CHART (the default), or pass publish_connection_secret=False and "
+                f"publish the Secret in {first!r} yourself: RedisConnectionSecret(<a chart in {first!r}>, "
+                "'redis-url', url=redis.cluster_url).",
+            )
 
     @staticmethod
     def _owned_label_keys() -> tuple[str, ...]:
@@ -667,6 +789,9 @@ class EphemeralRedis(Construct):
             if peer.namespace_selector is not None:
                 entry["namespaceSelector"] = {"matchLabels": dict(peer.namespace_selector)}
             peers.append(entry)
+        for client in self.client_namespaces:
+            selector = {"matchLabels": {_NAMESPACE_NAME_LABEL: client}}
+            peers.append({"podSelector": {"matchLabels": {}}, "namespaceSelector": selector})
         return {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",

@@ -19,20 +19,39 @@ from __future__ import annotations
 import importlib
 import re
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from constructs import Construct
 
 from ._rules import env_var_name, fail
 from .endpoint import RedisEndpoint, SecretKeyRef
 
-__all__ = ["REDIS_URL_ENV", "add_redis_url", "redis_url_env"]
+__all__ = ["REDIS_URL_ENV", "PlusContainer", "PlusEnv", "add_redis_url", "redis_url_env"]
 
 #: The variable the Dispatcher and the agents read (seed, "Connection String").
 REDIS_URL_ENV = "REDIS_URL"
 
 #: The top-level module of every cdk8s-plus line: cdk8s_plus_17 ... cdk8s_plus_37 and later.
 _CDK8S_PLUS = re.compile(r"cdk8s_plus_\d+")
+
+
+class PlusEnv(Protocol):
+    """The ``env`` of a cdk8s-plus ``Container``, of any line (``cdk8s_plus_27.Env`` ...)."""
+
+    def add_variable(self, name: str, value: Any) -> None: ...
+
+
+class PlusContainer(Protocol):
+    """What ``add_redis_url`` takes, for type checkers: a ``Container`` of any cdk8s-plus line.
+
+    Structural: ``cdk8s_plus_27.Container``, ``cdk8s_plus_37.Container`` ...
+    match it without an import of this library's; an L1 ``k8s.Container``
+    (whose ``env`` is a list) does not. At run time the container's class is
+    checked too.
+    """
+
+    @property
+    def env(self) -> PlusEnv: ...
 
 
 def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict[str, Any]:
@@ -55,11 +74,13 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict
     }
 
 
-def add_redis_url(scope: Construct, container: Any, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> None:
+def add_redis_url(
+    scope: Construct, container: PlusContainer, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV
+) -> None:
     """Add ``REDIS_URL`` (from the endpoint's connection Secret) to a cdk8s-plus container.
 
     ``container`` is a ``Container`` of any cdk8s-plus line (27 to the newest),
-    e.g. ``deployment.add_container(...)``; the Secret reference is made with
+    e.g. ``deployment.add_container(...)`` (typed :class:`PlusContainer`); the Secret reference is made with
     that same line's classes. ``scope`` owns the imported Secret reference (any
     construct, e.g. the workload's chart). The reference's construct id is
     ``ConnectionSecret-<secret name>``; it is created once per scope and reused,

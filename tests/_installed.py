@@ -7,19 +7,24 @@ nothing from the repository on their path) and run their apps:
 
 - ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2), a
   classic ``cdk8s init python-app`` app with its own ``imports/`` (a copy of
-  this repository's), once with ``python`` and once with ``python -O``, and
-  ``tests/consumers/clash_app.py`` (objects that would share one output file);
-- ``plus27``: the wheel plus cdk8s-plus-27: ``tests/consumers/plus_app.py``
-  and examples/consumer in its two modes (issue 8);
+  this repository's), once with ``python`` and once with ``python -O``,
+  ``tests/consumers/clash_app.py`` (objects that would share one output file)
+  and ``tests/consumers/user_clash_app.py`` (a clash of the app's own objects);
+- ``plus27``: examples/consumer copied out of the clone and installed from its
+  own requirements.txt with the wheel's folder as ``--find-links`` (the
+  wheel plus cdk8s-plus-27, pytest, syrupy): ``tests/consumers/plus_app.py``,
+  examples/consumer in its two modes (issue 8) and its snapshot tests, and
+  ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
+  the bus: refused, then working with ``client_namespaces``);
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
-  ``plus_app.py`` with that line;
+  ``plus_app.py`` with that line, and README.md's and PACKAGE.md's blocks
+  pasted in order with the import edited to that line (``_readme.py``);
 - one per other Python >= 3.10 found on the machine (``find_interpreters``):
   the wheel alone, dependencies as pip resolves them for that Python (the
   pins are for this one), the small consumer.
 
-Besides, with this environment's python: examples/consumer's own snapshot
-tests, and a test module that imports ``Testing`` from cdk8s (the trap the
-example documents).
+Besides, with this environment's python: a test module that imports
+``Testing`` from cdk8s (the trap the example documents).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from _readme import as_pasted, package_blocks, readme_blocks
 from _support import ROOT
 
 EXAMPLE = ROOT / "examples" / "consumer"
@@ -104,8 +110,13 @@ class InstalledRuns:
     l1_app: Run
     l1_app_optimized: Run
     clash_app: Run  # expected to fail
+    user_clash_app: Run  # a clash between the app's own objects: left to cdk8s
     plus27_app: Run
     plus3x_app: Run
+    readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
+    package_plus3x: Run  # the same for PACKAGE.md
+    namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
+    namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
     testing_trap: Run
     #: the small consumer, run by a venv of each Python >= 3.10 found (this one included)
@@ -156,7 +167,7 @@ def build_wheel(base: Path) -> Path:
     """The wheel, built from a clean copy of the sources (nothing is written to the repository)."""
     source = base / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "PACKAGE.md"):
+    for name in ("pyproject.toml", "PACKAGE.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(ROOT / "agentsmith", source / "agentsmith", ignore=shutil.ignore_patterns("__pycache__"))
     wheels = base / "wheels"
@@ -231,21 +242,36 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
         l1_optimized = shutil.copytree(l1, apps / "l1-optimized")
         clash = app_folder(apps, "clash", CONSUMERS / "clash_app.py")
+        user_clash = app_folder(apps, "user-clash", CONSUMERS / "user_clash_app.py")
         return {
             "clash_app": run([python, "clash_app.py"], clash, "out"),
+            "user_clash_app": run([python, "user_clash_app.py"], user_clash, "out"),
             "consumer": run([python, "main.py"], consumer, "out"),
             "l1_app": run([python, "l1_app.py"], l1, "out"),
             "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),
         }
 
     def plus27() -> dict[str, Run]:
-        python = str(make_venv(base / "venv-plus27", this.path, [wheel, "cdk8s-plus-27"]))
+        # examples/consumer copied out of the clone, installed as its README says: its requirements.txt,
+        # with the folder holding the built wheel as a find-links location (PIP_FIND_LINKS works the same)
+        example = shutil.copytree(
+            EXAMPLE, apps / "example", ignore=shutil.ignore_patterns("dist", ".venv", "__pycache__")
+        )
+        requirements = ["--find-links", str(Path(wheel).parent), "-r", str(example / "requirements.txt")]
+        python = str(make_venv(base / "venv-plus27", this.path, requirements))
         app = app_folder(apps, "plus27", CONSUMERS / "plus_app.py")
-        ephemeral = shutil.copytree(EXAMPLE, apps / "example-ephemeral")
-        external = shutil.copytree(EXAMPLE, apps / "example-external")
+        refused = app_folder(apps, "namespaces-refused", CONSUMERS / "namespaces_app.py")
+        client = app_folder(apps, "namespaces-client", CONSUMERS / "namespaces_app.py")
+        ephemeral = shutil.copytree(example, apps / "example-ephemeral")
+        external = shutil.copytree(example, apps / "example-external")
         return {
             "plus27_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "namespaces_refused": run([python, "namespaces_app.py", "cdk8s_plus_27", "refused"], refused, "out"),
+            "namespaces_client": run(
+                [python, "namespaces_app.py", "cdk8s_plus_27", "client_namespaces"], client, "out"
+            ),
             "example_ephemeral": run([python, "main.py"], ephemeral, "dist"),
+            "example_tests": run([python, "-m", "pytest", "-p", "no:cacheprovider", "-v"], example, "."),
             "example_external": run(
                 [python, "main.py"], external, "dist", clean_env(REDIS_EXTERNAL_URL="rediss://cache.example.com:6380")
             ),
@@ -254,15 +280,19 @@ def run_installed_apps(base: Path) -> InstalledRuns:
     def plus3x() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
         app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
-        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out")}
+        docs: dict[str, Run] = {}
+        for key, blocks in (("readme_plus3x", readme_blocks()), ("package_plus3x", package_blocks())):
+            folder = app_folder(apps, key, text=as_pasted(blocks, NEWEST_PLUS_MODULE))
+            shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+            docs[key] = run([python, "main.py"], folder, "dist")
+        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
 
     def project() -> dict[str, Run]:
-        """examples/consumer's tests and the Testing trap, with this environment's python (no venv to make)."""
-        tests = shutil.copytree(EXAMPLE, apps / "example-tests", ignore=shutil.ignore_patterns("dist", ".venv"))
+        """The Testing trap, with this environment's python (no venv to make)."""
         trap = app_folder(apps, "trap", EXAMPLE / "pytest.ini")
         (trap / "test_trap.py").write_text(TESTING_TRAP, encoding="utf-8")
         pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-        return {"example_tests": run([*pytest, "-v"], tests, "."), "testing_trap": run([*pytest, "-q"], trap, ".")}
+        return {"testing_trap": run([*pytest, "-q"], trap, ".")}
 
     def interpreter_job(index: int, interpreter: Interpreter) -> Callable[[], dict[str, Run]]:
         def job() -> dict[str, Run]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import cdk8s
 import pytest
+import yaml
 from _support import ROOT, in_memory_app
 
 import main
@@ -142,12 +143,12 @@ def test_same_name_in_two_namespaces_would_share_one_file() -> None:
 
 
 def test_file_names_are_compared_as_cdk8s_writes_them_and_case_insensitively() -> None:
-    assert file_name("Secret", "a:b") == "Secret.ab.k8s.yaml"
+    assert file_name("Secret", "A:b") == "Secret.Ab.k8s.yaml"
     app = file_app()
     one, two = two_charts(app, "x", "y")
-    raw_secret(one, "first", "Ab")
-    raw_secret(two, "second", "a:b")
-    with pytest.raises(AgentsmithConfigError, match=re.escape("'Secret.ab.k8s.yaml', the file of Secret 'x/Ab'")):
+    RedisConnectionSecret(one, "first", url="redis://redis:6379", name="ab")
+    raw_secret(two, "second", "A:b")
+    with pytest.raises(AgentsmithConfigError, match=re.escape("'Secret.Ab.k8s.yaml', the file of Secret 'x/ab'")):
         check_app(app)
 
 
@@ -155,7 +156,7 @@ def test_one_file_per_chart_folder_allows_the_same_file_in_two_charts() -> None:
     app = cdk8s.App(outdir="/dev/null/x", yaml_output_type=cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
     one, two = two_charts(app, "jobs", "other")
     raw_secret(one, "a", "s")
-    raw_secret(two, "b", "s")
+    RedisConnectionSecret(two, "b", url="redis://redis:6379", name="s")
     check_app(app)  # no exception: each chart has its own folder
     raw_secret(two, "c", "s", namespace="third")
     with pytest.raises(AgentsmithConfigError, match=re.escape("[two/c] 'metadata.name' would be written to")):
@@ -164,9 +165,9 @@ def test_one_file_per_chart_folder_allows_the_same_file_in_two_charts() -> None:
 
 def test_cluster_scoped_objects_ignore_the_chart_namespace() -> None:
     app = in_memory_app()
-    one, two = two_charts(app, "jobs", "other")
-    for chart, id in ((one, "a"), (two, "b")):
-        cdk8s.ApiObject(chart, id, api_version="v1", kind="Namespace", metadata=cdk8s.ApiObjectMetadata(name="ns"))
+    one, two = two_charts(app, None, "other")
+    AgentsmithNamespace(one, "a", name="ns")
+    cdk8s.ApiObject(two, "b", api_version="v1", kind="Namespace", metadata=cdk8s.ApiObjectMetadata(name="ns"))
     with pytest.raises(AgentsmithConfigError, match=re.escape("[two/b] 'metadata.name' names Namespace 'ns', which")):
         check_app(app)
 
@@ -174,7 +175,7 @@ def test_cluster_scoped_objects_ignore_the_chart_namespace() -> None:
 def test_same_kind_in_another_api_group_is_another_object() -> None:
     app = in_memory_app()  # one file per chart: only identities count
     one, two = two_charts(app, "jobs", "jobs")
-    raw_secret(one, "a", "s")
+    RedisConnectionSecret(one, "a", url="redis://redis:6379", name="s")
     cdk8s.ApiObject(two, "b", api_version="example.com/v1", kind="Secret", metadata=cdk8s.ApiObjectMetadata(name="s"))
     check_app(app)
 
@@ -313,3 +314,47 @@ def test_apps_without_agentsmith_objects_are_left_alone(monkeypatch: pytest.Monk
     raw_secret(cdk8s.Chart(app, "plain"), "s", "s")
     app.synth_yaml()
     assert calls == []
+
+
+# --- in its lane: clashes between the app's own objects are left to cdk8s ---
+
+
+def config_map(chart: cdk8s.Chart, id: str, name: str) -> cdk8s.ApiObject:
+    return cdk8s.ApiObject(chart, id, api_version="v1", kind="ConfigMap", metadata=cdk8s.ApiObjectMetadata(name=name))
+
+
+@pytest.mark.parametrize(
+    "output",
+    [cdk8s.YamlOutputType.FILE_PER_CHART, cdk8s.YamlOutputType.FILE_PER_RESOURCE],
+    ids=["file-per-chart", "file-per-resource"],
+)
+def test_two_same_name_user_objects_are_left_to_cdk8s(tmp_path: Path, output: cdk8s.YamlOutputType) -> None:
+    # GIVEN two same-name ConfigMaps of the app's own in two charts (plain cdk8s writes both)
+    app = cdk8s.App(outdir=str(tmp_path / "out"), yaml_output_type=output)
+    one, two = two_charts(app, "jobs", "jobs")
+    config_map(one, "settings", "settings")
+    config_map(two, "settings", "settings")
+    # AND one EphemeralRedis in a third chart (which registers the app-wide check)
+    EphemeralRedis(cdk8s.Chart(app, "bus", namespace="jobs", disable_resource_name_hashes=True), "redis")
+    # WHEN the app synthesises THEN nothing is refused: the clash does not involve an agentsmith object
+    check_app(app)
+    app.synth()
+    kinds = sorted(d["kind"] for f in (tmp_path / "out").iterdir() for d in yaml.safe_load_all(f.read_text()))
+    assert kinds.count("ConfigMap") == (2 if output == cdk8s.YamlOutputType.FILE_PER_CHART else 1)
+    assert kinds.count("Deployment") == 1
+
+
+def test_a_user_object_that_clashes_with_an_agentsmith_object_is_still_refused() -> None:
+    # GIVEN the same two ConfigMaps, and a third object of the app's that takes the bus's Service name
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    config_map(one, "settings", "settings")
+    config_map(two, "settings", "settings")
+    EphemeralRedis(cdk8s.Chart(app, "bus", namespace="jobs"), "redis")
+    cdk8s.ApiObject(two, "svc", api_version="v1", kind="Service", metadata=cdk8s.ApiObjectMetadata(name="redis"))
+    # WHEN checked THEN only the clash with agentsmith's Service is reported
+    with pytest.raises(AgentsmithConfigError) as raised:
+        check_app(app)
+    assert str(raised.value).startswith(
+        "[bus/redis/Service] 'metadata.name' names Service 'jobs/redis', which [two/svc] already defines"
+    )

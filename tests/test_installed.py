@@ -11,12 +11,14 @@ snapshot tests.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from _installed import NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _readme import EXPECTED
 from _support import load_dir
 
 pytestmark = pytest.mark.slow
@@ -69,6 +71,16 @@ def test_consumer_app_with_one_file_per_resource_clash_writes_nothing(installed_
     )
     # AND nothing was written (cdk8s creates the empty output folder before it validates)
     assert sorted(path.name for path in run.outdir.rglob("*")) == []
+
+
+def test_a_clash_between_the_app_s_own_objects_is_left_to_cdk8s(installed_runs: InstalledRuns) -> None:
+    # GIVEN two same-name ConfigMaps of the app's own in two charts, and an EphemeralRedis in a third
+    run = succeeded(installed_runs.user_clash_app)
+    # THEN it synthesised as plain cdk8s would: both ConfigMaps written, one file per chart
+    assert run.stdout.split() == ["bus.k8s.yaml", "one.k8s.yaml", "two.k8s.yaml"]
+    for chart in ("one", "two"):
+        (config_map,) = yaml.safe_load_all((run.outdir / f"{chart}.k8s.yaml").read_text(encoding="utf-8"))
+        assert (config_map["kind"], config_map["metadata"]["name"]) == ("ConfigMap", "settings")
 
 
 # -- examples/consumer, in-cluster and external (issue 8) -----------------
@@ -149,6 +161,27 @@ def test_lean_install_brings_no_cdk8s_plus(installed_runs: InstalledRuns) -> Non
     assert [name for name in listed if name.startswith("cdk8s-plus")] == []
 
 
+def test_pip_show_of_the_installed_wheel(installed_runs: InstalledRuns) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(installed_runs.python), "show", "-v", "agentsmith-infra"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for line in (
+        "Name: agentsmith-infra",
+        "Home-page: https://github.com/agentsmith/agentsmith-infra",
+        "Author: agentsmith maintainers",
+        "License-Expression: Apache-2.0",
+        "Requires: cdk8s, constructs",
+        "  Changelog, https://github.com/agentsmith/agentsmith-infra/blob/main/CHANGELOG.md",
+    ):
+        assert line in shown, "\n".join(shown)
+    location = next(line.split(": ", 1)[1] for line in shown if line.startswith("Location: "))
+    (license_file,) = Path(location).glob("agentsmith_infra-*.dist-info/licenses/LICENSE")
+    assert license_file.read_text(encoding="utf-8").startswith("\n                                 Apache License")
+
+
 @pytest.mark.parametrize(
     ("line", "module"),
     [("cdk8s-plus-27", "cdk8s_plus_27"), (NEWEST_PLUS, NEWEST_PLUS_MODULE)],
@@ -184,6 +217,62 @@ def test_each_python_installs_the_wheel_and_synthesises(
     assert pyenv <= {interpreter.version for interpreter in installed_runs.interpreters}
 
 
+# -- the documents' snippets with the newest cdk8s-plus line ------------------
+
+
+@pytest.mark.parametrize("doc", ["README.md", "PACKAGE.md"])
+def test_doc_snippets_with_the_newest_cdk8s_plus_line(installed_runs: InstalledRuns, doc: str) -> None:
+    # GIVEN the blocks pasted in order, the one documented edit made: import cdk8s_plus_37 as kplus
+    run = succeeded(installed_runs.readme_plus3x if doc == "README.md" else installed_runs.package_plus3x)
+    # THEN every object is in dist/ (the same list as with cdk8s-plus-27, tests/test_readme_snippets.py)
+    objects = sorted(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for path in run.outdir.glob("*.k8s.yaml")
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    )
+    assert objects == EXPECTED[doc]
+
+
+# -- a worker in another namespace than the bus ------------------------------
+
+
+def test_cross_namespace_wiring_without_opt_in_is_refused_at_synth(installed_runs: InstalledRuns) -> None:
+    # GIVEN an app with the bus in namespace agentsmith and workers in jobs, wired with add_redis_url and
+    # redis_url_env WHEN it synthesises THEN it fails with one line naming both namespaces and the fix
+    run = installed_runs.namespaces_refused
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        "RuntimeError: [jobs/worker/Resource] 'containers[worker].env[REDIS_URL]' reads Secret 'agentsmith-secrets' "
+        "in namespace 'jobs', but [bus/redis] publishes it in namespace 'agentsmith' only: a pod reads Secrets from "
+        "its own namespace, so it would not start (got 'agentsmith-secrets'). Pass client_namespaces=['jobs'] to "
+        "[bus/redis] (it publishes the Secret in 'jobs' and admits 'jobs' in its NetworkPolicy), or run the "
+        "workload in namespace 'agentsmith'."
+    )
+    assert sorted(path.name for path in run.outdir.rglob("*")) == []
+
+
+def test_cross_namespace_wiring_with_client_namespaces(installed_runs: InstalledRuns) -> None:
+    run = succeeded(installed_runs.namespaces_client)
+    assert run.report == {"kplus": "cdk8s_plus_27", "client_namespaces": ["jobs"]}
+    assert sorted(path.name for path in run.outdir.iterdir()) == ["bus.k8s.yaml", "jobs.k8s.yaml"]
+    objects = {
+        (o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]): o
+        for path in run.outdir.iterdir()
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    }
+    # the workers in jobs read the Secret published in jobs, which holds the cluster-wide name
+    assert objects[("Secret", "jobs", "agentsmith-secrets")]["stringData"] == {
+        "redis-url": "redis://redis.agentsmith.svc.cluster.local:6379"
+    }
+    for deployment in ("worker", "l1-worker"):
+        (container,) = objects[("Deployment", "jobs", deployment)]["spec"]["template"]["spec"]["containers"]
+        assert container["env"] == REDIS_URL_FROM_SECRET, deployment
+    # and the bus's NetworkPolicy admits namespace jobs
+    (rule,) = objects[("NetworkPolicy", "agentsmith", "redis")]["spec"]["ingress"]
+    selectors = [peer.get("namespaceSelector") for peer in rule["from"]]
+    assert selectors == [None, {"matchLabels": {"kubernetes.io/metadata.name": "jobs"}}]
+
+
 # -- examples/consumer's own snapshot tests (issue 11) ----------------------
 
 
@@ -193,6 +282,14 @@ def test_example_snapshot_tests_pass(installed_runs: InstalledRuns) -> None:
     assert "test_main.py::test_in_cluster_bus PASSED" in run.stdout
     assert "test_main.py::test_external_bus PASSED" in run.stdout
     assert "2 snapshots passed." in run.stdout
+
+
+def test_example_requirements_name_the_package_not_a_path_in_the_clone() -> None:
+    # the example works when copied out of the clone: no `../..` or other path
+    lines = (EXAMPLE / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    assert requirements[0] == "agentsmith-infra"
+    assert [r for r in requirements if r.startswith((".", "/", "-e", "file:"))] == []
 
 
 def test_importing_testing_from_cdk8s_breaks_collection(installed_runs: InstalledRuns) -> None:

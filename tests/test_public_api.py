@@ -27,6 +27,7 @@ def test_all_is_pinned() -> None:
         "EphemeralRedis",
         "ExternalRedis",
         "NetworkPeer",
+        "PlusContainer",
         "PodSecurity",
         "ProbeTiming",
         "RedisAuth",

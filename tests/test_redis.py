@@ -325,3 +325,31 @@ def test_labels_and_selector_labels_are_read_only(synth_chart: SynthChart) -> No
     for mapping in (redis.labels, redis.selector_labels):
         with pytest.raises(TypeError):
             mapping["app"] = "other"  # type: ignore[index]
+
+
+# --- chart-level labels: one rule for the four objects ---
+
+
+@pytest.mark.parametrize("key", ["app", "app.kubernetes.io/name", "app.kubernetes.io/component"])
+def test_a_chart_label_on_the_construct_s_own_keys_is_refused(key: str) -> None:
+    # GIVEN a chart whose labels set one of the construct's own keys to another value
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="agentsmith", labels={key: "mine", "team": "a"})
+    # WHEN an EphemeralRedis is added THEN refused before anything exists (cdk8s would keep the chart's
+    # value on the Secret and silently replace it on the Deployment, Service and NetworkPolicy)
+    with pytest.raises(AgentsmithConfigError) as raised:
+        EphemeralRedis(chart, "redis")
+    assert raised.value.prop == "scope"
+    assert str(raised.value).startswith(f"[bus/redis] 'scope' is a chart whose labels set {key!r}, which this")
+    assert str(raised.value).endswith(f"without {key!r} in its labels, or remove that chart label.")
+    assert chart.node.try_find_child("redis") is None
+
+
+def test_other_chart_labels_and_equal_values_reach_all_four_objects() -> None:
+
+    labels = {"team": "a", "app.kubernetes.io/component": "message-bus"}
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="agentsmith", labels=labels)
+    EphemeralRedis(chart, "redis")
+    objects = cdk8s.Testing.synth(chart)
+    assert sorted(o["kind"] for o in objects) == ["Deployment", "NetworkPolicy", "Secret", "Service"]
+    for o in objects:
+        assert {k: o["metadata"]["labels"][k] for k in labels} == labels, o["kind"]

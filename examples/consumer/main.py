@@ -5,7 +5,7 @@ bus's connection Secret. The bus is an in-cluster ``EphemeralRedis`` by
 default; set ``REDIS_EXTERNAL_URL`` (or edit ``EXTERNAL_URL``) to use a managed
 Redis through ``ExternalRedis`` instead; nothing else changes.
 
-    pip install -r requirements.txt    # agentsmith, cdk8s-plus-27, pytest, syrupy
+    pip install -r requirements.txt    # agentsmith-infra, cdk8s-plus-27, pytest, syrupy (README.md: from a wheel)
     python main.py                     # or: cdk8s synth
     python -m pytest                   # the snapshot tests in test_main.py
 """
