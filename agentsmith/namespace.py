@@ -26,8 +26,12 @@ SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 class AgentsmithNamespace(Construct):
     """A Kubernetes ``Namespace`` for the Dispatcher, the agents and Redis.
 
-    Put it in a chart *without* a namespace of its own: cdk8s stamps a chart's
-    namespace on every object in it, Namespace objects included.
+    It works in a chart without a namespace and in the common cdk8s layout,
+    one chart with ``namespace=`` holding the Namespace and the workloads:
+    cdk8s stamps a chart's namespace on every object in it, cluster-scoped
+    ones included, so this construct removes ``metadata.namespace`` from its
+    Namespace object again (a JSON patch on that object only). The chart's
+    namespace must then be this namespace's ``name``.
 
     Args:
         scope: the parent construct (a chart).
@@ -45,7 +49,7 @@ class AgentsmithNamespace(Construct):
     Raises:
         AgentsmithConfigError: ``name`` is not a DNS-1123 label or is a system
             namespace, ``labels`` or ``pod_security`` are invalid, or the
-            chart has a namespace (prop ``scope``).
+            chart's namespace is another namespace (prop ``name``).
     """
 
     @checked_init
@@ -69,14 +73,14 @@ class AgentsmithNamespace(Construct):
             {**check_labels(path, labels, reserved=tuple(PodSecurity().labels())), **security_labels}
         )
         chart_namespace = cdk8s.Chart.of(self).namespace
-        if chart_namespace:
+        if chart_namespace and chart_namespace != self.name:
             raise fail(
                 path,
-                "scope",
-                chart_namespace,
-                "is inside a chart with a namespace, which cdk8s would stamp on the Namespace object "
-                "(a Namespace is cluster-scoped)",
-                "Create it in a chart without one: AgentsmithNamespace(cdk8s.Chart(app, 'namespace'), 'namespace').",
+                "name",
+                self.name,
+                f"differs from the namespace of its chart ({chart_namespace!r}): the chart's other objects "
+                "would go to a namespace this construct does not create",
+                f"Use name={chart_namespace!r}, or create the chart with namespace={self.name!r}.",
             )
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
         #: The Namespace (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
@@ -85,6 +89,9 @@ class AgentsmithNamespace(Construct):
             "Resource",
             {"apiVersion": "v1", "kind": "Namespace", "metadata": _manifest.metadata(self.name, labels=self.labels)},
         )
+        if chart_namespace:
+            # A Namespace is cluster-scoped: drop what the chart stamped on it.
+            self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
         self.api_object: Final[cdk8s.ApiObject] = self.namespace
 
 

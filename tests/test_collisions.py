@@ -90,13 +90,15 @@ def test_two_namespaces_with_one_name_in_two_charts() -> None:
         AgentsmithNamespace(two, "b", name="jobs")
 
 
-def test_a_namespace_in_a_chart_with_a_namespace_is_refused() -> None:
+def test_a_namespace_in_a_chart_of_another_namespace_is_refused_naming_both() -> None:
     chart = cdk8s.Chart(in_memory_app(), "bus", namespace="elsewhere")
     with pytest.raises(AgentsmithConfigError) as caught:
         AgentsmithNamespace(chart, "ns", name="jobs")
-    assert caught.value.prop == "scope"
-    assert str(caught.value).startswith(
-        "[bus/ns] 'scope' is inside a chart with a namespace, which cdk8s would stamp on the Namespace object"
+    assert caught.value.prop == "name"
+    assert str(caught.value) == (
+        "[bus/ns] 'name' differs from the namespace of its chart ('elsewhere'): the chart's other objects would go "
+        "to a namespace this construct does not create (got 'jobs'). Use name='elsewhere', or create the chart "
+        "with namespace='jobs'."
     )
     assert chart.node.try_find_child("ns") is None
 
