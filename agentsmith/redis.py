@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -11,7 +10,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _limits, _manifest, _redis_props, _seed
+from . import _acl, _limits, _manifest, _probe_command, _redis_props, _seed
 from ._construct import checked_init
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
@@ -227,6 +226,7 @@ class EphemeralRedis(Construct):
         roles: Sequence[RedisRole] | None = None,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
+        max_clients: int = _limits.DEFAULT_MAX_CLIENTS,
     ) -> None:
         super().__init__(scope, id)
         path = ConstructPath(self)
@@ -256,6 +256,7 @@ class EphemeralRedis(Construct):
         )
         self.auth: Final[RedisAuth | None] = RedisAuth._check(path, auth)
         self.command_guard: Final[bool] = boolean(path, "command_guard", command_guard)
+        self.max_clients: Final[int] = _redis_props.max_clients(path, max_clients)
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
@@ -437,27 +438,33 @@ class EphemeralRedis(Construct):
         elif self.auth is not None:
             args += ["--requirepass", f"$({_PASSWORD_ENV})"]
         if self.command_guard:
-            args += _limits.server_args(self.client_memory_budget)
+            args += _limits.server_args(self.client_memory_budget, self.max_clients)
         return args
 
-    def _probe_command(self) -> list[str]:
+    def _probe_cli(self) -> list[str]:
+        """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
         client, *rest = _seed.PROBE_COMMAND
         port = ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
-        if self.auth is None and self.roles is None:
-            return [client, *port, *rest]  # the seed's probe: no password, nothing to get wrong
-        # With a password, redis-cli exits 0 on NOAUTH, WRONGPASS, NOPERM, BUSY and
-        # LOADING: only the reply PONG counts as healthy.
         user = ["--user", self.roles[0].name] if self.roles is not None else []
-        cli = shlex.join([client, *port, *user, *rest])
-        return ["sh", "-c", f'[ "$({cli})" = PONG ]']
+        return [client, *port, *user, *rest]
 
-    def _probe(self, timing: ProbeTiming) -> dict[str, Any]:
-        return {
-            "exec": {"command": self._probe_command()},
+    def _probe(self, timing: ProbeTiming, *, liveness: bool) -> dict[str, Any]:
+        password = self.auth is not None or self.roles is not None
+        if liveness:
+            command = _probe_command.liveness(self._probe_cli(), password=password)
+        else:
+            # command_guard=False without a password: the seed's probe, exactly.
+            seed = not password and not self.command_guard
+            command = _probe_command.readiness(self._probe_cli(), seed=seed)
+        probe: dict[str, Any] = {
+            "exec": {"command": command},
             "initialDelaySeconds": timing.initial_delay_seconds,
             "periodSeconds": timing.period_seconds,
             "timeoutSeconds": timing.timeout_seconds,
         }
+        if timing.failure_threshold is not None:
+            probe["failureThreshold"] = timing.failure_threshold
+        return probe
 
     def _container(self) -> dict[str, Any]:
         resources = self.resources
@@ -472,8 +479,8 @@ class EphemeralRedis(Construct):
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
             },
-            "livenessProbe": self._probe(self.liveness),
-            "readinessProbe": self._probe(self.readiness),
+            "livenessProbe": self._probe(self.liveness, liveness=True),
+            "readinessProbe": self._probe(self.readiness, liveness=False),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": self.read_only_root_filesystem,

@@ -22,6 +22,7 @@ EXTRA_FIELDS: dict[str, list[str]] = {
         "/spec/template/spec/enableServiceLinks",
         "/spec/template/spec/securityContext",
         "/spec/template/spec/containers/0/imagePullPolicy",
+        "/spec/template/spec/containers/0/livenessProbe/failureThreshold",
         "/spec/template/spec/containers/0/securityContext/capabilities",
         "/spec/template/spec/containers/0/securityContext/seccompProfile",
     ],
@@ -69,10 +70,24 @@ def test_defaults_carry_every_seed_field_and_value(
         args = actual["spec"]["template"]["spec"]["containers"][0]["args"]
         assert args[: len(seed_args)] == seed_args
         del args[len(seed_args) :]
+        # The one documented change of the guarded default: readiness passes only on PONG,
+        # so a Redis that refuses every client (maxclients full) is not Ready. command_guard=False
+        # keeps the seed's probe (test_command_guard_false_keeps_every_seed_value).
+        readiness = actual["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["exec"]
+        assert readiness["command"] == ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
+        readiness["command"] = ["redis-cli", "ping"]
     differences, extras = field_diff(seed, actual)
     # THEN every seed field is there with the seed's value, and only documented extras
     assert differences == []
     assert extras == EXTRA_FIELDS[kind]
+
+
+def test_command_guard_false_keeps_every_seed_value(
+    synth_chart: SynthChart, seed_manifests: dict[tuple[str, str], Any]
+) -> None:
+    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", command_guard=False)))
+    differences, _extras = field_diff(seed_manifests[("Deployment", "redis")], objects["Deployment"])
+    assert differences == []
 
 
 # -- the seed's Definition of Done, one test per checkable line ----------
@@ -157,8 +172,9 @@ def test_service_selects_the_pods(default: dict[str, dict[str, Any]]) -> None:
 
 
 def test_probes_run_redis_cli_ping(default: dict[str, dict[str, Any]]) -> None:
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container(default)[probe]["exec"]["command"] == ["redis-cli", "ping"]
+    # liveness: the seed's command (any reply means alive); readiness: only PONG (maxclients full: not Ready)
+    assert container(default)["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert container(default)["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
 
 
 def test_runs_as_redis_user_without_privilege_escalation(default: dict[str, dict[str, Any]]) -> None:
@@ -235,7 +251,7 @@ def test_port_override_moves_redis_service_and_probes(synth_chart: SynthChart) -
     assert spec["args"][6:8] == ["--port", "6380"]
     assert spec["ports"][0]["containerPort"] == 6380
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
-    assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert spec["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
     assert objects["Service"]["spec"]["ports"][0] == {
         "name": "redis",
         "port": 6380,

@@ -993,8 +993,8 @@ def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: SynthChar
         "--protected-mode", "no",
     ]  # fmt: skip
     assert container["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
-    for probe_name in ("livenessProbe", "readinessProbe"):
-        assert container[probe_name]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert container["livenessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert container["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
     (service_port,) = objects["Service"]["spec"]["ports"]
     assert service_port == {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": 6380}
 
