@@ -108,7 +108,14 @@ class EphemeralRedis(Construct):
       ``maxmemory``: 64mb with the seed's values) and
       ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
       half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
-      client cannot OOM-kill Redis; see README, "Memory abuse by clients".
+      client cannot OOM-kill Redis through its buffers; see README, "Memory
+      abuse by clients" (and "Hostile clients" for what Redis keeps outside
+      them, such as client names);
+    * with the guard: ``--maxclients`` from ``max_clients`` (last), a
+      readiness probe that passes only on ``PONG`` (the one seed value the
+      guarded default changes: the seed's ``redis-cli ping`` passes while
+      Redis refuses every client), a liveness probe that restarts only a
+      Redis that does not answer, and ``failureThreshold: 8`` on it.
 
     Args:
         scope: the parent construct (a chart).
@@ -145,7 +152,8 @@ class EphemeralRedis(Construct):
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
             (seed: the ``redis`` user of the official image). Must not be 0.
         liveness: liveness probe timing. Default :data:`DEFAULT_LIVENESS`
-            (seed: 10 s delay, every 15 s, 3 s timeout).
+            (seed: 10 s delay, every 15 s, 3 s timeout; plus
+            ``failureThreshold: 8``, so a block under 105 s never restarts Redis).
         readiness: readiness probe timing. Default :data:`DEFAULT_READINESS`
             (seed: 5 s delay, every 10 s, 3 s timeout).
         cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
@@ -194,6 +202,13 @@ class EphemeralRedis(Construct):
             that two instances never write the same Secret. Not published with
             ``auth`` (the URL then contains the password and lives in your Secret).
         publish_connection_secret: create that Secret. Default ``True``.
+        max_clients: Redis ``--maxclients`` (with the guard). Default
+            ``10000`` (Redis's own default, made explicit). At least 3 (the
+            two probes and one client), at most 1,048,544 (Linux's open-file
+            ceiling minus Redis's 32). Redis needs ``max_clients + 32`` open
+            files and lowers the value to what the runtime allows; keep it at
+            the clients you expect plus 2 for the probes. Checked even when
+            unused (``command_guard=False``).
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
