@@ -42,7 +42,9 @@ from _redis_runtime import (
 )
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisAuth, RedisRole
+from agentsmith import RedisAuth, RedisRole, Resources
+from agentsmith.auth import MAX_PASSWORD_BYTES
+from agentsmith.resources import MAX_MEMORY_BYTES
 from agentsmith._quantity import parse_quantity
 
 pytestmark = pytest.mark.runtime
@@ -412,3 +414,50 @@ def test_a_client_name_retains_at_most_one_argument_per_connection(mode: str, tm
     assert named == 10
     # the 8mb name, and until Redis trims it a query buffer that held it: two arguments at most
     assert grown < 10 * (2 * 8 * MB + 4 * MB)
+
+
+# -- inputs: derived sizes redis-server accepts -----------------------------------------
+
+
+def test_largest_memory_limit_gives_sizes_redis_server_accepts(tmp_path: Path) -> None:
+    # GIVEN the largest memory limit accepted (2^63 - 1 bytes; "17Ei" is refused before synthesis)
+    largest = str(MAX_MEMORY_BYTES)
+    container = synth_container(resources=Resources(memory_request="128Mi", memory_limit=largest))
+    # WHEN redis-server starts with the derived --maxmemory-clients and output limits THEN it takes them
+    with serve(container, tmp_path) as server, admin(server) as connection:
+        budget = int(str(connection.config_get("maxmemory-clients")["maxmemory-clients"]))
+    assert budget == (MAX_MEMORY_BYTES - 256 * MB) // 2
+
+
+@pytest.mark.parametrize("length", [MAX_PASSWORD_BYTES, MAX_PASSWORD_BYTES + 1])
+def test_password_length_rule(length: int, tmp_path: Path) -> None:
+    # Redis refuses an argument over 16384 bytes before login: a longer password locks everyone out.
+    container = synth("auth")
+    password = "p" * length
+    secrets_ = {**SECRETS, (AUTH.secret_name, AUTH.password_key): password}
+    env = container_env(container, secrets_)
+    args = [*container_args(container, env), *TEST_ADMIN_ARGS]
+    workdir = make_workdir(None)
+    try:
+        server = start_redis(
+            require_redis_server(container["image"]),
+            args,
+            user_prefix=[],
+            workdir=workdir,
+            log_path=tmp_path / "redis.log",
+            username=TEST_ADMIN[0],
+            password=TEST_ADMIN[1],
+        )
+        try:
+            with socket.create_connection((LOOPBACK, server.port), timeout=10) as sock:
+                sock.sendall(encode("AUTH", password))
+                reply = replies(sock, 1)[0]
+            probe = run_probe(container["readinessProbe"]["exec"]["command"], server.port, env)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if length <= MAX_PASSWORD_BYTES:
+        assert (reply, probe) == ("+OK", 0)
+    else:
+        assert (reply.startswith("-ERR Protocol error: unauthenticated bulk length"), probe) == (True, 1), reply

@@ -694,6 +694,16 @@ BAD = [
         "Use 1 or more probes, or None for Kubernetes' default (3).",
         liveness=ProbeTiming(initial_delay_seconds=10, period_seconds=15, timeout_seconds=3, failure_threshold=0),
     ),
+    # -- memory quantities fit a signed 64-bit count of bytes --------------------------------
+    bad(
+        "memory-limit-17Ei",
+        "redis",
+        "resources.memory_limit",
+        "17Ei",
+        "must be at most 9223372036854775807 bytes (a signed 64-bit count, as Kubernetes and Redis keep it)",
+        "Use a realistic size such as '384Mi' or '16Gi'.",
+        resources=Resources(memory_limit="17Ei"),
+    ),
     # -- probe timings ----------------------------------------------------------------------
     bad(
         "liveness-period-zero",
