@@ -136,7 +136,7 @@ _NODE_FS_ERROR = re.compile(r"(?:Error: )?(E[A-Z]+): ([^,]+), \w+(?: '([^']*)')?
 
 
 def node_fs_error(message: str, folder: Path) -> str | None:
-    """``cannot write <path>: <reason> (<CODE>)`` for a Node.js file-system error, naming ``folder`` if it names none."""
+    """``cannot write <path>: <reason> (<CODE>)`` for a Node.js file-system error; ``folder`` if it names no path."""
     match = _NODE_FS_ERROR.match(message)
     if match is None:
         return None

@@ -57,7 +57,8 @@ class Resources:
                     path,
                     f"resources.{field}",
                     getattr(value, field),
-                    f"must be at most {MAX_MEMORY_BYTES} bytes (a signed 64-bit count, as Kubernetes and Redis keep it)",
+                    f"must be at most {MAX_MEMORY_BYTES} bytes (a signed 64-bit count, as Kubernetes and Redis "
+                    "keep it)",
                     "Use a realistic size such as '384Mi' or '16Gi'.",
                 )
         for kind, request, limit in (("cpu", cpu_request, cpu_limit), ("memory", memory_request, memory_limit)):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import main
 import pytest
 
+import main
 from agentsmith._outdir import NAME_MAX, staging_stem
 
 

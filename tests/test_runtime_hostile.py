@@ -43,9 +43,9 @@ from _redis_runtime import (
 from _support import require_redis_server, require_tool
 
 from agentsmith import RedisAuth, RedisRole, Resources
+from agentsmith._quantity import parse_quantity
 from agentsmith.auth import MAX_PASSWORD_BYTES
 from agentsmith.resources import MAX_MEMORY_BYTES
-from agentsmith._quantity import parse_quantity
 
 pytestmark = pytest.mark.runtime
 
