@@ -578,7 +578,11 @@ class EphemeralRedis(Construct):
     def _network_policy(self) -> dict[str, Any]:
         peers: list[dict[str, Any]] = []
         for peer in self.allow_from:
-            entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(peer.pod_selector)}}
+            # An empty selector (every pod) is written as {} without matchLabels: Kustomize's
+            # commonLabels (and labels with includeSelectors) add their labels to an existing
+            # matchLabels, which would then admit only pods carrying them.
+            selector = {"matchLabels": dict(peer.pod_selector)} if peer.pod_selector else {}
+            entry: dict[str, Any] = {"podSelector": selector}
             if peer.namespace_selector is not None:
                 entry["namespaceSelector"] = {"matchLabels": dict(peer.namespace_selector)}
             peers.append(entry)

@@ -75,7 +75,7 @@ def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart
     assert policy["spec"] == {
         "podSelector": {"matchLabels": {"app": "redis"}},
         "policyTypes": ["Ingress", "Egress"],
-        "ingress": [{"from": [{"podSelector": {"matchLabels": {}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}],
+        "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 6379, "protocol": "TCP"}]}],
         "egress": [],
     }
 
