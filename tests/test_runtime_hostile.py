@@ -463,3 +463,38 @@ def test_password_length_rule(length: int, tmp_path: Path) -> None:
         assert (reply, probe) == ("+OK", 0)
     else:
         assert (reply.startswith("-ERR Protocol error: unauthenticated bulk length"), probe) == (True, 1), reply
+
+
+@pytest.mark.parametrize("attack", ["SUBSCRIBE", "BLPOP"])
+def test_subscriptions_and_blocked_keys_keep_their_names(attack: str, tmp_path: Path) -> None:
+    # What remains, measured: a subscribed channel name or a key a client blocks on is kept
+    # (outside maxmemory-clients) while the client stays subscribed or blocked. Agent role,
+    # names under its pattern; 5 connections with an 8 MB name each. (Their fresh query buffers
+    # count against maxmemory-clients, so Redis may disconnect some before they settle.)
+    container = synth("agent")
+    field = "blocked_clients" if attack == "BLPOP" else "pubsub_clients"
+    with serve(container, tmp_path) as server:
+        before = used_memory(server)
+        socks = []
+        try:
+            for n in range(5):
+                sock = connect(server, "agent", timeout=60)
+                socks.append(sock)
+                extra = ["0"] if attack == "BLPOP" else []
+                sock.sendall(encode(attack, b"job:%d:" % n + b"c" * BIG, *extra))
+                if attack == "SUBSCRIBE":
+                    assert sock.recv(1) == b"*"  # subscribed
+            wait_until(lambda: used_memory(server) - before >= 3 * 8 * MB, timeout=30, what="the names to be kept")
+            with admin(server) as connection:
+                clients = connection.info("clients")
+            kept = int(clients.get(field, int(clients["connected_clients"]) - 1))
+            grown = used_memory(server) - before
+            print(
+                f"\n[5 x {attack} 8 MB name, agent] {kept} kept; used_memory grew {grown} bytes"
+                f" ({grown // max(kept, 1)} per connection)"
+            )
+        finally:
+            for sock in socks:
+                sock.close()
+    assert kept >= 3
+    assert 8 * MB * kept <= grown < kept * (2 * 8 * MB + 4 * MB)
