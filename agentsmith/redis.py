@@ -73,7 +73,8 @@ class EphemeralRedis(Construct):
     the opt-ins that keep in-flight jobs: ``noeviction``, or ``volatile-lru``
     when clients set a TTL only on finished jobs.
 
-    Hardening added to the seed by default (no seed value changes):
+    Hardening added to the seed by default (no seed value changes, except the
+    readiness probe's command, see the last item):
 
     * container: ``capabilities.drop: [ALL]`` and ``seccompProfile:
       RuntimeDefault`` (Pod Security Standards "restricted");
@@ -114,8 +115,11 @@ class EphemeralRedis(Construct):
     * with the guard: ``--maxclients`` from ``max_clients`` (last), a
       readiness probe that passes only on ``PONG`` (the one seed value the
       guarded default changes: the seed's ``redis-cli ping`` passes while
-      Redis refuses every client), a liveness probe that restarts only a
-      Redis that does not answer, and ``failureThreshold: 8`` on it.
+      Redis refuses every client), and a liveness probe that restarts only a
+      Redis that does not answer (``agentsmith._probe_command``);
+    * ``failureThreshold: 8`` on the liveness probe (from
+      :data:`DEFAULT_LIVENESS`; the seed sets none): a block shorter than
+      105 s does not restart Redis.
 
     Args:
         scope: the parent construct (a chart).
@@ -177,11 +181,14 @@ class EphemeralRedis(Construct):
             probes pass only on ``PONG``.
         command_guard: keep clients away from administrative and destructive
             commands. Default ``True``: the default user may run every command
-            except ``@admin``, ``@dangerous`` and ``@scripting`` ones and the
-            memory amplifiers (INFO stays allowed), and client memory is
-            bounded; see README, "Security: least privilege on the bus".
+            except ``@admin``, ``@dangerous`` and ``@scripting`` ones, the
+            memory amplifiers, WATCH and the whole-list scans (LPOS, LREM,
+            LINSERT, LSET) (INFO stays allowed), client memory and
+            connections are bounded, and readiness passes only on ``PONG``;
+            see README, "Security: least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
             directive and the memory bounds follow them. ``False`` restores the seed's exact args
+            and probe commands
             (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
             it also drops ``--protected-mode no``: the manifest is then the
             seed's, which reaches clients in other pods only with an image that
