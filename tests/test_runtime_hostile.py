@@ -416,7 +416,7 @@ def test_a_client_name_retains_at_most_one_argument_per_connection(mode: str, tm
     # maxmemory-clients counts: it may disconnect one or two of them. The names themselves stay.
     assert named >= 5
     # the 8mb name, and until Redis trims it a query buffer that held it: two arguments at most
-    assert 8 * MB * named <= grown < named * (2 * 8 * MB + 4 * MB)
+    assert 8 * MB * named <= grown < 10 * (2 * 8 * MB + 4 * MB)
 
 
 # -- inputs: derived sizes redis-server accepts -----------------------------------------
@@ -498,4 +498,5 @@ def test_subscriptions_and_blocked_keys_keep_their_names(attack: str, tmp_path: 
             for sock in socks:
                 sock.close()
     assert kept >= 3
-    assert 8 * MB * kept <= grown < kept * (2 * 8 * MB + 4 * MB)
+    # (a connection being disconnected as INFO runs may still hold its buffers: bound by the 5 sent)
+    assert 8 * MB * kept <= grown < 5 * (2 * 8 * MB + 4 * MB)
