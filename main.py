@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -151,6 +152,20 @@ def one_line(error: BaseException) -> str:
     return lines[0]
 
 
+#: A Node.js file-system error as jsii passes it on: "Error: ENOSPC: no space left on device, write"
+#: or "EACCES: permission denied, open '/path'". Only the second names a path.
+_NODE_FS_ERROR = re.compile(r"(?:Error: )?(E[A-Z]+): ([^,]+), \w+(?: '([^']*)')?")
+
+
+def node_fs_error(message: str, folder: Path) -> str | None:
+    """``cannot write <path>: <reason> (<CODE>)`` for a Node.js file-system error; ``folder`` if it names no path."""
+    match = _NODE_FS_ERROR.match(message)
+    if match is None:
+        return None
+    code, reason, path = match.groups()
+    return f"cannot write {path or folder}: {reason} ({code})"
+
+
 def synth(outdir: Path = DEFAULT_OUTDIR, *, source: str = "--outdir", copy_to: Path | None = None) -> list[str]:
     """Synthesise into ``outdir``, replacing it in one step only if everything succeeded.
 
@@ -225,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one clear line, not a jsii traceback
         if os.environ.get("AGENTSMITH_DEBUG"):
             raise
-        print(f"error: {one_line(error)}", file=sys.stderr)
+        line = one_line(error)
+        print(f"error: {node_fs_error(line, outdir) or line}", file=sys.stderr)
         return 1
     finally:
         if on_main_thread:

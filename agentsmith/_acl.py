@@ -19,9 +19,11 @@ from typing import Final
 __all__ = [
     "AGENT_COMMANDS",
     "AMPLIFIERS",
+    "BLOCKERS",
     "DEFAULT_USER_OFF",
     "DISPATCHER_COMMANDS",
     "GUARD_COMMANDS",
+    "RETAINERS",
     "agent_user",
     "dispatcher_user",
     "guard_user",
@@ -60,12 +62,30 @@ AMPLIFIERS: Final = (
     "-geosearchstore",
 )
 
-#: The guard's commands (seed mode, and the dispatcher role): every command
-#: except @admin, @dangerous, @scripting and the amplifiers. Scripting is off
-#: because one endless script blocks every client (BUSY) until SCRIPT KILL; ACL
-#: rules do apply inside scripts, so it is not a way around the guard.
-GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *_ALLOW_AFTER)
-DISPATCHER_COMMANDS: Final = GUARD_COMMANDS
+#: Memory retainers, denied to the guard's default user and the agent role:
+#: WATCH keeps every watched key name (up to proto-max-bulk-len each, any number
+#: of them per connection) until EXEC, outside ``maxmemory-clients`` (Redis
+#: counts only a few bytes per watched key), so one connection can grow Redis
+#: without bound. CLIENT SETNAME is not here: ``HELLO 3 SETNAME`` sets the same
+#: name and HELLO is exempt from ACL rules (README, "Hostile clients").
+RETAINERS: Final = ("-watch",)
+
+#: CPU blockers, denied to the guard's default user and the agent role: list
+#: commands that scan the whole list and answer in a few bytes (LPOS with
+#: MAXLEN 0, LREM, LINSERT, LSET). Their reply never reaches the output-buffer
+#: limit, so a pipeline or a MULTI of many of them on a long list blocks Redis
+#: for minutes. Reads with long replies (LRANGE 0 -1, ...) stop at that limit.
+BLOCKERS: Final = ("-lpos", "-lrem", "-linsert", "-lset")
+
+#: The guard's commands (seed mode and ``auth``): every command except
+#: @admin, @dangerous, @scripting, the amplifiers, the retainers and the
+#: blockers. Scripting is off because one endless script blocks every client
+#: (BUSY) until SCRIPT KILL; ACL rules do apply inside scripts, so it is not a
+#: way around the guard.
+GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *RETAINERS, *BLOCKERS, *_ALLOW_AFTER)
+#: The dispatcher role (trusted, logged in): the guard's commands, with WATCH
+#: and the list scans kept.
+DISPATCHER_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *_ALLOW_AFTER)
 
 #: The agent role's commands: what a message-bus client needs and nothing more.
 #: @connection: PING, HELLO, AUTH, SELECT, CLIENT SETNAME/SETINFO, RESET, ...;
@@ -95,6 +115,8 @@ AGENT_COMMANDS: Final = (
     "+type",
     *_DENY_LAST,
     *AMPLIFIERS,
+    *RETAINERS,
+    *BLOCKERS,
     "-client|tracking",
     "-pubsub",
     "-select",

@@ -213,13 +213,7 @@ def container(metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_por
 
 def peers(metrics: RedisMetrics) -> list[dict[str, Any]]:
     """The NetworkPolicy ``from`` entries of ``metrics.scrape_from``."""
-    result: list[dict[str, Any]] = []
-    for peer in metrics.scrape_from:
-        entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(peer.pod_selector)}}
-        if peer.namespace_selector is not None:
-            entry["namespaceSelector"] = {"matchLabels": dict(peer.namespace_selector)}
-        result.append(entry)
-    return result
+    return [peer._policy_entry() for peer in metrics.scrape_from]
 
 
 def service(

@@ -14,7 +14,14 @@ budget carved out of the headroom between ``maxmemory`` and the container limit:
   unread replies; over ``hard``, or over ``soft`` for 60 s, it is disconnected
   (seed: 32mb hard, 8mb soft);
 * ``--proto-max-bulk-len``: the largest single argument and the largest
-  string value (``APPEND`` refuses to grow past it).
+  string value (``APPEND`` refuses to grow past it);
+* ``--maxclients``: open connections (Redis's own default, 10000, made
+  explicit and a prop). Redis needs ``maxclients + 32`` open files; where the
+  container runtime's limit (``ulimit -n``) is lower, Redis lowers
+  ``maxclients`` to that limit minus 32 when it starts and logs it. Redis
+  reserves no connection for the probes: once the limit is full it answers
+  every new connection ``ERR max number of clients reached`` and the probes
+  read that reply (``agentsmith._probe_command``).
 
 Memory maths (seed values): 384Mi limit - 256mb maxmemory = 128Mi headroom;
 half of it (64mb) is the client budget, half (64Mi) is left for Redis's own
@@ -28,7 +35,17 @@ from typing import Final
 
 from ._quantity import _format_redis, parse_quantity
 
-__all__ = ["CLIENT_BUDGET_SHARE", "OUTPUT_SOFT_SECONDS", "PROTO_MAX_BULK_LEN", "client_budget", "server_args"]
+__all__ = [
+    "CLIENT_BUDGET_SHARE",
+    "DEFAULT_MAX_CLIENTS",
+    "MAX_MAX_CLIENTS",
+    "MIN_MAX_CLIENTS",
+    "OUTPUT_SOFT_SECONDS",
+    "PROBE_CONNECTIONS",
+    "PROTO_MAX_BULK_LEN",
+    "client_budget",
+    "server_args",
+]
 
 #: Share of the headroom (memory limit - maxmemory) that all clients together
 #: may hold; the other half stays for Redis's overhead and fragmentation.
@@ -42,6 +59,16 @@ PROTO_MAX_BULK_LEN: Final = "8mb"
 _HARD_SHARE: Final = Fraction(1, 2)
 _SOFT_SHARE: Final = Fraction(1, 8)
 OUTPUT_SOFT_SECONDS: Final = 60
+#: ``--maxclients`` by default: Redis's own default, made explicit.
+DEFAULT_MAX_CLIENTS: Final = 10000
+#: Connections the probes hold at most at once (liveness and readiness may overlap).
+PROBE_CONNECTIONS: Final = 2
+#: The smallest ``max_clients``: the probes plus one client.
+MIN_MAX_CLIENTS: Final = PROBE_CONNECTIONS + 1
+#: Redis keeps 32 descriptors for itself, and Linux allows at most ``fs.nr_open``
+#: (default 1048576) open files per process: a larger ``maxclients`` can never be reached.
+FD_RESERVED: Final = 32
+MAX_MAX_CLIENTS: Final = 1048576 - FD_RESERVED
 #: Client classes bounded (replicas keep Redis's default: there are none).
 _CLASSES: Final = ("normal", "pubsub")
 
@@ -51,8 +78,8 @@ def client_budget(maxmemory_bytes: int, memory_limit: str) -> int:
     return int((parse_quantity(memory_limit) - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
 
 
-def server_args(budget: int) -> list[str]:
-    """The redis-server args that bound client memory to ``budget`` bytes (see the module docstring)."""
+def server_args(budget: int, max_clients: int = DEFAULT_MAX_CLIENTS) -> list[str]:
+    """The redis-server args that bound client memory to ``budget`` bytes and connections (module docstring)."""
     hard = _format_redis(int(budget * _HARD_SHARE))
     soft = _format_redis(int(budget * _SOFT_SHARE))
     # One directive for both classes: the option takes groups of four values.
@@ -64,4 +91,6 @@ def server_args(budget: int) -> list[str]:
         _format_redis(budget),
         "--client-output-buffer-limit",
         *limits,
+        "--maxclients",
+        str(max_clients),
     ]

@@ -140,8 +140,28 @@ def _flock(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
         os.close(fd)
 
 
+#: Longest file name (bytes) on Linux file systems (NAME_MAX), when the file system does not say.
+NAME_MAX = 255
+#: A staging name is ``.<stem>-<8 random characters>`` (tempfile.mkdtemp): 10 bytes around the stem.
+_STAGING_EXTRA = 10
+
+
+def staging_stem(parent: Path, name: str) -> str:
+    """``name``, cut to its first bytes so that ``.<stem>-XXXXXXXX`` fits the file-name limit."""
+    try:
+        limit = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = NAME_MAX
+    room = max(1, min(limit, NAME_MAX) - _STAGING_EXTRA)
+    data = os.fsencode(name)
+    if len(data) <= room:
+        return name
+    return os.fsdecode(data[:room])
+
+
 def _is_stale_staging(path: Path, name: str) -> bool:
-    if not re.fullmatch(rf"\.{re.escape(name)}-[a-z0-9_]{{8}}", path.name) or path.is_symlink() or not path.is_dir():
+    stem = staging_stem(path.parent, name)
+    if not re.fullmatch(rf"\.{re.escape(stem)}-[a-z0-9_]{{8}}", path.name) or path.is_symlink() or not path.is_dir():
         return False
     try:
         return not any(path.iterdir()) or (path / STAGING_MARKER).is_file()
@@ -216,7 +236,7 @@ def publish(outdir: Path, write: Callable[[Path], None], *, source: str) -> dict
     with contextlib.ExitStack() as held:
         with _flock(parent):  # no other run can take the new staging folder for a stale one before it is locked
             _remove_stale_staging(parent, outdir.name)
-            staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{outdir.name}-"))
+            staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{staging_stem(parent, outdir.name)}-"))
             held.enter_context(_flock(staging))
             (staging / STAGING_MARKER).touch()
         try:

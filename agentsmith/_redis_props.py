@@ -11,6 +11,7 @@ import re
 from fractions import Fraction
 
 from . import _seed
+from ._limits import DEFAULT_MAX_CLIENTS, MAX_MAX_CLIENTS, MIN_MAX_CLIENTS, PROBE_CONNECTIONS
 from ._quantity import QuantityError, parse_quantity, parse_redis_memory
 from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
 
@@ -193,3 +194,13 @@ def run_as_user(path: PathArg, value: object) -> int:
         maximum=INT32_MAX,
         fix="Use a non-root UID such as 999 (the redis user of the official image); 0 is root.",
     )
+
+
+def max_clients(path: PathArg, value: object) -> int:
+    """``max_clients``: an integer from the probes plus one client (3) to ``fs.nr_open`` minus Redis's 32 (1048544)."""
+    fix = f"Use the number of clients you expect plus {PROBE_CONNECTIONS} for the probes, e.g. {DEFAULT_MAX_CLIENTS}."
+    count = integer(path, "max_clients", value, minimum=MIN_MAX_CLIENTS, fix=fix)
+    if count > MAX_MAX_CLIENTS:
+        rule = f"must be at most {MAX_MAX_CLIENTS} (Linux's open-file ceiling, fs.nr_open, minus Redis's 32)"
+        raise fail(path, "max_clients", value, rule, fix)
+    return count

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from . import _seed
 from ._rules import PathArg, dns_subdomain, fail, secret_key
 
-__all__ = ["RedisAuth"]
+__all__ = ["MAX_PASSWORD_BYTES", "RedisAuth"]
+
+
+#: The longest password Redis 7 accepts at login (its cap on an argument sent
+#: before authentication); the same rule holds for each RedisRole's password.
+MAX_PASSWORD_BYTES = 16384
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,8 +27,14 @@ class RedisAuth:
       Kubernetes expands the variable from the Secret when the container
       starts, so the password is never written into ``dist/``;
     * the probes log in: ``REDISCLI_AUTH`` is set from the same key, and
-      ``redis-cli`` reads it; they pass only on ``PONG`` (not on ``NOAUTH``,
-      ``WRONGPASS``, ``NOPERM``, ``BUSY`` or ``LOADING``);
+      ``redis-cli`` reads it; readiness passes only on ``PONG`` (not on
+      ``NOAUTH``, ``WRONGPASS``, ``NOPERM``, ``BUSY``, ``LOADING`` or a full
+      connection table), liveness on ``PONG`` or that last refusal;
+    * the password must be at most :data:`MAX_PASSWORD_BYTES` (16384) bytes:
+      Redis refuses any longer argument from a client that has not logged in
+      yet (``Protocol error: unauthenticated bulk length``), so nobody, the
+      probes included, could log in. The library cannot read the Secret, so
+      this is your rule to keep (``openssl rand -base64 32`` is 44 bytes);
     * Redis reads the password only when it starts: see README, "Rotating a
       password";
     * clients read the full connection string (``redis://:<password>@redis:6379``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from ._rules import PathArg, fail, selector
 
@@ -29,6 +30,19 @@ class NetworkPeer:
 
     pod_selector: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     namespace_selector: Mapping[str, str] | None = None
+
+    def _policy_entry(self) -> dict[str, Any]:
+        """This peer as a NetworkPolicy ``from`` entry.
+
+        An empty pod selector (every pod) is written as ``{}`` without
+        ``matchLabels``: Kustomize's ``commonLabels`` (and ``labels`` with
+        ``includeSelectors``) add their labels to an existing ``matchLabels``,
+        which would then admit only pods carrying them.
+        """
+        entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(self.pod_selector)} if self.pod_selector else {}}
+        if self.namespace_selector is not None:
+            entry["namespaceSelector"] = {"matchLabels": dict(self.namespace_selector)}
+        return entry
 
     @staticmethod
     def _check_all(path: PathArg, value: object, *, prop: str = "allow_from") -> tuple[NetworkPeer, ...]:

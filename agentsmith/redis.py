@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -11,7 +10,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _alerts, _exporter, _limits, _manifest, _redis_props, _seed
+from . import _acl, _alerts, _exporter, _limits, _manifest, _probe_command, _redis_props, _seed
 from ._construct import checked_init, public_signature
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
@@ -113,7 +112,18 @@ class EphemeralRedis(Construct):
       ``maxmemory``: 64mb with the seed's values) and
       ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
       half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
-      client cannot OOM-kill Redis; see README, "Memory abuse by clients".
+      client cannot OOM-kill Redis through its buffers; see README, "Memory
+      abuse by clients" (and "Hostile clients" for what Redis keeps outside
+      them, such as client names);
+    * with the guard: ``--maxclients`` from ``max_clients`` (last); with a
+      password, a readiness probe that passes only on ``PONG`` and a liveness
+      probe that restarts only a Redis that does not answer
+      (``agentsmith._probe_command``). Without a password both probes stay the
+      seed's ``redis-cli ping``, which passes while Redis refuses every client
+      (``maxclients`` full): ``strict_readiness=True`` opts in to ``PONG`` only;
+    * ``failureThreshold: 8`` on the liveness probe (from
+      :data:`DEFAULT_LIVENESS`; the seed sets none): a block shorter than
+      105 s does not restart Redis.
 
     Args:
         scope: the parent construct (a chart).
@@ -153,7 +163,8 @@ class EphemeralRedis(Construct):
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
             (seed: the ``redis`` user of the official image). Must not be 0.
         liveness: liveness probe timing. Default :data:`DEFAULT_LIVENESS`
-            (seed: 10 s delay, every 15 s, 3 s timeout).
+            (seed: 10 s delay, every 15 s, 3 s timeout; plus
+            ``failureThreshold: 8``, so a block under 105 s never restarts Redis).
         readiness: readiness probe timing. Default :data:`DEFAULT_READINESS`
             (seed: 5 s delay, every 10 s, 3 s timeout).
         cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
@@ -177,9 +188,11 @@ class EphemeralRedis(Construct):
             probes pass only on ``PONG``.
         command_guard: keep clients away from administrative and destructive
             commands. Default ``True``: the default user may run every command
-            except ``@admin``, ``@dangerous`` and ``@scripting`` ones and the
-            memory amplifiers (INFO stays allowed), and client memory is
-            bounded; see README, "Security: least privilege on the bus".
+            except ``@admin``, ``@dangerous`` and ``@scripting`` ones, the
+            memory amplifiers, WATCH and the whole-list scans (LPOS, LREM,
+            LINSERT, LSET) (INFO stays allowed), client memory and
+            connections are bounded;
+            see README, "Security: least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
             directive and the memory bounds follow them. ``False`` restores the seed's exact args
             (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
@@ -225,6 +238,19 @@ class EphemeralRedis(Construct):
             these (the seed's manifests). With the command guard the exporter
             logs in as its own read-only ACL user ``metrics`` (see
             :class:`RedisMetrics`); with ``command_guard=False`` as the default user.
+        max_clients: Redis ``--maxclients`` (with the guard). Default
+            ``10000`` (Redis's own default, made explicit). At least 3 (the
+            two probes and one client), at most 1,048,544 (Linux's open-file
+            ceiling minus Redis's 32). Redis needs ``max_clients + 32`` open
+            files and lowers the value to what the runtime allows; keep it at
+            the clients you expect plus 2 for the probes. Checked even when
+            unused (``command_guard=False``).
+        strict_readiness: make the readiness probe pass only on the reply
+            ``PONG`` in the no-password mode too. Default ``False``: the
+            seed's ``redis-cli ping`` (a seed value), which exits 0 on ``ERR
+            max number of clients reached``, so a Redis whose connection table
+            is full stays Ready while it refuses every new client. With
+            ``auth`` or ``roles`` readiness always passes only on ``PONG``.
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
@@ -259,6 +285,8 @@ class EphemeralRedis(Construct):
         publish_connection_secret: bool = True,
         client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
+        max_clients: int = _limits.DEFAULT_MAX_CLIENTS,
+        strict_readiness: bool = False,
     ) -> None:
         super().__init__(scope, id)
         path = ConstructPath(self)
@@ -288,6 +316,8 @@ class EphemeralRedis(Construct):
         )
         self.auth: Final[RedisAuth | None] = RedisAuth._check(path, auth)
         self.command_guard: Final[bool] = boolean(path, "command_guard", command_guard)
+        self.max_clients: Final[int] = _redis_props.max_clients(path, max_clients)
+        self.strict_readiness: Final[bool] = boolean(path, "strict_readiness", strict_readiness)
         self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
         self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
@@ -658,27 +688,34 @@ class EphemeralRedis(Construct):
         if login is not None and login.user is not None:
             args += _exporter.acl_user(login.redis_env)
         if self.command_guard:
-            args += _limits.server_args(self.client_memory_budget)
+            args += _limits.server_args(self.client_memory_budget, self.max_clients)
         return args
 
-    def _probe_command(self) -> list[str]:
+    def _probe_cli(self) -> list[str]:
+        """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
         client, *rest = _seed.PROBE_COMMAND
         port = ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
-        if self.auth is None and self.roles is None:
-            return [client, *port, *rest]  # the seed's probe: no password, nothing to get wrong
-        # With a password, redis-cli exits 0 on NOAUTH, WRONGPASS, NOPERM, BUSY and
-        # LOADING: only the reply PONG counts as healthy.
         user = ["--user", self.roles[0].name] if self.roles is not None else []
-        cli = shlex.join([client, *port, *user, *rest])
-        return ["sh", "-c", f'[ "$({cli})" = PONG ]']
+        return [client, *port, *user, *rest]
 
-    def _probe(self, timing: ProbeTiming) -> dict[str, Any]:
-        return {
-            "exec": {"command": self._probe_command()},
+    def _probe(self, timing: ProbeTiming, *, liveness: bool) -> dict[str, Any]:
+        password = self.auth is not None or self.roles is not None
+        if liveness:
+            command = _probe_command.liveness(self._probe_cli(), password=password)
+        else:
+            # command_guard=False without a password: the seed's probe, exactly.
+            # Without a password: the seed's probe, exactly (a seed value), unless strict_readiness.
+            seed = not password and not self.strict_readiness
+            command = _probe_command.readiness(self._probe_cli(), seed=seed)
+        probe: dict[str, Any] = {
+            "exec": {"command": command},
             "initialDelaySeconds": timing.initial_delay_seconds,
             "periodSeconds": timing.period_seconds,
             "timeoutSeconds": timing.timeout_seconds,
         }
+        if timing.failure_threshold is not None:
+            probe["failureThreshold"] = timing.failure_threshold
+        return probe
 
     def _container(self) -> dict[str, Any]:
         resources = self.resources
@@ -693,8 +730,8 @@ class EphemeralRedis(Construct):
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
             },
-            "livenessProbe": self._probe(self.liveness),
-            "readinessProbe": self._probe(self.readiness),
+            "livenessProbe": self._probe(self.liveness, liveness=True),
+            "readinessProbe": self._probe(self.readiness, liveness=False),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": self.read_only_root_filesystem,
@@ -783,15 +820,8 @@ class EphemeralRedis(Construct):
         }
 
     def _network_policy(self) -> dict[str, Any]:
-        peers: list[dict[str, Any]] = []
-        for peer in self.allow_from:
-            entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(peer.pod_selector)}}
-            if peer.namespace_selector is not None:
-                entry["namespaceSelector"] = {"matchLabels": dict(peer.namespace_selector)}
-            peers.append(entry)
-        for client in self.client_namespaces:
-            selector = {"matchLabels": {_NAMESPACE_NAME_LABEL: client}}
-            peers.append({"podSelector": {"matchLabels": {}}, "namespaceSelector": selector})
+        clients = [NetworkPeer(namespace_selector={_NAMESPACE_NAME_LABEL: c}) for c in self.client_namespaces]
+        peers = [peer._policy_entry() for peer in (*self.allow_from, *clients)]
         return {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from . import _seed
 from ._rules import PathArg, fail, quantity
 
-__all__ = ["DEFAULT_RESOURCES", "Resources"]
+__all__ = ["DEFAULT_RESOURCES", "MAX_MEMORY_BYTES", "Resources"]
+
+#: The largest memory request or limit: 2^63 - 1 bytes. Kubernetes keeps
+#: memory in a signed 64-bit count of bytes, and redis-server reads the sizes
+#: derived from the limit (``--maxmemory-clients`` ...) as signed 64-bit
+#: numbers: a larger limit gave a value Redis rejects at start (a crash loop).
+MAX_MEMORY_BYTES = 2**63 - 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +49,16 @@ class Resources:
         cpu_limit = quantity(path, f"{prop}.cpu_limit", value.cpu_limit, example="500m")
         memory_request = quantity(path, f"{prop}.memory_request", value.memory_request, example="128Mi", whole=True)
         memory_limit = quantity(path, f"{prop}.memory_limit", value.memory_limit, example="384Mi", whole=True)
+        for field, amount in (("memory_request", memory_request), ("memory_limit", memory_limit)):
+            if amount > MAX_MEMORY_BYTES:
+                raise fail(
+                    path,
+                    f"{prop}.{field}",
+                    getattr(value, field),
+                    f"must be at most {MAX_MEMORY_BYTES} bytes (a signed 64-bit count, as Kubernetes and Redis "
+                    "keep it)",
+                    "Use a realistic size such as '384Mi' or '16Gi'.",
+                )
         for kind, request, limit in (("cpu", cpu_request, cpu_limit), ("memory", memory_request, memory_limit)):
             if request > limit:
                 raise fail(

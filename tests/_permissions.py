@@ -7,6 +7,7 @@ stops the server (``SHUTDOWN ABORT``, ``REPLICAOF NO ONE``, ``CLIENT PAUSE 1``):
 * ``BUS``: what a message-bus client needs (issue 13, item 1), on ``job:*`` keys;
 * ``OTHER_KEYS``: the same kind of commands on keys and channels outside ``job:*``;
 * ``AMPLIFIERS``: commands that grow memory far beyond their arguments, on ``job:*`` keys;
+* ``HOSTILE``: commands that keep memory outside the client budget or scan a whole list;
 * ``NAMES``: commands that show key or channel names outside ``job:*``, or switch databases;
 * ``ADMIN``: administrative and destructive commands, run last (FLUSHALL wipes).
 
@@ -99,6 +100,16 @@ AMPLIFIERS: tuple[Probe, ...] = (
     _p("GEOSEARCHSTORE", "GEOSEARCHSTORE", "job:1:gs", "job:1:geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
 )
 
+#: Memory retainers and CPU blockers (README, "Hostile clients"): denied to the guard and the
+#: agent role, kept by the dispatcher. On a short list, so that when allowed they are instant.
+HOSTILE: tuple[Probe, ...] = (
+    _p("WATCH", "WATCH", "job:1:watched"),
+    _p("LPOS", "LPOS", "job:1:list", "x", "MAXLEN", "0"),
+    _p("LREM", "LREM", "job:1:list", "0", "x"),
+    _p("LINSERT", "LINSERT", "job:1:list", "BEFORE", "x", "y"),
+    _p("LSET", "LSET", "job:1:list", "0", "x"),
+)
+
 #: Commands that show names outside a key pattern, or a database the dispatcher never looks at.
 NAMES: tuple[Probe, ...] = (
     _p("CLIENT TRACKING BCAST", "CLIENT", "TRACKING", "on", "BCAST"),
@@ -155,6 +166,7 @@ LISTS: dict[str, tuple[Probe, ...]] = {
     "bus": BUS,
     "other-keys": OTHER_KEYS,
     "amplifiers": AMPLIFIERS,
+    "hostile": HOSTILE,
     "names": NAMES,
     "admin": ADMIN,
 }

@@ -18,13 +18,22 @@ AMPLIFIERS = [
     "-zunionstore", "-zinterstore", "-zdiffstore", "-zrangestore",
     "-georadius", "-georadiusbymember", "-geosearchstore",
 ]  # fmt: skip
-GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, "+info"]
+#: Memory retainers and CPU blockers, denied to the guard and the agent role (README "Hostile clients").
+RETAINERS = ["-watch"]
+BLOCKERS = ["-lpos", "-lrem", "-linsert", "-lset"]
+GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, *RETAINERS, *BLOCKERS, "+info"]
+DISPATCHER = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, "+info"]
 #: Client memory bounds after every guarded mode's args (seed sizing: 384Mi - 256mb = 128Mi headroom).
 LIMITS = [
     "--proto-max-bulk-len", "8mb",
     "--maxmemory-clients", "64mb",
     "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
+    "--maxclients", "10000",
 ]  # fmt: skip
+#: With a password (or strict_readiness), readiness passes only on PONG (a full connection table is not Ready).
+READY = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
+#: With a password, liveness passes on PONG or on Redis's own maxclients refusal (it is alive).
+ALIVE = ["sh", "-c", 'case "$(redis-cli ping 2>&1)" in PONG|*"max number of clients reached"*) exit 0;; esac; exit 1']
 
 
 def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
@@ -50,14 +59,26 @@ def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> 
         *GUARD,
         *LIMITS,
     ]
-    # the seed's probe, unchanged: no password can be wrong in this mode
+    # both probes: the seed's, unchanged (a seed value; any reply passes)
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     assert "env" not in spec
 
 
+def test_strict_readiness_opts_in_to_pong_only_without_a_password(synth_chart: SynthChart) -> None:
+    spec = container(synth_chart, strict_readiness=True)
+    assert spec["readinessProbe"]["exec"]["command"] == READY
+    assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    # with a password it changes nothing: readiness is PONG-only there anyway
+    auth = RedisAuth(secret_name="redis-auth")
+    assert container(synth_chart, auth=auth, strict_readiness=True) == container(synth_chart, auth=auth)
+
+
 def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: SynthChart) -> None:
-    assert container(synth_chart, command_guard=False)["args"] == SEED_ARGS
+    spec = container(synth_chart, command_guard=False)
+    assert spec["args"] == SEED_ARGS
+    assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
 
 
 def test_command_guard_false_with_auth_uses_requirepass(synth_chart: SynthChart) -> None:
@@ -73,14 +94,14 @@ def test_port_comes_before_the_guard(synth_chart: SynthChart) -> None:
 def test_guard_with_auth_carries_the_password(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, auth=RedisAuth(secret_name="redis-auth"))
     assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD, *LIMITS]
-    probe = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
-    assert spec["livenessProbe"]["exec"]["command"] == probe
-    assert spec["readinessProbe"]["exec"]["command"] == probe
+    assert spec["livenessProbe"]["exec"]["command"] == ALIVE
+    assert spec["readinessProbe"]["exec"]["command"] == READY
 
 
 def test_honest_probe_follows_the_port(synth_chart: SynthChart) -> None:
     spec = container(synth_chart, port=6380, auth=RedisAuth(secret_name="redis-auth"))
-    assert spec["livenessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
+    assert spec["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
+    assert spec["livenessProbe"]["exec"]["command"][2].startswith('case "$(redis-cli -p 6380 ping 2>&1)" in PONG|')
 
 
 def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
@@ -92,7 +113,7 @@ def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
     assert spec["args"] == [
         *SEED_ARGS,
         "--user", "default", "off", "resetpass", "resetkeys", "resetchannels", "-@all",
-        "--user", "dispatcher", "on", ">$(REDIS_DISPATCHER_PASSWORD)", "~*", "&*", *GUARD,
+        "--user", "dispatcher", "on", ">$(REDIS_DISPATCHER_PASSWORD)", "~*", "&*", *DISPATCHER,
         "--user", "agent", "on", ">$(REDIS_AGENT_PASSWORD)", ">$(REDIS_AGENT_PREVIOUS_PASSWORD)", "~job:*", "&job:*",
         *AGENT_COMMANDS,
         *LIMITS,
@@ -117,13 +138,19 @@ def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
         "-c",
         '[ "$(redis-cli --user dispatcher ping)" = PONG ]',
     ]
+    assert spec["livenessProbe"]["exec"]["command"] == [
+        "sh",
+        "-c",
+        'case "$(redis-cli --user dispatcher ping 2>&1)" in PONG|*"max number of clients reached"*) exit 0;; esac; '
+        "exit 1",
+    ]
 
 
 def test_agent_commands_end_with_the_denials() -> None:
     # Categories added earlier (@list holds SORT, @connection holds CLIENT KILL) must be cut last.
     assert AGENT_COMMANDS[0] == "-@all"
-    assert AGENT_COMMANDS[-22:] == (
-        "-@admin", "-@dangerous", *AMPLIFIERS,
+    assert AGENT_COMMANDS[-27:] == (
+        "-@admin", "-@dangerous", *AMPLIFIERS, *RETAINERS, *BLOCKERS,
         # names outside the agent's pattern: tracking, channel lists, other databases
         "-client|tracking", "-pubsub", "-select", "+select|0",
         "+info",

@@ -26,10 +26,11 @@ def test_seed_sizing_gives_clients_half_the_headroom(synth_chart: Any) -> None:
     assert redis.client_memory_budget == 64 * MiB
     limit = int(parse_quantity("384Mi"))
     assert limit - parse_redis_memory("256mb") - redis.client_memory_budget == 64 * MiB
-    assert args[-13:] == [
+    assert args[-15:] == [
         "--proto-max-bulk-len", "8mb",
         "--maxmemory-clients", "64mb",
         "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
+        "--maxclients", "10000",
     ]  # fmt: skip
 
 

@@ -174,7 +174,7 @@ def test_network_policy_admits_scrapers_on_the_metrics_port_only(synth_chart: Sy
     objects = synth(synth_chart, metrics=RedisMetrics())
     ingress = objects[("NetworkPolicy", "redis")]["spec"]["ingress"]
     assert ingress == [
-        {"from": [{"podSelector": {"matchLabels": {}}}], "ports": [{"port": 6379, "protocol": "TCP"}]},
+        {"from": [{"podSelector": {}}], "ports": [{"port": 6379, "protocol": "TCP"}]},
         {
             "from": [
                 {
@@ -207,7 +207,7 @@ def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(
     }
     assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "15s"}]
     assert objects[("NetworkPolicy", "redis")]["spec"]["ingress"][1] == {
-        "from": [{"podSelector": {"matchLabels": {}}, "namespaceSelector": {"matchLabels": {"team": "obs"}}}],
+        "from": [{"podSelector": {}, "namespaceSelector": {"matchLabels": {"team": "obs"}}}],
         "ports": [{"port": 9500, "protocol": "TCP"}],
     }
     assert "--web.listen-address=:9500" in containers(objects)["redis-exporter"]["args"]

@@ -162,7 +162,7 @@ class Played:
 
 def probe_passes(command: list[str], result: Any) -> bool:
     """The kubelet's rule (exit code 0); the seed's bare ``redis-cli ping`` must also print PONG."""
-    if command[0] == "sh":  # the honest probe of the password modes: exit 0 only on PONG
+    if command[0] == "sh":  # the honest probes: readiness exits 0 only on PONG
         return bool(result.returncode == 0)
     return bool(result.returncode == 0 and result.stdout.strip() == "PONG")
 
@@ -281,7 +281,8 @@ def test_password_probes_fail_on_a_wrong_password_in_the_pod(mode_pod: Played) -
     """The honest probe of the password modes exits non-zero on WRONGPASS (the seed's has no password)."""
     probe = mode_pod.container["readinessProbe"]["exec"]["command"]
     if mode_pod.password is None:
-        assert probe[0] == "redis-cli", "a mode without a password keeps the seed's probe"
+        liveness = mode_pod.container["livenessProbe"]["exec"]["command"]
+        assert liveness[0] == "redis-cli", "a mode without a password keeps the seed's liveness probe"
         return
     wrong = mode_pod.pod.exec("sh", "-c", 'REDISCLI_AUTH=wrong exec "$@"', "probe", *probe, timeout=10)
     assert wrong.returncode != 0, (wrong.stdout, wrong.stderr)

@@ -22,6 +22,7 @@ EXTRA_FIELDS: dict[str, list[str]] = {
         "/spec/template/spec/enableServiceLinks",
         "/spec/template/spec/securityContext",
         "/spec/template/spec/containers/0/imagePullPolicy",
+        "/spec/template/spec/containers/0/livenessProbe/failureThreshold",
         "/spec/template/spec/containers/0/securityContext/capabilities",
         "/spec/template/spec/containers/0/securityContext/seccompProfile",
     ],
@@ -73,6 +74,14 @@ def test_defaults_carry_every_seed_field_and_value(
     # THEN every seed field is there with the seed's value, and only documented extras
     assert differences == []
     assert extras == EXTRA_FIELDS[kind]
+
+
+def test_command_guard_false_keeps_every_seed_value(
+    synth_chart: SynthChart, seed_manifests: dict[tuple[str, str], Any]
+) -> None:
+    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", command_guard=False)))
+    differences, _extras = field_diff(seed_manifests[("Deployment", "redis")], objects["Deployment"])
+    assert differences == []
 
 
 # -- the seed's Definition of Done, one test per checkable line ----------

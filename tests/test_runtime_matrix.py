@@ -19,6 +19,7 @@ from _permissions import (
     ADMIN,
     AMPLIFIERS,
     BUS,
+    HOSTILE,
     NAMES,
     OTHER_KEYS,
     Column,
@@ -100,6 +101,7 @@ def test_seed_without_guard_lets_any_client_run_admin_commands(matrix: dict[str,
     assert allowed(results, BUS) == known(results, BUS)
     assert allowed(results, OTHER_KEYS) == [p.label for p in OTHER_KEYS]
     assert allowed(results, AMPLIFIERS) == [p.label for p in AMPLIFIERS]
+    assert allowed(results, HOSTILE) == [p.label for p in HOSTILE]
     assert allowed(results, NAMES) == [p.label for p in NAMES]
     assert [p.label for p in ADMIN if p.label not in allowed(results, ADMIN)] == DISABLED_BY_CONFIG
 
@@ -110,6 +112,8 @@ def test_guarded_identities_run_the_bus_but_no_admin_command(matrix: dict[str, R
     assert allowed(results, BUS) == known(results, BUS), results
     assert allowed(results, OTHER_KEYS) == [p.label for p in OTHER_KEYS], results
     assert allowed(results, AMPLIFIERS) == [], results
+    # The dispatcher (trusted) keeps WATCH and the list scans; the guard's default user does not.
+    assert allowed(results, HOSTILE) == ([p.label for p in HOSTILE] if title == "roles, dispatcher" else []), results
     # They see every name anyway (their key pattern is *): tracking, PUBSUB and SELECT stay.
     assert allowed(results, NAMES) == [p.label for p in NAMES], results
     assert allowed(results, ADMIN) == [], results
@@ -120,6 +124,7 @@ def test_agent_runs_the_bus_on_its_pattern_only(matrix: dict[str, Results]) -> N
     assert allowed(results, BUS) == known(results, BUS), results
     assert allowed(results, OTHER_KEYS) == [], results
     assert allowed(results, AMPLIFIERS) == [], results
+    assert allowed(results, HOSTILE) == [], results
     assert allowed(results, NAMES) == [], results
     assert allowed(results, ADMIN) == [], results
     assert results["XRANGE other"].startswith("-NOPERM"), results["XRANGE other"]
@@ -134,7 +139,7 @@ def test_without_credentials_nothing_runs(matrix: dict[str, Results], title: str
 def test_only_client_setinfo_may_be_unknown(matrix: dict[str, Results]) -> None:
     # CLIENT SETINFO came with Redis 7.2; clients ignore the error on older servers.
     for title, results in matrix.items():
-        probes = [*BUS, *OTHER_KEYS, *AMPLIFIERS, *NAMES, *ADMIN]
+        probes = [*BUS, *OTHER_KEYS, *AMPLIFIERS, *HOSTILE, *NAMES, *ADMIN]
         assert set(results) - set(known(results, probes)) <= {"CLIENT SETINFO"}, title
 
 
@@ -144,5 +149,5 @@ def test_print_matrix(matrix: dict[str, Results]) -> None:
     skip = unknown_anywhere(list(matrix.items()))
     print("\n" + "\n".join(summary(title, results, skip) for title, results in matrix.items()))
     print(table)
-    lists = (BUS, OTHER_KEYS, AMPLIFIERS, NAMES, ADMIN)
+    lists = (BUS, OTHER_KEYS, AMPLIFIERS, HOSTILE, NAMES, ADMIN)
     assert table.count("\n") == sum(len(probes) for probes in lists) + len(lists) + 1

