@@ -34,13 +34,14 @@ from .namespace import AgentsmithNamespace
 from .network import SAME_NAMESPACE, NetworkPeer
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
-from .redis import EphemeralRedis
+from .redis import DEFAULT_DATA_SIZE_LIMIT, EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
 from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
 from .wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
 
 __all__ = [
     "DEFAULT_AGENT_KEY_PATTERN",
+    "DEFAULT_DATA_SIZE_LIMIT",
     "DEFAULT_EXPORTER_IMAGE",
     "DEFAULT_EXPORTER_RESOURCES",
     "DEFAULT_LIVENESS",

@@ -13,6 +13,11 @@
 metaclass defines ``__call__(*args, **kwargs)``, which ``inspect.signature``,
 ``help()`` and IDEs would show for the class instead of ``__init__``'s
 parameters.
+
+:func:`read_only` makes a construct's public attributes (its resolved props
+and handles) read-only once the constructor has returned: the manifests are
+built in the constructor, so a later assignment would change nothing in them
+and raises ``AttributeError`` instead (``Final`` tells type checkers the same).
 """
 
 from __future__ import annotations
@@ -46,8 +51,28 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
         except BaseException:
             _undo(self, scope, id)
             raise
+        object.__setattr__(self, _SEALED, True)
 
     return wrapper
+
+
+_SEALED = "_agentsmith_sealed"
+
+
+def read_only(cls: _T) -> _T:
+    """Refuse assignments to public attributes of ``cls``'s instances once ``checked_init`` has returned."""
+    inherited: Callable[[object, str, object], None] = cls.__setattr__  # type: ignore[assignment]
+
+    def __setattr__(self: object, name: str, value: object) -> None:
+        if not name.startswith("_") and getattr(self, _SEALED, False):
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is read-only: the manifests were built when the construct was "
+                f"created, so assigning it would change nothing. Pass {name}=... to {type(self).__name__}(...) instead."
+            )
+        inherited(self, name, value)
+
+    cls.__setattr__ = __setattr__  # type: ignore[assignment,method-assign]
+    return cls
 
 
 def public_signature(cls: _T) -> _T:

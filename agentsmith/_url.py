@@ -87,7 +87,7 @@ def redis_url(path: PathArg, prop: str, value: object) -> tuple[str, int, bool]:
             prop,
             shown,
             "must not contain credentials: they would be written into dist/ in plain text",
-            "Store the URL in a Secret created outside dist/ and pass secret=SecretKeyRef(name=..., key=...).",
+            "Store the URL in a Secret created outside dist/ and pass url_secret=SecretKeyRef(name=..., key=...).",
         )
     scheme = value.partition("://")[0] if "://" in value else ""
     if scheme not in _REDIS_SCHEMES:

@@ -134,7 +134,7 @@ def _check_admitted(
 
     for namespace, publisher in homes:
         bus = publisher.owner
-        if namespace == obj.namespace or not isinstance(bus, EphemeralRedis) or bus.policy is None:
+        if namespace == obj.namespace or not isinstance(bus, EphemeralRedis) or bus.network_policy is None:
             continue
         fqdn = (urlsplit(bus.cluster_url).hostname or "").lower()
         if not (host == fqdn or ("." in host and fqdn.startswith(host + "."))):

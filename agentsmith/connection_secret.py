@@ -9,7 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url, _wiring_check
-from ._construct import checked_init, public_signature
+from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
 from .endpoint import SecretKeyRef
 
@@ -46,6 +46,7 @@ def add_connection_secret(
 
 
 @public_signature
+@read_only
 class RedisConnectionSecret(Construct):
     """An ``Opaque`` Secret holding the message bus connection string.
 
@@ -89,6 +90,6 @@ class RedisConnectionSecret(Construct):
         _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
         #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
         self.secret: Final[cdk8s.ApiObject] = add_connection_secret(
-            self, "Resource", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace
+            self, "Secret", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace
         )
         self.api_object: Final[cdk8s.ApiObject] = self.secret

@@ -11,7 +11,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed, _url
-from ._construct import checked_init, public_signature
+from ._construct import checked_init, public_signature, read_only
 from ._rules import (
     ConstructPath,
     PathArg,
@@ -33,6 +33,7 @@ __all__ = ["ExternalRedis"]
 
 
 @public_signature
+@read_only
 class ExternalRedis(Construct):
     """The seed's HA upgrade path: clients use a Redis that this app does not run.
 
@@ -41,14 +42,14 @@ class ExternalRedis(Construct):
     * from ``url``: the connection Secret (``agentsmith-secrets``/``redis-url``
       by default) holding that URL, so clients are wired exactly as with
       :class:`EphemeralRedis`;
-    * from ``secret``: no Secret, it already exists (use this when the URL
+    * from ``url_secret``: no Secret, it already exists (use this when the URL
       carries a password, which must never be written into ``dist/``);
     * either way, with ``service_name``: an ``ExternalName`` Service, so
       in-cluster names such as ``redis`` resolve to the external host.
 
     Two call forms (typed as overloads, so a type checker refuses neither or
     both): ``ExternalRedis(chart, id, url=..., [connection_secret=...])`` and
-    ``ExternalRedis(chart, id, secret=..., host=..., [port=..., tls=...])``.
+    ``ExternalRedis(chart, id, url_secret=..., host=..., [port=..., tls=...])``.
 
     Args:
         scope: the parent construct.
@@ -57,18 +58,18 @@ class ExternalRedis(Construct):
             password (no userinfo, no ``?password=``/``?username=``). The host
             is a DNS name, an IPv4 address or a bracketed IPv6 address
             (``redis://[::1]:6379``); the scheme lowercase. Exactly one of
-            ``url`` and ``secret`` is required.
-        secret: an existing Secret key holding the full URL (credentials
+            ``url`` and ``url_secret`` is required.
+        url_secret: an existing Secret key holding the full URL (credentials
             included). Then ``host`` is required.
-        host: the Redis host when ``secret`` is used: a DNS name, an IPv4 or
+        host: the Redis host when ``url_secret`` is used: a DNS name, an IPv4 or
             an IPv6 address (without brackets). Default: from ``url``.
-        port: the Redis port when ``secret`` is used. Default ``6379``, or
+        port: the Redis port when ``url_secret`` is used. Default ``6379``, or
             from ``url``.
-        tls: whether ``secret``'s URL is ``rediss://``; decides :attr:`url`.
+        tls: whether ``url_secret``'s URL is ``rediss://``; decides :attr:`url`.
             Default ``False``, or from ``url``.
         namespace: namespace of the objects created. Default: the chart's.
         connection_secret: where the ``url`` is published. Default
-            ``agentsmith-secrets``/``redis-url`` (seed). Ignored with ``secret``.
+            ``agentsmith-secrets``/``redis-url`` (seed). Ignored with ``url_secret``.
         service_name: create an ``ExternalName`` Service with this name.
             Default ``None``: none. The host must then be a DNS name, not an
             IP address (an ExternalName is a CNAME). With TLS, clients must
@@ -76,7 +77,7 @@ class ExternalRedis(Construct):
         labels: extra labels on the objects created (Secret, Service). Default: none.
 
     Raises:
-        AgentsmithConfigError: both or neither of ``url``/``secret``; a URL with
+        AgentsmithConfigError: both or neither of ``url``/``url_secret``; a URL with
             another scheme, no host, an invalid host or a credential; an invalid name.
     """
 
@@ -101,7 +102,7 @@ class ExternalRedis(Construct):
         id: str,
         /,
         *,
-        secret: SecretKeyRef,
+        url_secret: SecretKeyRef,
         host: str,
         port: int | None = None,
         tls: bool | None = None,
@@ -117,7 +118,7 @@ class ExternalRedis(Construct):
         id: str,
         *,
         url: str | None = None,
-        secret: SecretKeyRef | None = None,
+        url_secret: SecretKeyRef | None = None,
         host: str | None = None,
         port: int | None = None,
         tls: bool | None = None,
@@ -128,20 +129,20 @@ class ExternalRedis(Construct):
     ) -> None:
         super().__init__(scope, id)
         path = ConstructPath(self)
-        if (url is None) == (secret is None):
+        if (url is None) == (url_secret is None):
             raise fail(
                 path,
                 "url",
                 "<redacted>" if url else url,
-                "and 'secret' are exclusive and one is required",
-                "Pass url='rediss://host:6380' or secret=SecretKeyRef(name=..., key=...).",
+                "and 'url_secret' are exclusive and one is required",
+                "Pass url='rediss://host:6380' or url_secret=SecretKeyRef(name=..., key=...).",
             )
         self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
         self.labels: Final[Mapping[str, str]] = MappingProxyType(check_labels(path, labels, reserved=()))
         target = (
             _Target.from_url(path, url, host, port, tls, connection_secret)
             if url is not None
-            else _Target.from_secret(path, secret, host, port, tls)
+            else _Target.from_secret(path, url_secret, host, port, tls)
         )
         self.host: Final[str] = target.host
         self.port: Final[int] = target.port
@@ -163,10 +164,10 @@ class ExternalRedis(Construct):
             ],
         )
 
-        #: The published connection Secret (from ``url``), or None (from ``secret``).
+        #: The published connection Secret (from ``url``), or None (from ``url_secret``).
         self.secret: Final[cdk8s.ApiObject | None] = (
             add_connection_secret(
-                self, "Connection", self.connection, self._url, namespace=self.namespace, labels=self.labels
+                self, "Secret", self.connection, self._url, namespace=self.namespace, labels=self.labels
             )
             if publish
             else None
@@ -195,7 +196,7 @@ class ExternalRedis(Construct):
 
 @dataclass(frozen=True, kw_only=True)
 class _Target:
-    """Where the external Redis is, resolved from either ``url`` or ``secret``."""
+    """Where the external Redis is, resolved from either ``url`` or ``url_secret``."""
 
     host: str
     port: int
@@ -217,9 +218,9 @@ class _Target:
 
     @staticmethod
     def from_secret(path: PathArg, secret: object, host: object, port: object, tls: object) -> _Target:
-        connection = SecretKeyRef._check(path, "secret", secret)
+        connection = SecretKeyRef._check(path, "url_secret", secret)
         if host is None:
-            raise fail(path, "host", host, "is required with 'secret'", "Pass host='my-redis.example.com'.")
+            raise fail(path, "host", host, "is required with 'url_secret'", "Pass host='my-redis.example.com'.")
         checked_host = _url.host(path, "host", host)
         checked_port = check_port(path, _seed.REDIS_PORT if port is None else port)
         checked_tls = False if tls is None else boolean(path, "tls", tls)

@@ -10,7 +10,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _manifest, _seed
-from ._construct import checked_init, public_signature
+from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, PathArg, dns_label, fail
 from ._rules import labels as check_labels
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
@@ -23,6 +23,7 @@ SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
 @public_signature
+@read_only
 class AgentsmithNamespace(Construct):
     """A Kubernetes ``Namespace`` for the Dispatcher, the agents and Redis.
 
@@ -83,16 +84,15 @@ class AgentsmithNamespace(Construct):
                 f"Use name={chart_namespace!r}, or create the chart with namespace={self.name!r}.",
             )
         _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
-        #: The Namespace (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
-        self.namespace: Final[cdk8s.ApiObject] = _manifest.add_manifest(
+        #: The Namespace object (``add_json_patch`` on it is the escape hatch).
+        self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
             self,
-            "Resource",
+            "Namespace",
             {"apiVersion": "v1", "kind": "Namespace", "metadata": _manifest.metadata(self.name, labels=self.labels)},
         )
         if chart_namespace:
             # A Namespace is cluster-scoped: drop what the chart stamped on it.
-            self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
-        self.api_object: Final[cdk8s.ApiObject] = self.namespace
+            self.api_object.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
 
 
 def _own_namespace(path: PathArg, value: object) -> str:

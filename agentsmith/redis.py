@@ -11,7 +11,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _acl, _alerts, _exporter, _limits, _manifest, _probe_command, _redis_props, _seed
-from ._construct import checked_init, public_signature
+from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
@@ -44,6 +44,7 @@ _NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
 @public_signature
+@read_only
 class EphemeralRedis(Construct):
     """A Redis ``Deployment`` plus a ``ClusterIP`` ``Service``, with no storage.
 
@@ -171,7 +172,7 @@ class EphemeralRedis(Construct):
         allow_from: who may connect, as NetworkPolicy peers. Default
             :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must not
             be empty: a rule with no peers would admit every source.
-        network_policy: create the NetworkPolicy (the :attr:`policy` handle).
+        network_policy: create the NetworkPolicy (the :attr:`network_policy` handle).
             Default ``True``; turn it off only where another policy layer (a
             service mesh) does this.
         read_only_root_filesystem: opt in to a read-only root filesystem, with
@@ -378,13 +379,13 @@ class EphemeralRedis(Construct):
         self.deployment: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Deployment", self._deployment())
         self.service: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Service", self._service())
         #: The NetworkPolicy, or None with ``network_policy=False``.
-        self.policy: Final[cdk8s.ApiObject | None] = (
+        self.network_policy: Final[cdk8s.ApiObject | None] = (
             _manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
         #: The published connection Secret, or None (``auth``, ``publish_connection_secret=False``).
         self.secret: Final[cdk8s.ApiObject | None] = (
             add_connection_secret(
-                self, "Connection", self.connection, self.url, namespace=self.namespace, labels=user_labels
+                self, "Secret", self.connection, self.url, namespace=self.namespace, labels=user_labels
             )
             if publish
             else None
@@ -394,7 +395,7 @@ class EphemeralRedis(Construct):
             {
                 client: add_connection_secret(
                     self,
-                    f"Connection-{client}",
+                    f"Secret-{client}",
                     self.connection,
                     self.cluster_url,
                     namespace=client,
@@ -411,7 +412,7 @@ class EphemeralRedis(Construct):
             if monitoring is None
             else _manifest.add_manifest(
                 self,
-                "MetricsService",
+                "Service-metrics",
                 _exporter.service(
                     monitoring,
                     name=self.name,

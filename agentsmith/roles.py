@@ -140,7 +140,7 @@ class RedisRole:
 
     # -- checks ----------------------------------------------------------
 
-    def check(self, path: PathArg, prop: str) -> RedisRole:
+    def _check(self, path: PathArg, prop: str) -> RedisRole:
         """Raise ``AgentsmithConfigError`` naming ``prop`` (e.g. ``roles[1]``) if a field is invalid."""
         if not isinstance(self.name, str) or not _USERNAME.fullmatch(self.name) or self.name == "default":
             raise fail(
@@ -210,7 +210,7 @@ class RedisRole:
             prop = f"roles[{index}]"
             if not isinstance(role, RedisRole):
                 raise fail(path, prop, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
-            role.check(path, prop)
+            role._check(path, prop)
             if role.name in names:
                 raise fail(path, f"{prop}.name", role.name, "is used by two roles", "Give each role its own name.")
             names.add(role.name)

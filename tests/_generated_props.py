@@ -174,7 +174,7 @@ SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
         "connection_secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
     },
     "external-secret": {
-        "secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+        "url_secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
         "host": (
             pick("cache.example.com", "::1", "10.0.0.7", "Cache.Example.com"),
             hostile("999.1.1.1", "::g", "cache example.com", "-cache", "[::1]x", "0o17"),
@@ -184,7 +184,7 @@ SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
         "service_name": NAME,
     },
 }
-REQUIRED = {"secret": {"url"}, "external-url": {"url"}, "external-secret": {"secret", "host"}}
+REQUIRED = {"secret": {"url"}, "external-url": {"url"}, "external-secret": {"url_secret", "host"}}
 
 
 @st.composite

@@ -122,7 +122,7 @@ def test_plain_api_objects_in_two_charts_are_checked() -> None:
     with pytest.raises(AgentsmithConfigError) as raised:
         check_app(app)
     assert str(raised.value) == (
-        "[two/raw] 'metadata.name' names Secret 'jobs/agentsmith-secrets', which [one/a/Resource] already "
+        "[two/raw] 'metadata.name' names Secret 'jobs/agentsmith-secrets', which [one/a/Secret] already "
         "defines: one would overwrite the other in the cluster (got 'agentsmith-secrets'). "
         "Give one of them another name (or put them in different namespaces)."
     )

@@ -47,4 +47,4 @@ def test_the_secret_handle_is_named_after_its_kind(synth_chart: SynthChart) -> N
     synth_chart(lambda chart: made.append(RedisConnectionSecret(chart, "c", url="redis://redis:6379")))
     (secret,) = made
     assert secret.secret is secret.api_object
-    assert (secret.secret.kind, secret.secret.node.path) == ("Secret", "test/c/Resource")
+    assert (secret.secret.kind, secret.secret.node.path) == ("Secret", "test/c/Secret")

@@ -89,3 +89,34 @@ def test_a_construct_nested_inside_a_chart_is_fine() -> None:
     group = Construct(chart, "group")
     redis = EphemeralRedis(group, "redis")
     assert redis.node.path == "bus/group/redis"
+
+
+#: A public attribute of each construct that a user might try to change after construction.
+HANDLES = {
+    "EphemeralRedis": "maxmemory",
+    "ExternalRedis": "host",
+    "AgentsmithNamespace": "labels",
+    "RedisConnectionSecret": "name",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
+def test_public_attributes_are_read_only_after_construction(kind: str) -> None:
+    construct, _bad, good = CONSTRUCTS[kind]
+    chart = chart_for(kind)
+    built = construct(chart, "it", **good)
+    before = cdk8s.Testing.synth(chart)
+    attribute = HANDLES[kind]
+    # WHEN a user assigns a resolved prop THEN it raises instead of silently changing nothing
+    with pytest.raises(AttributeError) as raised:
+        setattr(built, attribute, "changed")
+    assert str(raised.value) == (
+        f"{kind}.{attribute} is read-only: the manifests were built when the construct was created, so "
+        f"assigning it would change nothing. Pass {attribute}=... to {kind}(...) instead."
+    )
+    assert getattr(built, attribute) != "changed"
+    # AND new public attributes are refused too; private ones (jsii's own) still work
+    with pytest.raises(AttributeError):
+        built.extra = 1
+    built._scratch = 1
+    assert cdk8s.Testing.synth(chart) == before

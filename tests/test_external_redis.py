@@ -46,7 +46,7 @@ def test_is_a_redis_endpoint(synth_chart: SynthChart) -> None:
 
 def test_from_existing_secret_writes_nothing(synth_chart: SynthChart) -> None:
     ref = SecretKeyRef(name="managed-redis", key="url")
-    redis, objects = build_external(synth_chart, secret=ref, host="cache.example.com", tls=True)
+    redis, objects = build_external(synth_chart, url_secret=ref, host="cache.example.com", tls=True)
     assert objects == []
     assert redis.connection == ref
     assert redis.url == "rediss://cache.example.com:6379"
@@ -60,7 +60,7 @@ def test_external_name_service_on_request(synth_chart: SynthChart) -> None:
 
 
 def test_never_synthesises_a_redis_workload(synth_chart: SynthChart) -> None:
-    for props in ({"url": "redis://h.example.com"}, {"secret": SecretKeyRef(name="s", key="k"), "host": "h"}):
+    for props in ({"url": "redis://h.example.com"}, {"url_secret": SecretKeyRef(name="s", key="k"), "host": "h"}):
         _, objects = build_external(synth_chart, **props)
         assert not {o["kind"] for o in objects} & {"Deployment", "StatefulSet", "Pod", "NetworkPolicy"}
 
@@ -75,12 +75,12 @@ def test_never_synthesises_a_redis_workload(synth_chart: SynthChart) -> None:
         ({"url": "redis://cache.example.com:99999"}, "url", "has an invalid port"),
         ({}, "url", "are exclusive and one is required"),
         (
-            {"url": "redis://h", "secret": SecretKeyRef(name="s", key="k")},
+            {"url": "redis://h", "url_secret": SecretKeyRef(name="s", key="k")},
             "url",
             "are exclusive and one is required",
         ),
-        ({"secret": SecretKeyRef(name="s", key="k")}, "host", "is required with 'secret'"),
-        ({"secret": SecretKeyRef(name="Bad_Name", key="k"), "host": "h"}, "secret.name", "DNS subdomain"),
+        ({"url_secret": SecretKeyRef(name="s", key="k")}, "host", "is required with 'url_secret'"),
+        ({"url_secret": SecretKeyRef(name="Bad_Name", key="k"), "host": "h"}, "url_secret.name", "DNS subdomain"),
         ({"url": "redis://h", "port": 1}, "port", "is taken from 'url'"),
         ({"url": "redis://cache.example.com:6379/0?password=hunter2"}, "url", "must not contain credentials"),
         ({"url": "redis://cache.example.com?username=u&password=hunter2"}, "url", "must not contain credentials"),
@@ -91,13 +91,17 @@ def test_never_synthesises_a_redis_workload(synth_chart: SynthChart) -> None:
         ({"url": "redis://-cache.example.com"}, "url", "must have a DNS host name"),
         ({"url": "redis://" + "a" * 64 + ".example.com"}, "url", "labels of at most 63 characters"),
         ({"url": "redis://[::1"}, "url", "has an invalid IPv6 address"),
-        ({"secret": SecretKeyRef(name="s", key="k"), "host": "cache example.com"}, "host", "must have a DNS host"),
-        ({"secret": SecretKeyRef(name="s", key="k"), "host": "::g"}, "host", "has an invalid IPv6 address"),
+        ({"url_secret": SecretKeyRef(name="s", key="k"), "host": "cache example.com"}, "host", "must have a DNS host"),
+        ({"url_secret": SecretKeyRef(name="s", key="k"), "host": "::g"}, "host", "has an invalid IPv6 address"),
         # hints never offer a candidate that is refused in turn
-        ({"secret": SecretKeyRef(name="s", key="k"), "host": "9-_"}, "host", "). Use a host such as 'my-redis.example"),
+        (
+            {"url_secret": SecretKeyRef(name="s", key="k"), "host": "9-_"},
+            "host",
+            "). Use a host such as 'my-redis.example",
+        ),
         ({"url": "redis://h", "labels": {"team": "-0o17"}}, "labels", "). Shorten it or replace the other"),
         ({"url": "redis://" + "a" * 300}, "url", "). Pass a URL such as 'redis://redis:6379'"),
-        ({"secret": SecretKeyRef(name="s", key="."), "host": "h"}, "secret.key", "must not be '.' or '..'"),
+        ({"url_secret": SecretKeyRef(name="s", key="."), "host": "h"}, "url_secret.key", "must not be '.' or '..'"),
         (
             {"url": "redis://h", "connection_secret": SecretKeyRef(name="s", key="..x")},
             "connection_secret.key",
@@ -147,7 +151,7 @@ def test_ipv6_url_is_accepted(synth_chart: SynthChart, url: str, host: str, port
 
 
 def test_ipv6_host_with_secret_is_bracketed_in_url(synth_chart: SynthChart) -> None:
-    redis, _ = build_external(synth_chart, secret=SecretKeyRef(name="s", key="k"), host="2001:db8::7", port=6380)
+    redis, _ = build_external(synth_chart, url_secret=SecretKeyRef(name="s", key="k"), host="2001:db8::7", port=6380)
     assert (redis.host, redis.url) == ("2001:db8::7", "redis://[2001:db8::7]:6380")
 
 

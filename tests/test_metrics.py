@@ -235,8 +235,8 @@ def test_handles(synth_chart: SynthChart) -> None:
         "Deployment",
         "Service",
         "NetworkPolicy",
-        "Connection",
-        "MetricsService",
+        "Secret",
+        "Service-metrics",
         "ServiceMonitor",
         "PrometheusRule",
     ]

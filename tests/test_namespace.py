@@ -34,16 +34,16 @@ def test_name_and_labels(synth_chart: SynthChart) -> None:
 def test_construct_id_is_stable() -> None:
     app = in_memory_app()
     chart = cdk8s.Chart(app, "namespace")
-    assert AgentsmithNamespace(chart, "namespace").api_object.node.path == "namespace/namespace/Resource"
+    assert AgentsmithNamespace(chart, "namespace").api_object.node.path == "namespace/namespace/Namespace"
 
 
 def test_handles_are_named_after_the_kind_and_read_only() -> None:
     # GIVEN a namespace with extra labels
     app = in_memory_app()
     namespace = AgentsmithNamespace(cdk8s.Chart(app, "namespace"), "namespace", labels={"team": "platform"})
-    # THEN the Namespace object is `.namespace` (and, as before, `.api_object`)
-    assert namespace.namespace is namespace.api_object
-    assert namespace.namespace.kind == "Namespace"
+    # THEN the Namespace object is `.api_object`, and no other handle names it
+    assert namespace.api_object.kind == "Namespace"
+    assert not hasattr(namespace, "namespace")
     # AND its labels cannot be changed after construction (an edit would not reach the manifest)
     assert namespace.labels["team"] == "platform"
     with pytest.raises(TypeError):

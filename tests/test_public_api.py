@@ -13,6 +13,7 @@ PACKAGE = Path(agentsmith.__file__).parent
 def test_all_is_pinned() -> None:
     assert agentsmith.__all__ == [
         "DEFAULT_AGENT_KEY_PATTERN",
+        "DEFAULT_DATA_SIZE_LIMIT",
         "DEFAULT_EXPORTER_IMAGE",
         "DEFAULT_EXPORTER_RESOURCES",
         "DEFAULT_LIVENESS",

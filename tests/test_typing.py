@@ -42,10 +42,10 @@ from agentsmith import ExternalRedis, SecretKeyRef, add_redis_url
 
 chart = cdk8s.Chart(cdk8s.App(), "c")
 bus = ExternalRedis(chart, "a", url="redis://h:1")
-ExternalRedis(chart, "b", secret=SecretKeyRef(name="s", key="k"), host="h")
+ExternalRedis(chart, "b", url_secret=SecretKeyRef(name="s", key="k"), host="h")
 ExternalRedis(chart, "c")  # line 11: neither url nor secret
-ExternalRedis(chart, "d", url="redis://h:1", secret=SecretKeyRef(name="s", key="k"))  # line 12: both
-ExternalRedis(chart, "e", secret=SecretKeyRef(name="s", key="k"))  # line 13: secret without host
+ExternalRedis(chart, "d", url="redis://h:1", url_secret=SecretKeyRef(name="s", key="k"))  # line 12: both
+ExternalRedis(chart, "e", url_secret=SecretKeyRef(name="s", key="k"))  # line 13: secret without host
 container = kplus.Deployment(chart, "w").add_container(image="w:1")
 add_redis_url(chart, container, bus)
 add_redis_url(chart, k8s.Container(name="w", image="w:1"), bus)  # line 16: an L1 container

@@ -101,7 +101,7 @@ DOT_KEY = (
     "must not be '.' or '..' or start with '..': mounted as a file, the key would name a folder outside the volume"
 )
 CREDENTIALS = "must not contain credentials: they would be written into dist/ in plain text"
-CREDENTIALS_FIX = "Store the URL in a Secret created outside dist/ and pass secret=SecretKeyRef(name=..., key=...)."
+CREDENTIALS_FIX = "Store the URL in a Secret created outside dist/ and pass url_secret=SecretKeyRef(name=..., key=...)."
 PRINTABLE = (
     "must contain only printable ASCII: no spaces, control characters or non-ASCII letters "
     "(write an international host name in its xn-- form)"
@@ -1309,7 +1309,7 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
             lambda chart: ExternalRedis(  # type: ignore[call-overload]
                 chart,
                 "redis",
-                secret=SecretKeyRef(name="s", key="k"),
+                url_secret=SecretKeyRef(name="s", key="k"),
                 host=123,
             ),
             "'host' must be a string, not a int (got 123). Use a host such as 'my-redis.example.com'.",

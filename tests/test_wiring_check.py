@@ -156,7 +156,7 @@ def test_client_namespaces_makes_cross_namespace_wiring_work(worker: Any) -> Non
         },
     ]
     assert dict(redis.client_secrets).keys() == {"jobs"}
-    assert redis.client_secrets["jobs"].node.path == "bus/redis/Connection-jobs"
+    assert redis.client_secrets["jobs"].node.path == "bus/redis/Secret-jobs"
 
 
 def test_client_namespaces_default_changes_nothing() -> None:
