@@ -5,7 +5,7 @@ Run ``python main.py`` (or ``cdk8s synth``, which runs ``python main.py
 ``kustomization.yaml``, so ``dist/`` is a Kustomize base. The output folder is
 replaced in one atomic step, and only if it is missing, empty or a previous
 synth output; an invalid configuration, an error or a kill at any moment
-leaves it as it was or completely updated (README "Synth safety").
+leaves it as it was or completely updated (docs/operations.md, "Synthesising dist/").
 For ``cdk8s synth --stdout`` the app writes one multi-document file instead
 (:data:`STREAM_FILE`) and leaves ``dist/`` alone.
 
@@ -63,7 +63,8 @@ CHART_ID = "agentsmith"
 #:   MANAGED_REDIS_URL: str | None = "rediss://agentsmith.cache.example.com:6380"
 MANAGED_REDIS_URL: str | None = None
 #: Metrics and alerts for the in-cluster bus. None: none (the seed's manifests). A RedisMetrics: a redis_exporter
-#: sidecar, a redis-metrics Service, a ServiceMonitor and a PrometheusRule (README "Operating the bus"). One line, e.g.
+#: sidecar, a redis-metrics Service, a ServiceMonitor and a PrometheusRule (docs/operations.md, "Metrics and
+#: alerts"). One line, e.g.
 #:   REDIS_METRICS: RedisMetrics | None = RedisMetrics(monitor_labels={"release": "kube-prometheus-stack"})
 REDIS_METRICS: RedisMetrics | None = None
 

@@ -67,7 +67,7 @@ AMPLIFIERS: Final = (
 #: of them per connection) until EXEC, outside ``maxmemory-clients`` (Redis
 #: counts only a few bytes per watched key), so one connection can grow Redis
 #: without bound. CLIENT SETNAME is not here: ``HELLO 3 SETNAME`` sets the same
-#: name and HELLO is exempt from ACL rules (README, "Hostile clients").
+#: name and HELLO is exempt from ACL rules (docs/security.md, "Hostile clients").
 RETAINERS: Final = ("-watch",)
 
 #: CPU blockers, denied to the guard's default user and the agent role: list

@@ -1,6 +1,6 @@
 """Replace an output folder with a new synth in one step, and only if it is a previous synth.
 
-The rule (README "Synth safety"): a folder is replaced only when it
+The rule (docs/operations.md, "Synthesising dist/"; internals in DEVELOPMENT.md): a folder is replaced only when it
 
 * does not exist, or is empty, or
 * is a previous synth output: it holds ``kustomization.yaml`` whose first line

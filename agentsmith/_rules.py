@@ -31,7 +31,7 @@ _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 #: What a label value (and the name part of a label key) may be, in words.
 _LABEL_RULE = "at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
-#: Environment variable names: Kubernetes 1.27's IsEnvVarName (see README, "Input rules").
+#: Environment variable names: Kubernetes 1.27's IsEnvVarName (see docs/security.md, "Input rules").
 _ENV_VAR_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*", re.ASCII)
 #: Kubernetes stores UIDs and probe timings as int32.
 INT32_MAX = 2**31 - 1

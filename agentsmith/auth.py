@@ -35,7 +35,7 @@ class RedisAuth:
       yet (``Protocol error: unauthenticated bulk length``), so nobody, the
       probes included, could log in. The library cannot read the Secret, so
       this is your rule to keep (``openssl rand -base64 32`` is 44 bytes);
-    * Redis reads the password only when it starts: see README, "Rotating a
+    * Redis reads the password only when it starts: see docs/operations.md, "Rotating a
       password";
     * clients read the full connection string (``redis://:<password>@redis:6379``)
       from ``url_key`` in the same Secret: the library cannot write it, as it

@@ -13,7 +13,7 @@ __all__ = ["DEFAULT_LIVENESS", "DEFAULT_READINESS", "LIVENESS_FAILURE_THRESHOLD"
 #: with the seed's 15 s period a block shorter than 105 s (7 periods) never
 #: restarts it; a hung Redis is restarted within about 2 minutes instead of
 #: 45 s. A restart loses every in-flight job, a block only delays them
-#: (README, "Hostile clients: connections, CPU and retained memory").
+#: (docs/security.md, "Hostile clients: connections, CPU and retained memory").
 LIVENESS_FAILURE_THRESHOLD = 8
 
 

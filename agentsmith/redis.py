@@ -37,7 +37,7 @@ _REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
 #: Rollout strategy: stop the old pod before starting the new one, so clients
 #: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
 _ROLLOUT_STRATEGY: Final = "Recreate"
-#: No-password mode only: clients from other pods are the design (README "Pod tier ... and protected mode").
+#: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
 _PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
 #: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
 _NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
@@ -73,7 +73,7 @@ class EphemeralRedis(Construct):
     ``XREADGROUP ... BLOCK`` is an idle key like any other and may be evicted
     before newer data: its consumer gets ``UNBLOCKED``, its consumer group is
     gone, and the next ``XADD`` recreates the stream without the group
-    (``NOGROUP`` on every later read). README "Design decisions" has the
+    (``NOGROUP`` on every later read). docs/design.md, "Eviction under memory pressure", has the
     measured behaviour of each policy (``tests/test_runtime_eviction.py``) and
     the opt-ins that keep in-flight jobs: ``noeviction``, or ``volatile-lru``
     when clients set a TTL only on finished jobs.
@@ -113,7 +113,7 @@ class EphemeralRedis(Construct):
       ``maxmemory``: 64mb with the seed's values) and
       ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
       half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
-      client cannot OOM-kill Redis through its buffers; see README, "Memory
+      client cannot OOM-kill Redis through its buffers; see docs/security.md, "Memory
       abuse by clients" (and "Hostile clients" for what Redis keeps outside
       them, such as client names);
     * with the guard: ``--maxclients`` from ``max_clients`` (last); with a
@@ -142,7 +142,7 @@ class EphemeralRedis(Construct):
             of ``resources.memory_limit`` (headroom for fragmentation and
             client buffers; the seed's 256mb under 384Mi is 2/3) and at least
             ``"8mb"`` (below that Redis with 100 clients connected fails
-            every write with OOM; README "Input rules").
+            every write with OOM; docs/security.md, "Input rules").
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
             ``"allkeys-lru"`` (seed): under pressure Redis evicts keys it
             samples as least recently used, which can be the streams of
@@ -193,7 +193,7 @@ class EphemeralRedis(Construct):
             memory amplifiers, WATCH and the whole-list scans (LPOS, LREM,
             LINSERT, LSET) (INFO stays allowed), client memory and
             connections are bounded;
-            see README, "Security: least privilege on the bus".
+            see docs/security.md, "Least privilege on the bus".
             The seed's six args come first, unchanged, and a ``--user default``
             directive and the memory bounds follow them. ``False`` restores the seed's exact args
             (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so

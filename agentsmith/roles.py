@@ -51,7 +51,7 @@ class RedisRole:
             touch. Default ``"*"`` (dispatcher) or ``"job:*"`` (agent).
         previous_password_key: during a rotation, a key holding the old
             password, which Redis then accepts too. Default ``None``: one
-            password only. See README, "Rotating a password".
+            password only. See docs/operations.md, "Rotating a password".
     """
 
     name: str

@@ -80,7 +80,7 @@ OTHER_KEYS: tuple[Probe, ...] = (
     _p("SUBSCRIBE other", "SUBSCRIBE", "dispatch:events"),
 )
 
-#: Memory amplifiers: a result far bigger than the arguments (README, "Memory abuse
+#: Memory amplifiers: a result far bigger than the arguments (docs/security.md, "Memory abuse
 #: by clients"). Small offsets here: when allowed they succeed without using memory.
 AMPLIFIERS: tuple[Probe, ...] = (
     _p("SETRANGE", "SETRANGE", "job:1:amp", "1", "x"),
@@ -100,7 +100,7 @@ AMPLIFIERS: tuple[Probe, ...] = (
     _p("GEOSEARCHSTORE", "GEOSEARCHSTORE", "job:1:gs", "job:1:geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
 )
 
-#: Memory retainers and CPU blockers (README, "Hostile clients"): denied to the guard and the
+#: Memory retainers and CPU blockers (docs/security.md, "Hostile clients"): denied to the guard and the
 #: agent role, kept by the dispatcher. On a short list, so that when allowed they are instant.
 HOSTILE: tuple[Probe, ...] = (
     _p("WATCH", "WATCH", "job:1:watched"),

@@ -11,14 +11,14 @@ from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRo
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
-#: Memory amplifiers, denied to every user (README "Memory abuse by clients").
+#: Memory amplifiers, denied to every user (docs/security.md, "Memory abuse by clients").
 AMPLIFIERS = [
     "-setrange", "-setbit", "-bitfield", "-bitop", "-copy",
     "-sunionstore", "-sinterstore", "-sdiffstore",
     "-zunionstore", "-zinterstore", "-zdiffstore", "-zrangestore",
     "-georadius", "-georadiusbymember", "-geosearchstore",
 ]  # fmt: skip
-#: Memory retainers and CPU blockers, denied to the guard and the agent role (README "Hostile clients").
+#: Memory retainers and CPU blockers, denied to the guard and the agent role (docs/security.md, "Hostile clients").
 RETAINERS = ["-watch"]
 BLOCKERS = ["-lpos", "-lrem", "-linsert", "-lset"]
 GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, *RETAINERS, *BLOCKERS, "+info"]

@@ -14,7 +14,7 @@ from agentsmith import EphemeralRedis, RedisAuth, Resources
 from agentsmith.errors import AgentsmithConfigError
 
 #: Fields the construct adds on top of the seed, each a documented hardening
-#: default (see the EphemeralRedis docstring and README "Security").
+#: default (see the EphemeralRedis docstring and docs/security.md, "Secure by default").
 EXTRA_FIELDS: dict[str, list[str]] = {
     "Deployment": [
         "/spec/strategy",

@@ -122,7 +122,7 @@ def assert_bus_survived(server: RedisProcess, container: dict[str, Any]) -> None
         stats = connection.info("stats")
         present = connection.exists(*JOB_KEYS) + connection.exists(*DISPATCH_KEYS)
     limit = memory_limit(container)
-    # Printed for the README and issue notes (`pytest tests/test_runtime_abuse.py -s`).
+    # Printed for docs/security.md and the closing notes (`pytest tests/test_runtime_abuse.py -s`).
     print(
         f"\n[{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]}] used_memory_peak {memory['used_memory_peak']}"
         f" VmHWM {peak_rss(server.pid)} limit {limit} evicted_keys {stats['evicted_keys']}"

@@ -5,7 +5,7 @@ container's args, in three access modes: seed (no password, the guard's
 default user), ``auth`` (one password) and roles (dispatcher and agent; the
 attacker is the agent role). A test-only admin user is appended last to read
 INFO. The attacks and their figures before and after the change are in the
-README ("Hostile clients: connections, CPU and retained memory");
+docs/security.md ("Hostile clients: connections, CPU and retained memory");
 ``pytest tests/test_runtime_hostile.py -s`` prints them.
 """
 
@@ -306,7 +306,7 @@ def test_multi_of_list_scans_is_refused(mode: str, tmp_path: Path) -> None:
 def test_remaining_multi_of_long_reads_is_finite_and_stops_at_the_output_limit(tmp_path: Path) -> None:
     # What agents can still run: a MULTI of whole-list reads (LRANGE 0 -1). The reply passes
     # the output-buffer limit, Redis drops the client, and EXEC still runs every queued read.
-    # Printed for the README (block time per queued read); the test pins that Redis survives
+    # Printed for docs/security.md (block time per queued read); the test pins that Redis survives
     # and that the replies stopped at the limit.
     container = synth("agent")
     with serve(container, tmp_path) as server:

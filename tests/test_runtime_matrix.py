@@ -5,7 +5,7 @@ args are expanded with the Secrets' values as the kubelet would, and a real
 redis-server runs them as ``runAsUser`` on loopback. Every probe of
 ``tests/_permissions.py`` then runs on its own connection, as each identity.
 ``pytest tests/test_runtime_matrix.py -s`` prints the matrix as a Markdown table
-(README, "Security: least privilege on the bus").
+(docs/security.md, "Least privilege on the bus").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Runtime: the password rotation procedures of README "Rotating a password" (issue 13, item 4).
+"""Runtime: the password rotation procedures of docs/operations.md, "Rotating a password".
 
 Redis reads passwords from its environment when it starts, and Kubernetes sets
 the environment from the Secret only when a container starts: editing the

@@ -231,7 +231,7 @@ def test_pss_checker_catches_a_privileged_pod() -> None:
 
 # -- checkov ----------------------------------------------------------------
 
-#: Checks the defaults fail on purpose: each is a value the seed sets (README "Security").
+#: Checks the defaults fail on purpose: each is a value the seed sets (docs/security.md, "Secure by default").
 SEED_DECISIONS = {
     "CKV_K8S_43": "image by tag (redis:7-alpine), not digest",
     "CKV_K8S_40": "runAsUser 999, the official image's redis user, not >= 10000",

@@ -71,7 +71,7 @@ if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! c
   fi
 fi
 
-# Pod tier (tests/test_pod.py, README "Pod tier (podman) and protected mode"): Debian's podman with runc (crun
+# Pod tier (tests/test_pod.py, DEVELOPMENT.md "Pod tier (podman)"): Debian's podman with runc (crun
 # fails on this host's hybrid cgroups) and catatonit (podman builds its local
 # pause image from it: no registry is reachable), with the CNI plugins it was
 # verified with (containernetworking-plugins, which pulls iptables). The tests pass
