@@ -115,6 +115,9 @@ class InstalledRuns:
     plus3x_app: Run
     readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
     package_plus3x: Run  # the same for PACKAGE.md
+    #: README.md's blocks as a `cdk8s init python-app` project (cdk8s.yaml, requirements.txt, its own imports/),
+    #: installed from its requirements.txt and synthesised by `cdk8s synth` (the CLI)
+    readme_init_app: Run
     namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
     namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
@@ -229,6 +232,26 @@ def app_folder(base: Path, name: str, *files: Path, text: str | None = None) -> 
     return folder
 
 
+#: What `cdk8s init python-app` writes (trimmed to the keys the CLI reads), as a user keeps it.
+INIT_CDK8S_YAML = "language: python\napp: python main.py\nimports:\n  - k8s\n"
+#: The user's requirements.txt after following the README's install step (the wheel's folder is a find-links location).
+INIT_REQUIREMENTS = f"agentsmith-infra\n{NEWEST_PLUS}\n"
+
+
+def init_app(base: Path, apps: Path, wheel: str) -> Run:
+    """README.md's blocks as a `cdk8s init python-app` project: `pip install -r requirements.txt`, `cdk8s synth`."""
+    folder = app_folder(apps, "init-app", text=as_pasted(readme_blocks(), NEWEST_PLUS_MODULE))
+    shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "cdk8s.yaml").write_text(INIT_CDK8S_YAML, encoding="utf-8")
+    (folder / "requirements.txt").write_text(INIT_REQUIREMENTS, encoding="utf-8")
+    requirements = ["--find-links", str(Path(wheel).parent), "-r", str(folder / "requirements.txt")]
+    venv = make_venv(base / "venv-init-app", Path(sys.executable), requirements, pinned=False).parent
+    cli = ROOT / "node_modules" / ".bin" / "cdk8s"
+    # The CLI runs `python main.py` from cdk8s.yaml: the app's venv first on PATH, as after `source .venv/bin/activate`.
+    env = clean_env(PATH=f"{venv}{os.pathsep}{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}")
+    return run([str(cli), "synth"], folder, "dist", env)
+
+
 def run_installed_apps(base: Path) -> InstalledRuns:
     wheel = str(build_wheel(base))
     this, *others = find_interpreters()
@@ -285,6 +308,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             folder = app_folder(apps, key, text=as_pasted(blocks, NEWEST_PLUS_MODULE))
             shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
             docs[key] = run([python, "main.py"], folder, "dist")
+        docs["readme_init_app"] = init_app(base, apps, wheel)
         return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
 
     def project() -> dict[str, Run]:

@@ -220,6 +220,20 @@ def test_each_python_installs_the_wheel_and_synthesises(
 # -- the documents' snippets with the newest cdk8s-plus line ------------------
 
 
+def test_readme_as_a_cdk8s_init_python_app_synthesises_with_the_cli(installed_runs: InstalledRuns) -> None:
+    # GIVEN a `cdk8s init python-app`-shaped project (cdk8s.yaml, requirements.txt, its own imports/) whose main.py
+    # is the README's blocks, installed with `pip install -r requirements.txt` from the wheel
+    run = succeeded(installed_runs.readme_init_app)
+    # WHEN `cdk8s synth` runs it THEN the CLI lists the files and dist/ holds every object the README defines
+    assert "dist/" in run.stdout + run.stderr
+    objects = sorted(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for path in run.outdir.glob("*.k8s.yaml")
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    )
+    assert objects == EXPECTED["README.md"]
+
+
 @pytest.mark.parametrize("doc", ["README.md", "PACKAGE.md"])
 def test_doc_snippets_with_the_newest_cdk8s_plus_line(installed_runs: InstalledRuns, doc: str) -> None:
     # GIVEN the blocks pasted in order, the one documented edit made: import cdk8s_plus_37 as kplus
