@@ -1,8 +1,8 @@
 """Every literal the design seed fixes, in one place.
 
 The seed is "Phase 19 - Step 2: Redis Deployment + Service"
-(``shared/seed/000_7557595a55f133eb.txt``). Constructs read their defaults from
-here and tests compare the synthesised manifests against these names, so a
+(``shared/seed/000_7557595a55f133eb.txt``; the tests read the copy in
+``tests/data/seed/``). Constructs read their defaults from here and tests compare the synthesised manifests against these names, so a
 value the seed sets is written exactly once in the code base.
 """
 

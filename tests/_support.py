@@ -29,7 +29,8 @@ def bus_line(url: str) -> str:
     return f"MANAGED_REDIS_URL: str | None = {url!r}"
 
 
-SEED = ROOT.parent / "shared" / "seed" / "000_7557595a55f133eb.txt"
+#: The design seed, vendored from shared/seed/ (tests/data/seed/README.md): a clone alone runs every test.
+SEED = ROOT / "tests" / "data" / "seed" / "000_7557595a55f133eb.txt"
 
 
 def require_tool(name: str, install_hint: str) -> str:
@@ -101,8 +102,8 @@ def read_seed() -> dict[tuple[str, str], dict[str, Any]]:
     """The seed's two YAML blocks that define Kubernetes objects, parsed."""
     if not SEED.is_file():
         pytest.fail(
-            f"the design seed is missing: {SEED}. The tests expect the shared/ folder beside this "
-            "repository (as in CI); clone it next to shared/ or copy shared/seed there.",
+            f"the design seed is missing: {SEED}. It is part of the repository (tests/data/seed/); "
+            "restore it with `git checkout -- tests/data/seed`.",
             pytrace=False,
         )
     text = SEED.read_text(encoding="utf-8")
