@@ -2,8 +2,9 @@
 
 The seed is "Phase 19 - Step 2: Redis Deployment + Service"
 (``shared/seed/000_7557595a55f133eb.txt``; the tests read the copy in
-``tests/data/seed/``). Constructs read their defaults from here and tests compare the synthesised manifests against these names, so a
-value the seed sets is written exactly once in the code base.
+``tests/data/seed/``). Constructs read their defaults from here and tests
+compare the synthesised manifests against these names, so a value the seed
+sets is written exactly once in the code base.
 """
 
 from __future__ import annotations
