@@ -40,7 +40,7 @@ from agentsmith import (
     RedisEndpoint,
     RedisMetrics,
 )
-from agentsmith._outdir import KUSTOMIZATION, MARKER, check_target, publish
+from outdir import KUSTOMIZATION, MARKER, check_target, publish
 
 PROJECT_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTDIR = PROJECT_DIR / "dist"

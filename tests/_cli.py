@@ -20,7 +20,7 @@ from _kill import BAD as BAD_BUS
 from _kill import CLI
 from _kill import IN_CLUSTER as GOOD_BUS
 from _kill import MANAGED as MANAGED_BUS
-from _support import ROOT
+from _support import APP_FILES, ROOT
 
 SCRATCH = ".cdk8s-cli.out"  # cdk8s.yaml's output
 
@@ -52,7 +52,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def run_cli_synths(base: Path) -> CliRuns:
     project = base / "project"
     project.mkdir()
-    for name in ("main.py", "cdk8s.yaml"):
+    for name in APP_FILES:
         (project / name).write_bytes((ROOT / name).read_bytes())
     # as `npx cdk8s synth` runs it: cdk8s-cli on the project's Node.js (node_modules/.bin first on PATH)
     env = {

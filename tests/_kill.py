@@ -6,7 +6,7 @@ agentsmith comes from the environment. Every trial switches the bus setting
 (in-cluster <-> managed, whose outputs differ in files and bytes), starts one
 entry point in its own process group and signals it:
 
-* at each step of the test hook (``AGENTSMITH_TEST_PAUSE``, see agentsmith/_outdir.py),
+* at each step of the test hook (``AGENTSMITH_TEST_PAUSE``, see outdir.py),
   the app's own pid, with SIGINT, SIGTERM and SIGKILL: exact points, no timing;
 * after seeded random delays over a clean run's duration, alternately the
   whole process group (as Ctrl-C or ``kill -- -PGID`` would) and the python
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _support import IN_CLUSTER_BUS, ROOT, bus_line
+from _support import APP_FILES, IN_CLUSTER_BUS, ROOT, bus_line
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 ENTRIES = ("main.py", "cdk8s synth")
@@ -92,7 +92,7 @@ class Project:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True)
-        for name in ("main.py", "cdk8s.yaml"):
+        for name in APP_FILES:
             (folder / name).write_bytes((ROOT / name).read_bytes())
         self.text = (folder / "main.py").read_text(encoding="utf-8")
         assert self.text.count(IN_CLUSTER) == 1, "main.py no longer has the one-line bus setting"
@@ -120,7 +120,7 @@ class Project:
         return [str(CLI), "--no-check-upgrade", "synth"]
 
     def leftovers(self) -> list[str]:
-        known = {"main.py", "cdk8s.yaml", "dist", ".cdk8s-cli.out"}
+        known = {*APP_FILES, "__pycache__", "dist", ".cdk8s-cli.out"}
         return sorted(path.name for path in self.folder.iterdir() if path.name not in known)
 
     def trial(
@@ -264,6 +264,8 @@ def run_concurrent_synths(base: Path, *, runs: int = 4) -> ConcurrentRuns:
     for index, bus in enumerate((IN_CLUSTER, MANAGED)):
         folder = base / f"p{index}"
         folder.mkdir(parents=True)
+        for name in APP_FILES:
+            (folder / name).write_bytes((ROOT / name).read_bytes())
         (folder / "main.py").write_text(
             (ROOT / "main.py").read_text(encoding="utf-8").replace(IN_CLUSTER, bus), encoding="utf-8"
         )

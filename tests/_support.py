@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 #: main.py's one-line bus setting, as shipped; tests that run main.py in a copy of the project edit this line.
 IN_CLUSTER_BUS = "MANAGED_REDIS_URL: str | None = None"
+#: The app: main.py, its output-folder module and the cdk8s-cli configuration (copies of the project hold these).
+APP_FILES = ("main.py", "outdir.py", "cdk8s.yaml")
 
 
 def bus_line(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Output folders at the file-name limit, and file-system errors that name the path (main.py, agentsmith/_outdir.py)."""
+"""Output folders at the file-name limit, and file-system errors that name the path (main.py, outdir.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import main
-from agentsmith._outdir import NAME_MAX, staging_stem
+from outdir import NAME_MAX, staging_stem
 
 
 @pytest.mark.parametrize("length", [200, 245, 246, 250, NAME_MAX])

@@ -14,7 +14,8 @@ import pytest
 from _support import ROOT
 
 import main
-from agentsmith import AgentsmithConfigError, _outdir
+import outdir as _outdir
+from agentsmith import AgentsmithConfigError
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:

@@ -1,5 +1,8 @@
 """Replace an output folder with a new synth in one step, and only if it is a previous synth.
 
+This is the app's machinery (``main.py`` imports it), not the library's: it is
+not in the wheel, so apps that use agentsmith get neither it nor its test hook.
+
 The rule (docs/operations.md, "Synthesising dist/"; internals in DEVELOPMENT.md): a folder is replaced only when it
 
 * does not exist, or is empty, or
@@ -47,7 +50,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ._rules import fail
+from agentsmith import AgentsmithConfigError
+
+
+def fail(path: None, prop: str, value: object, rule: str, fix: str) -> AgentsmithConfigError:
+    """The library's error shape (``'prop' <rule> (got <value>). <fix>``) for the app's own settings."""
+    return AgentsmithConfigError(f"'{prop}' {rule} (got {value!r}). {fix}", prop=prop, value=value, path=path)
+
 
 KUSTOMIZATION = "kustomization.yaml"
 #: The first line of every synthesised ``kustomization.yaml``: what marks a folder as a synth output.
