@@ -90,13 +90,16 @@ class ExporterLogin:
             none, or ``nopass`` for a ``metrics`` user without a password).
         redis_env: the Redis container's variable holding the metrics user's
             password, for ``>$(...)`` in its ``--user`` line (None: ``nopass``).
-        own_secret: ``redis_env`` must be added to the Redis container from ``password``.
     """
 
     user: str | None
     password: SecretKeyRef | None
     redis_env: str | None
-    own_secret: bool
+
+    @property
+    def own_secret(self) -> bool:
+        """The Redis container needs ``redis_env`` from ``password`` (the metrics user's own password)."""
+        return self.redis_env == METRICS_PASSWORD_ENV
 
 
 def login(
@@ -120,7 +123,7 @@ def login(
                 "Drop 'metrics.password' (the exporter then logs in as the default user).",
             )
         auth_ref = None if auth is None else SecretKeyRef(name=auth.secret_name, key=auth.password_key)
-        return ExporterLogin(user=None, password=auth_ref, redis_env=None, own_secret=False)
+        return ExporterLogin(user=None, password=auth_ref, redis_env=None)
     if roles is not None:
         if own is None:
             raise fail(
@@ -140,12 +143,12 @@ def login(
                 "Rename the role.",
             )
     if own is not None:
-        return ExporterLogin(user=METRICS_USER, password=own, redis_env=METRICS_PASSWORD_ENV, own_secret=True)
+        return ExporterLogin(user=METRICS_USER, password=own, redis_env=METRICS_PASSWORD_ENV)
     if auth is not None:
         ref = SecretKeyRef(name=auth.secret_name, key=auth.password_key)
-        return ExporterLogin(user=METRICS_USER, password=ref, redis_env=auth_password_env, own_secret=False)
+        return ExporterLogin(user=METRICS_USER, password=ref, redis_env=auth_password_env)
     # No password anywhere: a user without one, as the default user is; it can do less than that user.
-    return ExporterLogin(user=METRICS_USER, password=None, redis_env=None, own_secret=False)
+    return ExporterLogin(user=METRICS_USER, password=None, redis_env=None)
 
 
 def acl_user(password_env: str | None) -> list[str]:

@@ -761,7 +761,7 @@ class EphemeralRedis(Construct):
             env.append({"name": _REDISCLI_AUTH_ENV, "value": f"$({self.roles[0].password_env})"})
             container["env"] = env
         login = self._exporter_login
-        if login is not None and login.own_secret and login.password is not None and login.redis_env is not None:
+        if login is not None and login.own_secret and login.password is not None:
             ref = login.password
             container.setdefault("env", []).append(
                 {"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
