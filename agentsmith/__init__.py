@@ -17,6 +17,8 @@ The pieces::
     PlusContainer          the type add_redis_url takes: a Container of any cdk8s-plus line (a Protocol)
     redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
+    RedisAccess            who logs in: open() (default), seed_exact(), password(RedisAuth), roles([RedisRole])
+    RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
@@ -24,6 +26,7 @@ The pieces::
 
 from __future__ import annotations
 
+from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, RedisAccess
 from .auth import RedisAuth
 from .connection_secret import RedisConnectionSecret
 from .endpoint import RedisEndpoint, SecretKeyRef
@@ -33,19 +36,22 @@ from .metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT
 from .namespace import AgentsmithNamespace
 from .network import SAME_NAMESPACE, NetworkPeer
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
-from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
+from .probes import DEFAULT_LIVENESS, DEFAULT_PROBES, DEFAULT_READINESS, ProbeTiming, RedisProbes
 from .redis import DEFAULT_DATA_SIZE_LIMIT, EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
 from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
 from .wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
 
 __all__ = [
+    "DEFAULT_ACCESS",
     "DEFAULT_AGENT_KEY_PATTERN",
     "DEFAULT_DATA_SIZE_LIMIT",
     "DEFAULT_EXPORTER_IMAGE",
     "DEFAULT_EXPORTER_RESOURCES",
     "DEFAULT_LIVENESS",
+    "DEFAULT_MAX_CLIENTS",
     "DEFAULT_POD_SECURITY",
+    "DEFAULT_PROBES",
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
@@ -59,10 +65,12 @@ __all__ = [
     "PlusContainer",
     "PodSecurity",
     "ProbeTiming",
+    "RedisAccess",
     "RedisAuth",
     "RedisConnectionSecret",
     "RedisEndpoint",
     "RedisMetrics",
+    "RedisProbes",
     "RedisRole",
     "Resources",
     "RoleAccess",

@@ -23,11 +23,29 @@ __all__ = [
     "DEFAULT_USER_OFF",
     "DISPATCHER_COMMANDS",
     "GUARD_COMMANDS",
+    "METRICS_PASSWORD_ENV",
+    "PASSWORD_ENV",
+    "REDISCLI_AUTH_ENV",
     "RETAINERS",
     "agent_user",
     "dispatcher_user",
     "guard_user",
+    "role_password_env",
 ]
+
+#: The Redis container's variable holding ``RedisAccess.password``'s password, for ``>$(...)`` or ``--requirepass``.
+PASSWORD_ENV: Final = "REDIS_PASSWORD"
+#: The Redis container's variable holding the ``metrics`` user's own password (``RedisMetrics.password``).
+METRICS_PASSWORD_ENV: Final = "REDIS_METRICS_PASSWORD"
+#: redis-cli (the probes) reads the password to log in with from this variable.
+REDISCLI_AUTH_ENV: Final = "REDISCLI_AUTH"
+
+
+def role_password_env(name: str, *, previous: bool = False) -> str:
+    """The variable holding a role's password: ``REDIS_AGENT_PASSWORD`` (``..._PREVIOUS_PASSWORD``)."""
+    stem = name.upper().replace("-", "_")
+    return f"REDIS_{stem}_PREVIOUS_PASSWORD" if previous else f"REDIS_{stem}_PASSWORD"
+
 
 #: Taken away last from every user: CONFIG, ACL SETUSER, SHUTDOWN, FLUSHALL,
 #: REPLICAOF, MONITOR, CLIENT KILL/PAUSE, DEBUG, MODULE, SAVE, KEYS, SORT, ...

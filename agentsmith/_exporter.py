@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import _manifest
+from . import _acl, _manifest
 from ._rules import PathArg, fail
 from .auth import RedisAuth
 from .endpoint import SecretKeyRef
@@ -73,7 +73,7 @@ _EXPORTER_PASSWORD_ENV: Final = "REDIS_PASSWORD"
 #: The exporter sends AUTH only with a non-empty password; a ``nopass`` user accepts any, so this is no secret.
 _NOPASS: Final = "nopass"
 #: In the Redis container: the metrics user's own password (``metrics.password``).
-METRICS_PASSWORD_ENV: Final = "REDIS_METRICS_PASSWORD"
+METRICS_PASSWORD_ENV: Final = _acl.METRICS_PASSWORD_ENV
 #: The exporter's image runs as this UID (oliver006/redis_exporter's Dockerfile: USER 59000:59000).
 _EXPORTER_UID: Final = 59000
 _HEALTH_PATH: Final = "/health"
@@ -109,7 +109,6 @@ def login(
     auth: RedisAuth | None,
     roles: tuple[RedisRole, ...] | None,
     command_guard: bool,
-    auth_password_env: str,
 ) -> ExporterLogin:
     """Resolve the exporter's login for one access mode; raise when ``metrics.password`` does not fit it."""
     own = metrics.password
@@ -119,7 +118,8 @@ def login(
                 path,
                 "metrics.password",
                 own,
-                "needs the command guard: with command_guard=False Redis has only the default user",
+                "needs the command guard: without it (RedisAccess.seed_exact(), RedisAccess.password(..., "
+                "command_guard=False)) Redis has only the default user",
                 "Drop 'metrics.password' (the exporter then logs in as the default user).",
             )
         auth_ref = None if auth is None else SecretKeyRef(name=auth.secret_name, key=auth.password_key)
@@ -130,14 +130,14 @@ def login(
                 path,
                 "metrics.password",
                 None,
-                "is required with 'roles': the exporter logs in as its own ACL user 'metrics'",
+                "is required with RedisAccess.roles(...): the exporter logs in as its own ACL user 'metrics'",
                 "Pass RedisMetrics(password=SecretKeyRef(name='redis-metrics', key='redis-password')).",
             )
         clash = [role.name for role in roles if role.name == METRICS_USER]
         if clash:
             raise fail(
                 path,
-                "roles",
+                "access.roles",
                 clash[0],
                 f"cannot name a role {METRICS_USER!r} with 'metrics': the exporter's ACL user has that name",
                 "Rename the role.",
@@ -146,7 +146,7 @@ def login(
         return ExporterLogin(user=METRICS_USER, password=own, redis_env=METRICS_PASSWORD_ENV)
     if auth is not None:
         ref = SecretKeyRef(name=auth.secret_name, key=auth.password_key)
-        return ExporterLogin(user=METRICS_USER, password=ref, redis_env=auth_password_env)
+        return ExporterLogin(user=METRICS_USER, password=ref, redis_env=_acl.PASSWORD_ENV)
     # No password anywhere: a user without one, as the default user is; it can do less than that user.
     return ExporterLogin(user=METRICS_USER, password=None, redis_env=None)
 

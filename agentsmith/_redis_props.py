@@ -196,11 +196,11 @@ def run_as_user(path: PathArg, value: object) -> int:
     )
 
 
-def max_clients(path: PathArg, value: object) -> int:
-    """``max_clients``: an integer from the probes plus one client (3) to ``fs.nr_open`` minus Redis's 32 (1048544)."""
+def max_clients(path: PathArg, value: object, *, prop: str) -> int:
+    """``prop``: an integer from the probes plus one client (3) to ``fs.nr_open`` minus Redis's 32 (1048544)."""
     fix = f"Use the number of clients you expect plus {PROBE_CONNECTIONS} for the probes, e.g. {DEFAULT_MAX_CLIENTS}."
-    count = integer(path, "max_clients", value, minimum=MIN_MAX_CLIENTS, fix=fix)
+    count = integer(path, prop, value, minimum=MIN_MAX_CLIENTS, fix=fix)
     if count > MAX_MAX_CLIENTS:
         rule = f"must be at most {MAX_MAX_CLIENTS} (Linux's open-file ceiling, fs.nr_open, minus Redis's 32)"
-        raise fail(path, "max_clients", value, rule, fix)
+        raise fail(path, prop, value, rule, fix)
     return count

@@ -53,21 +53,21 @@ class RedisAuth:
     url_key: str = _seed.SECRET_KEY_REDIS_URL
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> RedisAuth | None:
-        """None, or a RedisAuth naming a valid Secret and two different keys."""
+    def _check(path: PathArg, value: object, *, prop: str) -> RedisAuth | None:
+        """None, or a RedisAuth naming a valid Secret and two different keys (errors name ``prop``)."""
         if value is None:
             return None
         if not isinstance(value, RedisAuth):
-            raise fail(path, "auth", value, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...).")
-        dns_subdomain(path, "auth.secret_name", value.secret_name)
-        secret_key(path, "auth.password_key", value.password_key)
-        secret_key(path, "auth.url_key", value.url_key)
+            raise fail(path, prop, value, "must be an agentsmith.RedisAuth", "Pass RedisAuth(secret_name=...).")
+        dns_subdomain(path, f"{prop}.secret_name", value.secret_name)
+        secret_key(path, f"{prop}.password_key", value.password_key)
+        secret_key(path, f"{prop}.url_key", value.url_key)
         if value.url_key == value.password_key:
             raise fail(
                 path,
-                "auth.url_key",
+                f"{prop}.url_key",
                 value.url_key,
-                "must differ from 'auth.password_key': one key cannot hold both the password and the URL",
+                f"must differ from '{prop}.password_key': one key cannot hold both the password and the URL",
                 "Use two keys, e.g. password_key='redis-password' and url_key='redis-url' (the defaults).",
             )
         return value

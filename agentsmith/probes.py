@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from . import _seed
 from ._rules import INT32_MAX, PathArg, fail, integer
 
-__all__ = ["DEFAULT_LIVENESS", "DEFAULT_READINESS", "LIVENESS_FAILURE_THRESHOLD", "ProbeTiming"]
+__all__ = [
+    "DEFAULT_LIVENESS",
+    "DEFAULT_PROBES",
+    "DEFAULT_READINESS",
+    "LIVENESS_FAILURE_THRESHOLD",
+    "ProbeTiming",
+    "RedisProbes",
+]
 
 #: Liveness probes that may fail in a row before Kubernetes restarts Redis:
 #: with the seed's 15 s period a block shorter than 105 s (7 periods) never
@@ -74,3 +81,41 @@ DEFAULT_READINESS = ProbeTiming(
     period_seconds=_seed.READINESS_PERIOD_SECONDS,
     timeout_seconds=_seed.READINESS_TIMEOUT_SECONDS,
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedisProbes:
+    """The timings of ``EphemeralRedis``'s two probes (``probes=``).
+
+    What the probes run follows from ``access`` (:class:`~agentsmith.RedisAccess`);
+    only when and how often is set here.
+
+    Attributes:
+        liveness: the liveness probe. Default :data:`DEFAULT_LIVENESS` (seed:
+            10 s delay, every 15 s, 3 s timeout; plus ``failureThreshold: 8``,
+            so a block under 105 s never restarts Redis).
+        readiness: the readiness probe. Default :data:`DEFAULT_READINESS`
+            (seed: 5 s delay, every 10 s, 3 s timeout).
+    """
+
+    liveness: ProbeTiming = DEFAULT_LIVENESS
+    readiness: ProbeTiming = DEFAULT_READINESS
+
+    @staticmethod
+    def _check(path: PathArg, value: object) -> RedisProbes:
+        """``probes``: a RedisProbes whose two timings are valid."""
+        if not isinstance(value, RedisProbes):
+            raise fail(
+                path,
+                "probes",
+                value,
+                "must be an agentsmith.RedisProbes",
+                "Pass RedisProbes(liveness=ProbeTiming(...), readiness=ProbeTiming(...)).",
+            )
+        ProbeTiming._check(path, "probes.liveness", value.liveness)
+        ProbeTiming._check(path, "probes.readiness", value.readiness)
+        return value
+
+
+#: The seed's probe timings (:data:`DEFAULT_LIVENESS`, :data:`DEFAULT_READINESS`).
+DEFAULT_PROBES = RedisProbes()

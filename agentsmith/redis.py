@@ -10,20 +10,19 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _alerts, _exporter, _limits, _manifest, _probe_command, _redis_props, _seed
+from . import _alerts, _exporter, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
-from .auth import RedisAuth
+from .access import DEFAULT_ACCESS, RedisAccess
 from .connection_secret import add_connection_secret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
 from .metrics import RedisMetrics
 from .network import SAME_NAMESPACE, NetworkPeer
-from .probes import DEFAULT_LIVENESS, DEFAULT_READINESS, ProbeTiming
+from .probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
 from .resources import DEFAULT_RESOURCES, Resources
-from .roles import RedisRole
 
 __all__ = ["DEFAULT_DATA_SIZE_LIMIT", "EphemeralRedis"]
 
@@ -32,13 +31,9 @@ DEFAULT_DATA_SIZE_LIMIT = "64Mi"
 _SECCOMP = {"type": "RuntimeDefault"}  # PSS restricted: the container runtime's default profile
 _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
-_PASSWORD_ENV = "REDIS_PASSWORD"
-_REDISCLI_AUTH_ENV = "REDISCLI_AUTH"  # redis-cli reads the password from here
 #: Rollout strategy: stop the old pod before starting the new one, so clients
 #: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
 _ROLLOUT_STRATEGY: Final = "Recreate"
-#: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
-_PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
 #: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
 _NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
@@ -93,7 +88,7 @@ class EphemeralRedis(Construct):
       for a digest-pinned image (digests do not);
     * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
       (default: pods in the same namespace), and no egress (Redis needs none);
-    * without a password (no ``auth``, no ``roles``): ``--protected-mode no``
+    * without a password (``access=RedisAccess.open()``, the default): ``--protected-mode no``
       after the seed's six args (and after ``--port``). Upstream Redis refuses
       every client that is not on its own loopback while the default user has
       no password ("protected mode"); other pods are never on the pod's
@@ -101,9 +96,10 @@ class EphemeralRedis(Construct):
       default off when it is built; the arg makes the manifest work with any
       Redis 7 image (a distribution's build, a mirror built from source, a
       hardened base). In this mode the NetworkPolicy and the command guard are
-      the protection. With ``auth`` or ``roles`` the arg is left out: protected
+      the protection. With a password or roles the arg is left out: protected
       mode does not apply once the default user has a password or is off;
-    * a command guard (``command_guard``): one ACL line for the default user,
+    * a command guard (every ``access`` but :meth:`RedisAccess.seed_exact`
+      and ``RedisAccess.password(..., command_guard=False)``): one ACL line for the default user,
       after those args, that keeps every client away from admin, dangerous
       and scripting commands and from memory amplifiers (SETRANGE, COPY,
       the ``*STORE`` commands, ...); the seed's URL and probe still work;
@@ -116,12 +112,12 @@ class EphemeralRedis(Construct):
       client cannot OOM-kill Redis through its buffers; see docs/security.md, "Memory
       abuse by clients" (and "Hostile clients" for what Redis keeps outside
       them, such as client names);
-    * with the guard: ``--maxclients`` from ``max_clients`` (last); with a
+    * with the guard: ``--maxclients`` from ``access.max_clients`` (last); with a
       password, a readiness probe that passes only on ``PONG`` and a liveness
       probe that restarts only a Redis that does not answer
       (``agentsmith._probe_command``). Without a password both probes stay the
       seed's ``redis-cli ping``, which passes while Redis refuses every client
-      (``maxclients`` full): ``strict_readiness=True`` opts in to ``PONG`` only;
+      (``maxclients`` full): ``RedisAccess.open(strict_readiness=True)`` opts in to ``PONG`` only;
     * ``failureThreshold: 8`` on the liveness probe (from
       :data:`DEFAULT_LIVENESS`; the seed sets none): a block shorter than
       105 s does not restart Redis.
@@ -163,11 +159,11 @@ class EphemeralRedis(Construct):
             ``AgentsmithConfigError`` (with the same value it is allowed).
         run_as_user: container UID (and pod ``fsGroup``). Default ``999``
             (seed: the ``redis`` user of the official image). Must not be 0.
-        liveness: liveness probe timing. Default :data:`DEFAULT_LIVENESS`
-            (seed: 10 s delay, every 15 s, 3 s timeout; plus
-            ``failureThreshold: 8``, so a block under 105 s never restarts Redis).
-        readiness: readiness probe timing. Default :data:`DEFAULT_READINESS`
-            (seed: 5 s delay, every 10 s, 3 s timeout).
+        probes: the two probes' timings (:class:`RedisProbes`). Default
+            :data:`DEFAULT_PROBES` (seed: liveness 10 s delay, every 15 s, 3 s
+            timeout, plus ``failureThreshold: 8``, so a block under 105 s never
+            restarts Redis; readiness 5 s delay, every 10 s, 3 s timeout). What
+            they run follows from ``access``.
         cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
         allow_from: who may connect, as NetworkPolicy peers. Default
             :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must not
@@ -182,40 +178,23 @@ class EphemeralRedis(Construct):
             quantity of whole bytes, at least ``1Mi``, checked even when
             unused). Default ``"64Mi"``;
             with ``--save ""`` Redis writes nothing there in normal operation.
-        auth: opt in to a password from an existing Secret (:class:`RedisAuth`).
-            Default ``None``: no password, as in the seed. With the command
-            guard the password is set on the guarded default user
-            (``>$(REDIS_PASSWORD)``) instead of ``--requirepass``, and the
-            probes pass only on ``PONG``.
-        command_guard: keep clients away from administrative and destructive
-            commands. Default ``True``: the default user may run every command
-            except ``@admin``, ``@dangerous`` and ``@scripting`` ones, the
-            memory amplifiers, WATCH and the whole-list scans (LPOS, LREM,
-            LINSERT, LSET) (INFO stays allowed), client memory and
-            connections are bounded;
-            see docs/security.md, "Least privilege on the bus".
-            The seed's six args come first, unchanged, and a ``--user default``
-            directive and the memory bounds follow them. ``False`` restores the seed's exact args
-            (any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ...), so
-            it also drops ``--protected-mode no``: the manifest is then the
-            seed's, which reaches clients in other pods only with an image that
-            turns protected mode off itself, as the official image does.
-        roles: opt in to one Redis ACL user per kind of client
-            (:class:`RedisRole`, e.g. a dispatcher and an agent), each with its
-            password in a Secret you create. Default ``None``. With roles the
-            default user is off, nothing is published to a connection Secret
-            (each role's clients read :attr:`RedisRole.connection`), the
-            probes log in as the first role and pass only on ``PONG``.
-            Cannot be combined with ``auth``, ``connection_secret`` or
-            ``command_guard=False``.
-        connection_secret: the Secret key where this construct publishes
-            :attr:`url` for clients (the :attr:`secret` handle; the resolved
-            key is :attr:`connection`). Default ``None`` means
+        access: who may log in and what they may run (:class:`RedisAccess`,
+            built by its factories). Default :data:`DEFAULT_ACCESS`,
+            ``RedisAccess.open()``: no password (seed), the command guard (the
+            default user may run every command except ``@admin``,
+            ``@dangerous`` and ``@scripting`` ones, the memory amplifiers,
+            WATCH and the whole-list scans LPOS, LREM, LINSERT, LSET; INFO
+            stays allowed), client memory and connections bounded (see
+            docs/security.md, "Least privilege on the bus"), and the connection
+            Secret published: :attr:`connection` is
             ``agentsmith-secrets``/``redis-url`` (seed) when ``name`` is
-            ``"redis"``, and ``<name>-connection``/``redis-url`` otherwise, so
-            that two instances never write the same Secret. Not published with
-            ``auth`` (the URL then contains the password and lives in your Secret).
-        publish_connection_secret: create that Secret. Default ``True``.
+            ``"redis"``, ``<name>-connection``/``redis-url`` otherwise, so two
+            instances never write the same Secret. The seed's six args come
+            first, unchanged. ``RedisAccess.seed_exact()`` restores the seed's
+            exact args; ``RedisAccess.password(RedisAuth(...))`` and
+            ``RedisAccess.roles([...])`` opt in to passwords from Secrets you
+            create (nothing is then published: clients read the URL from your
+            Secret).
         client_namespaces: other namespaces whose workloads use this bus.
             Default ``()``: clients run in Redis's own namespace. For each
             namespace listed, the NetworkPolicy admits every pod of that
@@ -225,12 +204,13 @@ class EphemeralRedis(Construct):
             published there (same name and key; the URL is :attr:`cluster_url`,
             since the short name resolves only in Redis's namespace), so
             ``add_redis_url`` and ``redis_url_env`` work from a workload in
-            that namespace. With ``auth`` or ``roles`` create the Secret there
+            that namespace. With a password or roles create the Secret there
             yourself. Without it, a workload of the app in another namespace
             that reads the connection Secret is refused at synth. With one
             file per resource (``YamlOutputType.FILE_PER_RESOURCE`` or
             ``FOLDER_PER_CHART_FILE_PER_RESOURCE``) the copies would share the
-            Secret's file, so it is refused unless nothing is published.
+            Secret's file, so it is refused unless nothing is published
+            (``publish_connection_secret=False`` on the access).
         metrics: opt in to metrics and alerts (:class:`RedisMetrics`): a
             redis_exporter container in the pod, a ``<name>-metrics`` Service,
             a NetworkPolicy rule for the scrapers, a ServiceMonitor and a
@@ -238,20 +218,7 @@ class EphemeralRedis(Construct):
             ``maxmemory`` and client memory budget. Default ``None``: none of
             these (the seed's manifests). With the command guard the exporter
             logs in as its own read-only ACL user ``metrics`` (see
-            :class:`RedisMetrics`); with ``command_guard=False`` as the default user.
-        max_clients: Redis ``--maxclients`` (with the guard). Default
-            ``10000`` (Redis's own default, made explicit). At least 3 (the
-            two probes and one client), at most 1,048,544 (Linux's open-file
-            ceiling minus Redis's 32). Redis needs ``max_clients + 32`` open
-            files and lowers the value to what the runtime allows; keep it at
-            the clients you expect plus 2 for the probes. Checked even when
-            unused (``command_guard=False``).
-        strict_readiness: make the readiness probe pass only on the reply
-            ``PONG`` in the no-password mode too. Default ``False``: the
-            seed's ``redis-cli ping`` (a seed value), which exits 0 on ``ERR
-            max number of clients reached``, so a Redis whose connection table
-            is full stays Ready while it refuses every new client. With
-            ``auth`` or ``roles`` readiness always passes only on ``PONG``.
+            :class:`RedisMetrics`); without it as the default user.
 
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
@@ -272,22 +239,15 @@ class EphemeralRedis(Construct):
         resources: Resources = DEFAULT_RESOURCES,
         labels: Mapping[str, str] | None = None,
         run_as_user: int = _seed.REDIS_RUN_AS_USER,
-        liveness: ProbeTiming = DEFAULT_LIVENESS,
-        readiness: ProbeTiming = DEFAULT_READINESS,
+        probes: RedisProbes = DEFAULT_PROBES,
         cluster_domain: str = _seed.CLUSTER_DOMAIN,
         allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE,
         network_policy: bool = True,
         read_only_root_filesystem: bool = False,
         data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT,
-        auth: RedisAuth | None = None,
-        command_guard: bool = True,
-        roles: Sequence[RedisRole] | None = None,
-        connection_secret: SecretKeyRef | None = None,
-        publish_connection_secret: bool = True,
+        access: RedisAccess = DEFAULT_ACCESS,
         client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
-        max_clients: int = _limits.DEFAULT_MAX_CLIENTS,
-        strict_readiness: bool = False,
     ) -> None:
         super().__init__(scope, id)
         path = ConstructPath(self)
@@ -305,8 +265,7 @@ class EphemeralRedis(Construct):
         #: Bytes all clients together may hold (``--maxmemory-clients``): half the headroom, seed 64mb.
         self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, resources.memory_limit)
         self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
-        self.liveness: Final[ProbeTiming] = ProbeTiming._check(path, "liveness", liveness)
-        self.readiness: Final[ProbeTiming] = ProbeTiming._check(path, "readiness", readiness)
+        self.probes: Final[RedisProbes] = RedisProbes._check(path, probes)
         self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)
         self.allow_from: Final[tuple[NetworkPeer, ...]] = NetworkPeer._check_all(path, allow_from)
         self.read_only_root_filesystem: Final[bool] = boolean(
@@ -315,25 +274,11 @@ class EphemeralRedis(Construct):
         self.data_size_limit: Final[str] = _redis_props.data_size_limit(
             path, data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT
         )
-        self.auth: Final[RedisAuth | None] = RedisAuth._check(path, auth)
-        self.command_guard: Final[bool] = boolean(path, "command_guard", command_guard)
-        self.max_clients: Final[int] = _redis_props.max_clients(path, max_clients)
-        self.strict_readiness: Final[bool] = boolean(path, "strict_readiness", strict_readiness)
-        self.roles: Final[tuple[RedisRole, ...] | None] = self._resolve_roles(path, roles)
-        self.connection: Final[SecretKeyRef] = self._resolve_connection(path, connection_secret)
+        self.access: Final[RedisAccess] = RedisAccess._check(path, access)
+        #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
+        self.connection: Final[SecretKeyRef] = access._connection(path, self.name)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
-        self._exporter_login = (
-            None
-            if self.metrics is None
-            else _exporter.login(
-                path,
-                self.metrics,
-                auth=self.auth,
-                roles=self.roles,
-                command_guard=self.command_guard,
-                auth_password_env=_PASSWORD_ENV,
-            )
-        )
+        self._exporter_login = None if self.metrics is None else access._exporter_login(path, self.metrics)
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
         self._check_chart_labels(path, scope)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
@@ -352,9 +297,7 @@ class EphemeralRedis(Construct):
         self._metrics_labels = {**self.labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT}
         self._monitor_labels = {**({} if metrics is None else metrics.monitor_labels), **self._metrics_labels}
         create_policy = boolean(path, "network_policy", network_policy)
-        publish = (
-            boolean(path, "publish_connection_secret", publish_connection_secret) and auth is None and roles is None
-        )
+        publish = access.publish_connection_secret
         #: Other namespaces whose pods may use this bus (``client_namespaces``), read-only.
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
         if publish and self.client_namespaces:
@@ -366,7 +309,7 @@ class EphemeralRedis(Construct):
                 ("name", "Deployment", self.namespace, self.name),
                 ("name", "Service", self.namespace, self.name),
                 *([("name", "NetworkPolicy", self.namespace, self.name)] if create_policy else []),
-                *([("connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
+                *([("access.connection_secret", "Secret", self.namespace, self.connection.name)] if publish else []),
                 *[
                     ("client_namespaces", "Secret", client, self.connection.name)
                     for client in (self.client_namespaces if publish else ())
@@ -504,39 +447,10 @@ class EphemeralRedis(Construct):
         Raises:
             AgentsmithConfigError: there is no role named ``role``.
         """
-        by_name = {r.name: r for r in self.roles or ()}
-        if not isinstance(role, str) or role not in by_name:
-            raise fail(
-                self.node.path,
-                "role",
-                role,
-                f"is not a role of this Redis (roles: {', '.join(sorted(by_name)) or 'none'})",
-                "Pass the name of one of the RedisRole objects given as 'roles'.",
-            )
-        return _RoleEndpoint(host=self.host, port=self.port, url=self.url, connection=by_name[role].connection)
+        found = self.access._role(self.node.path, role)
+        return _RoleEndpoint(host=self.host, port=self.port, url=self.url, connection=found.connection)
 
     # -- prop resolution -------------------------------------------------
-
-    def _resolve_roles(self, path: PathArg, roles: object) -> tuple[RedisRole, ...] | None:
-        resolved = RedisRole._check_all(path, roles)
-        if resolved is not None:
-            if self.auth is not None:
-                raise fail(
-                    path,
-                    "roles",
-                    roles,
-                    "cannot be combined with 'auth'",
-                    "Roles turn the default user off; drop 'auth' and give each role its Secret.",
-                )
-            if not self.command_guard:
-                raise fail(
-                    path,
-                    "command_guard",
-                    False,
-                    "cannot be False with 'roles'",
-                    "Roles are ACL users; drop command_guard=False (it restores the seed's args).",
-                )
-        return resolved
 
     def _resolve_client_namespaces(self, path: PathArg, value: object) -> tuple[str, ...]:
         if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
@@ -601,34 +515,6 @@ class EphemeralRedis(Construct):
     def _owned_label_keys() -> tuple[str, ...]:
         return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
 
-    def _resolve_connection(self, path: PathArg, ref: object) -> SecretKeyRef:
-        if self.roles is not None:
-            if ref is not None:
-                raise fail(
-                    path,
-                    "connection_secret",
-                    ref,
-                    "cannot be combined with 'roles'",
-                    "Each role's clients read the URL from its Secret; drop 'connection_secret'.",
-                )
-            return self.roles[0].connection
-        if self.auth is not None:
-            if ref is not None:
-                raise fail(
-                    path,
-                    "connection_secret",
-                    ref,
-                    "cannot be combined with 'auth'",
-                    "Clients read the URL from 'auth.url_key'; drop 'connection_secret'.",
-                )
-            return SecretKeyRef(name=self.auth.secret_name, key=self.auth.url_key)
-        if ref is None:
-            if self.name == _seed.REDIS_NAME:
-                return SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
-            derived = dns_subdomain(path, "connection_secret.name", f"{self.name}-connection")
-            return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
-        return SecretKeyRef._check(path, "connection_secret", ref)
-
     def _metrics_claims(self) -> list[tuple[str, str, str | None, str]]:
         if self.metrics is None:
             return []
@@ -647,7 +533,7 @@ class EphemeralRedis(Construct):
             namespace=self.namespace or cdk8s.Chart.of(self).namespace,
             maxmemory=self.maxmemory,
             maxmemory_bytes=maxmemory_bytes,
-            client_memory_budget=self.client_memory_budget if self.command_guard else None,
+            client_memory_budget=self.client_memory_budget if self.access.command_guard else None,
         )
 
     def _service_monitor(self, metrics: RedisMetrics) -> dict[str, Any]:
@@ -675,39 +561,15 @@ class EphemeralRedis(Construct):
         ]
         if self.port != _seed.REDIS_PORT:
             args += ["--port", str(self.port)]
-        if self.roles is not None:
-            args += list(_acl.DEFAULT_USER_OFF)
-            for role in self.roles:
-                args += role.redis_args()
-        elif self.command_guard:
-            if self.auth is None:
-                args += _PROTECTED_MODE_OFF
-            args += _acl.guard_user(None if self.auth is None else _PASSWORD_ENV)
-        elif self.auth is not None:
-            args += ["--requirepass", f"$({_PASSWORD_ENV})"]
         login = self._exporter_login
-        if login is not None and login.user is not None:
-            args += _exporter.acl_user(login.redis_env)
-        if self.command_guard:
-            args += _limits.server_args(self.client_memory_budget, self.max_clients)
-        return args
+        exporter_user = _exporter.acl_user(login.redis_env) if login is not None and login.user is not None else []
+        return args + self.access._server_args(client_budget=self.client_memory_budget, exporter_user=exporter_user)
 
-    def _probe_cli(self) -> list[str]:
-        """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
-        client, *rest = _seed.PROBE_COMMAND
-        port = ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
-        user = ["--user", self.roles[0].name] if self.roles is not None else []
-        return [client, *port, *user, *rest]
+    def _port_args(self) -> list[str]:
+        """``-p PORT`` for redis-cli when Redis listens elsewhere than the seed's port."""
+        return ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
 
-    def _probe(self, timing: ProbeTiming, *, liveness: bool) -> dict[str, Any]:
-        password = self.auth is not None or self.roles is not None
-        if liveness:
-            command = _probe_command.liveness(self._probe_cli(), password=password)
-        else:
-            # command_guard=False without a password: the seed's probe, exactly.
-            # Without a password: the seed's probe, exactly (a seed value), unless strict_readiness.
-            seed = not password and not self.strict_readiness
-            command = _probe_command.readiness(self._probe_cli(), seed=seed)
+    def _probe(self, timing: ProbeTiming, command: list[str]) -> dict[str, Any]:
         probe: dict[str, Any] = {
             "exec": {"command": command},
             "initialDelaySeconds": timing.initial_delay_seconds,
@@ -731,8 +593,8 @@ class EphemeralRedis(Construct):
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
             },
-            "livenessProbe": self._probe(self.liveness, liveness=True),
-            "readinessProbe": self._probe(self.readiness, liveness=False),
+            "livenessProbe": self._probe(self.probes.liveness, self.access._liveness_command(self._port_args())),
+            "readinessProbe": self._probe(self.probes.readiness, self.access._readiness_command(self._port_args())),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": self.read_only_root_filesystem,
@@ -742,30 +604,13 @@ class EphemeralRedis(Construct):
                 "seccompProfile": dict(_SECCOMP),
             },
         }
-        if self.auth is not None:
-            container["env"] = [
-                {
-                    "name": _PASSWORD_ENV,
-                    "valueFrom": {"secretKeyRef": {"name": self.auth.secret_name, "key": self.auth.password_key}},
-                },
-                # redis-cli (the probes) reads the password from REDISCLI_AUTH.
-                {"name": _REDISCLI_AUTH_ENV, "value": f"$({_PASSWORD_ENV})"},
-            ]
-        if self.roles is not None:
-            env: list[dict[str, Any]] = [
-                {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
-                for role in self.roles
-                for name, ref in role.password_refs()
-            ]
-            # The probes log in as the first role (redis-cli --user <name>).
-            env.append({"name": _REDISCLI_AUTH_ENV, "value": f"$({self.roles[0].password_env})"})
-            container["env"] = env
+        env = self.access._env()
         login = self._exporter_login
         if login is not None and login.own_secret and login.password is not None:
             ref = login.password
-            container.setdefault("env", []).append(
-                {"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
-            )
+            env.append({"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+        if env:
+            container["env"] = env
         if self.read_only_root_filesystem:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container

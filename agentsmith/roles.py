@@ -111,12 +111,12 @@ class RedisRole:
     @property
     def password_env(self) -> str:
         """The container variable Redis reads the password from: ``"REDIS_AGENT_PASSWORD"``."""
-        return f"REDIS_{self.name.upper().replace('-', '_')}_PASSWORD"
+        return _acl.role_password_env(self.name)
 
     @property
     def previous_password_env(self) -> str:
         """The variable for ``previous_password_key``: ``"REDIS_AGENT_PREVIOUS_PASSWORD"``."""
-        return f"REDIS_{self.name.upper().replace('-', '_')}_PREVIOUS_PASSWORD"
+        return _acl.role_password_env(self.name, previous=True)
 
     @property
     def connection(self) -> SecretKeyRef:
@@ -191,28 +191,28 @@ class RedisRole:
         return self
 
     @staticmethod
-    def _check_all(path: PathArg, value: object) -> tuple[RedisRole, ...] | None:
-        """``roles``: None, or non-empty valid RedisRoles with distinct names, variables and Secret keys."""
+    def _check_all(path: PathArg, value: object, *, prop: str = "roles") -> tuple[RedisRole, ...] | None:
+        """``prop``: None, or non-empty valid RedisRoles with distinct names, variables and Secret keys."""
         if value is None:
             return None
         if isinstance(value, (str, bytes, RedisRole)) or not isinstance(value, Sequence) or not value:
             raise fail(
                 path,
-                "roles",
+                prop,
                 value,
                 "must be a non-empty sequence of agentsmith.RedisRole",
-                "Pass roles=[RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)].",
+                "Pass RedisAccess.roles([RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)]).",
             )
         names: set[str] = set()
         keys: set[tuple[str, str]] = set()
         envs: dict[str, str] = {}  # container variable -> the role that reads it
         for index, role in enumerate(value):
-            prop = f"roles[{index}]"
+            item = f"{prop}[{index}]"
             if not isinstance(role, RedisRole):
-                raise fail(path, prop, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
-            role._check(path, prop)
+                raise fail(path, item, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
+            role._check(path, item)
             if role.name in names:
-                raise fail(path, f"{prop}.name", role.name, "is used by two roles", "Give each role its own name.")
+                raise fail(path, f"{item}.name", role.name, "is used by two roles", "Give each role its own name.")
             names.add(role.name)
             for env, _ in role.password_refs():
                 # "ops" with a previous password and a role named "ops-previous" would both read
@@ -220,7 +220,7 @@ class RedisRole:
                 if env in envs:
                     raise fail(
                         path,
-                        f"{prop}.name",
+                        f"{item}.name",
                         role.name,
                         f"gives the container variable {env!r}, which role {envs[env]!r} already uses",
                         "Rename one of the two roles.",
@@ -231,7 +231,7 @@ class RedisRole:
                 if (ref.name, ref.key) in keys:
                     raise fail(
                         path,
-                        f"{prop}.{field}",
+                        f"{item}.{field}",
                         ref.key,
                         f"is already used by another role in Secret {ref.name!r}",
                         "Give each role its own Secret (or its own keys).",

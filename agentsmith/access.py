@@ -1,0 +1,321 @@
+"""Who may log in to an ``EphemeralRedis`` and what they may run, as one value built by factories.
+
+Four alternatives, one factory each; nothing else can be expressed:
+
+=================================  ==========================================================================
+factory                            what Redis gets
+=================================  ==========================================================================
+:meth:`RedisAccess.open`           no password (seed), ``--protected-mode no``, the command guard, client
+                                   memory and connection bounds. The default.
+:meth:`RedisAccess.seed_exact`     the seed's six args and nothing else: any client may run CONFIG SET,
+                                   FLUSHALL, SHUTDOWN, ...
+:meth:`RedisAccess.password`       a password from your Secret, on the guarded default user (or
+                                   ``--requirepass`` with ``command_guard=False``)
+:meth:`RedisAccess.roles`          the default user off, one ACL user per :class:`~agentsmith.RedisRole`
+=================================  ==========================================================================
+
+The value owns everything its mode implies: the redis-server args after the
+seed's, the probes' command, the container's environment, the connection
+Secret and the exporter's login. ``EphemeralRedis`` asks it and has no mode
+branches of its own. Password variables (``$(REDIS_PASSWORD)``, the roles'
+``$(REDIS_<NAME>_PASSWORD)``, ``REDISCLI_AUTH``) are named in ``agentsmith._acl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from . import _acl, _exporter, _limits, _probe_command, _redis_props, _seed
+from ._rules import PathArg, boolean, dns_subdomain, fail
+from .auth import RedisAuth
+from .endpoint import SecretKeyRef
+from .metrics import RedisMetrics
+from .roles import RedisRole
+
+__all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "RedisAccess"]
+
+#: ``max_clients`` by default: 10000, Redis's own default made explicit.
+DEFAULT_MAX_CLIENTS: Final = _limits.DEFAULT_MAX_CLIENTS
+#: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
+_PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
+_FACTORIES: Final = (
+    "RedisAccess.open(), RedisAccess.seed_exact(), RedisAccess.password(auth) or RedisAccess.roles([...])"
+)
+
+
+@dataclass(frozen=True, init=False)
+class RedisAccess:
+    """How clients log in to an ``EphemeralRedis`` (``access=``). Build it with a factory.
+
+    The default, :meth:`open`, is the seed's password-free Redis with the
+    command guard. The attributes are read-only and tell which mode a value is:
+
+    Attributes:
+        auth: the password's Secret (:meth:`password`), else ``None``.
+        acl_roles: the ACL users (:meth:`roles`), else ``None``.
+        command_guard: ``True`` unless :meth:`seed_exact` or
+            ``password(..., command_guard=False)``.
+        max_clients: ``--maxclients`` with the guard, else ``None``.
+        strict_readiness: readiness passes only on ``PONG`` (always with a
+            password; opt-in for :meth:`open`).
+        connection_secret: where the construct publishes its URL for clients
+            (:meth:`open`, :meth:`seed_exact`; ``None``: the default name);
+            ``None`` in the password modes, whose URL lives in your Secret.
+        publish_connection_secret: whether the construct creates that Secret
+            (``False`` in the password modes).
+    """
+
+    auth: RedisAuth | None
+    acl_roles: tuple[RedisRole, ...] | None
+    command_guard: bool
+    max_clients: int | None
+    strict_readiness: bool
+    connection_secret: SecretKeyRef | None
+    publish_connection_secret: bool
+
+    def __init__(self) -> None:
+        raise TypeError(f"Build a RedisAccess with a factory: {_FACTORIES}.")
+
+    @classmethod
+    def _new(
+        cls,
+        *,
+        auth: RedisAuth | None = None,
+        acl_roles: tuple[RedisRole, ...] | None = None,
+        command_guard: bool = True,
+        max_clients: int | None = None,
+        strict_readiness: bool = False,
+        connection_secret: SecretKeyRef | None = None,
+        publish_connection_secret: bool = False,
+    ) -> RedisAccess:
+        self = object.__new__(cls)
+        fields = {
+            "auth": auth,
+            "acl_roles": acl_roles,
+            "command_guard": command_guard,
+            "max_clients": max_clients,
+            "strict_readiness": strict_readiness,
+            "connection_secret": connection_secret,
+            "publish_connection_secret": publish_connection_secret,
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+        return self
+
+    # -- factories -------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        strict_readiness: bool = False,
+        connection_secret: SecretKeyRef | None = None,
+        publish_connection_secret: bool = True,
+    ) -> RedisAccess:
+        """No password, as in the seed, with the command guard. The default ``access``.
+
+        Redis gets the seed's six args, then ``--protected-mode no`` (upstream
+        Redis refuses clients from other pods while the default user has no
+        password; the official image turns that off itself), one ACL line for
+        the default user that keeps clients away from admin, dangerous and
+        scripting commands, the memory amplifiers, WATCH and the whole-list
+        scans (docs/security.md, "Least privilege on the bus"), and bounds on
+        client memory and connections.
+
+        Args:
+            max_clients: ``--maxclients``. Default ``10000`` (Redis's own
+                default, made explicit). At least 3 (the two probes and one
+                client), at most 1,048,544 (Linux's open-file ceiling minus
+                Redis's 32). Redis needs ``max_clients + 32`` open files and
+                lowers the value to what the runtime allows.
+            strict_readiness: readiness passes only on the reply ``PONG``.
+                Default ``False``: the seed's ``redis-cli ping`` (a seed
+                value), which exits 0 on ``ERR max number of clients
+                reached``, so a Redis whose connection table is full stays
+                Ready while it refuses every new client.
+            connection_secret: the Secret key the construct publishes its
+                URL under. Default ``None``: ``agentsmith-secrets``/``redis-url``
+                (seed) for the Redis named ``"redis"``, else
+                ``<name>-connection``/``redis-url``.
+            publish_connection_secret: create that Secret. Default ``True``.
+        """
+        return cls._new(
+            max_clients=max_clients,
+            strict_readiness=strict_readiness,
+            connection_secret=connection_secret,
+            publish_connection_secret=publish_connection_secret,
+        )
+
+    @classmethod
+    def seed_exact(
+        cls, *, connection_secret: SecretKeyRef | None = None, publish_connection_secret: bool = True
+    ) -> RedisAccess:
+        """The seed's args exactly: no password, no command guard, no client bounds.
+
+        Any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ... The
+        manifest is the seed's, which reaches clients in other pods only with
+        an image that turns protected mode off itself, as the official image
+        does. Probes are the seed's ``redis-cli ping``.
+
+        Args:
+            connection_secret: as for :meth:`open`. Default ``None``.
+            publish_connection_secret: as for :meth:`open`. Default ``True``.
+        """
+        return cls._new(
+            command_guard=False,
+            connection_secret=connection_secret,
+            publish_connection_secret=publish_connection_secret,
+        )
+
+    @classmethod
+    def password(
+        cls, auth: RedisAuth, *, command_guard: bool = True, max_clients: int = DEFAULT_MAX_CLIENTS
+    ) -> RedisAccess:
+        """A password from an existing Secret (:class:`~agentsmith.RedisAuth`).
+
+        With the guard the password is set on the guarded default user
+        (``>$(REDIS_PASSWORD)``); with ``command_guard=False`` it is
+        ``--requirepass $(REDIS_PASSWORD)`` after the seed's args and nothing
+        else is added. The probes log in (``REDISCLI_AUTH``) and readiness
+        passes only on ``PONG``. Nothing is published: clients read the URL
+        from ``auth.url_key`` of your Secret.
+
+        Args:
+            auth: the Secret and its keys.
+            command_guard: keep clients away from admin and destructive
+                commands and bound their memory and connections. Default ``True``.
+            max_clients: as for :meth:`open` (with the guard only). Default ``10000``.
+        """
+        if command_guard is False:
+            return cls._new(auth=auth, command_guard=False, strict_readiness=True)
+        return cls._new(auth=auth, command_guard=command_guard, max_clients=max_clients, strict_readiness=True)
+
+    @classmethod
+    def roles(cls, roles: Sequence[RedisRole], *, max_clients: int = DEFAULT_MAX_CLIENTS) -> RedisAccess:
+        """One Redis ACL user per kind of client (:class:`~agentsmith.RedisRole`), the default user off.
+
+        Each role's password lives in a Secret you create; nothing is
+        published (each role's clients read :attr:`RedisRole.connection`, or
+        ``EphemeralRedis.endpoint_for(name)``). The probes log in as the first
+        role and readiness passes only on ``PONG``. The command guard's client
+        bounds apply.
+
+        Args:
+            roles: at least one role, distinct names, variables and Secret keys.
+            max_clients: as for :meth:`open`. Default ``10000``.
+        """
+        # A wrong type is kept as given, for _check to name it.
+        listed: Any = tuple(roles) if isinstance(roles, Sequence) and not isinstance(roles, (str, bytes)) else roles
+        return cls._new(acl_roles=listed, max_clients=max_clients, strict_readiness=True)
+
+    # -- checks ----------------------------------------------------------
+
+    @staticmethod
+    def _check(path: PathArg, value: object) -> RedisAccess:
+        """``access``: a RedisAccess from a factory, with every field valid."""
+        if not isinstance(value, RedisAccess):
+            raise fail(path, "access", value, "must be an agentsmith.RedisAccess", f"Use {_FACTORIES}.")
+        if value.auth is not None:
+            RedisAuth._check(path, value.auth, prop="access.auth")
+        if value.acl_roles is not None:
+            RedisRole._check_all(path, value.acl_roles, prop="access.roles")
+        boolean(path, "access.command_guard", value.command_guard)
+        if value.max_clients is not None:
+            _redis_props.max_clients(path, value.max_clients, prop="access.max_clients")
+        boolean(path, "access.strict_readiness", value.strict_readiness)
+        if value.connection_secret is not None:
+            SecretKeyRef._check(path, "access.connection_secret", value.connection_secret)
+        boolean(path, "access.publish_connection_secret", value.publish_connection_secret)
+        return value
+
+    # -- what the mode implies (asked by EphemeralRedis) -------------------
+
+    @property
+    def _has_password(self) -> bool:
+        return self.auth is not None or self.acl_roles is not None
+
+    def _server_args(self, *, client_budget: int, exporter_user: Sequence[str]) -> list[str]:
+        """The redis-server args after the seed's six (and ``--port``)."""
+        args: list[str] = []
+        if self.acl_roles is not None:
+            args += _acl.DEFAULT_USER_OFF
+            for role in self.acl_roles:
+                args += role.redis_args()
+        elif self.command_guard:
+            if self.auth is None:
+                args += _PROTECTED_MODE_OFF
+            args += _acl.guard_user(None if self.auth is None else _acl.PASSWORD_ENV)
+        elif self.auth is not None:
+            args += ["--requirepass", f"$({_acl.PASSWORD_ENV})"]
+        args += exporter_user
+        if self.max_clients is not None:
+            args += _limits.server_args(client_budget, self.max_clients)
+        return args
+
+    def _probe_cli(self, port: Sequence[str]) -> list[str]:
+        """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
+        client, *rest = _seed.PROBE_COMMAND
+        user = ["--user", self.acl_roles[0].name] if self.acl_roles is not None else []
+        return [client, *port, *user, *rest]
+
+    def _liveness_command(self, port: Sequence[str]) -> list[str]:
+        return _probe_command.liveness(self._probe_cli(port), password=self._has_password)
+
+    def _readiness_command(self, port: Sequence[str]) -> list[str]:
+        # Without a password: the seed's probe, exactly (a seed value), unless strict_readiness.
+        return _probe_command.readiness(self._probe_cli(port), seed=not self.strict_readiness)
+
+    def _env(self) -> list[dict[str, Any]]:
+        """The Redis container's password variables (none without a password)."""
+        if self.auth is not None:
+            return [
+                _secret_env(_acl.PASSWORD_ENV, SecretKeyRef(name=self.auth.secret_name, key=self.auth.password_key)),
+                # redis-cli (the probes) reads the password from REDISCLI_AUTH.
+                {"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({_acl.PASSWORD_ENV})"},
+            ]
+        if self.acl_roles is not None:
+            env = [_secret_env(name, ref) for role in self.acl_roles for name, ref in role.password_refs()]
+            # The probes log in as the first role (redis-cli --user <name>).
+            env.append({"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({self.acl_roles[0].password_env})"})
+            return env
+        return []
+
+    def _connection(self, path: PathArg, redis_name: str) -> SecretKeyRef:
+        """Where clients read the URL: the first role's key, the ``auth`` Secret's, or the published one."""
+        if self.acl_roles is not None:
+            return self.acl_roles[0].connection
+        if self.auth is not None:
+            return SecretKeyRef(name=self.auth.secret_name, key=self.auth.url_key)
+        if self.connection_secret is not None:
+            return self.connection_secret
+        if redis_name == _seed.REDIS_NAME:
+            return SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
+        derived = dns_subdomain(path, "access.connection_secret.name", f"{redis_name}-connection")
+        return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
+
+    def _exporter_login(self, path: PathArg, metrics: RedisMetrics) -> _exporter.ExporterLogin:
+        return _exporter.login(path, metrics, auth=self.auth, roles=self.acl_roles, command_guard=self.command_guard)
+
+    def _role(self, path: PathArg, role: object) -> RedisRole:
+        """The role named ``role``, or an error listing the roles there are."""
+        by_name = {r.name: r for r in self.acl_roles or ()}
+        if not isinstance(role, str) or role not in by_name:
+            raise fail(
+                path,
+                "role",
+                role,
+                f"is not a role of this Redis (roles: {', '.join(sorted(by_name)) or 'none'})",
+                "Pass the name of one of the RedisRole objects given to RedisAccess.roles([...]).",
+            )
+        return by_name[role]
+
+
+def _secret_env(name: str, ref: SecretKeyRef) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+
+
+#: The seed's access: no password, with the command guard (:meth:`RedisAccess.open` with its defaults).
+DEFAULT_ACCESS: Final = RedisAccess.open()
