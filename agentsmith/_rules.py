@@ -129,7 +129,7 @@ def _suggest_label(value: str, *, service: bool) -> str:
 #: An example of the same kind for each prop that takes a DNS subdomain.
 _SUBDOMAIN_EXAMPLES = {
     "cluster_domain": "cluster.local",
-    "auth.secret_name": "redis-auth",
+    "access.auth.secret_name": "redis-auth",
     "host": "my-redis.example.com",
     "url": "my-redis.example.com",
 }

@@ -18,6 +18,7 @@ from agentsmith import (
     EphemeralRedis,
     ExternalRedis,
     PodSecurity,
+    RedisAccess,
     RedisAuth,
     RedisConnectionSecret,
     Resources,
@@ -143,6 +144,20 @@ def built(factory: Any, **parts: tuple[st.SearchStrategy[Any], st.SearchStrategy
     return (valid, bad)
 
 
+def access() -> tuple[st.SearchStrategy[RedisAccess], st.SearchStrategy[RedisAccess]]:
+    """(valid, hostile) ``access``: a password from a Secret, or the open bus publishing to a chosen Secret."""
+    auth = built(RedisAuth, secret_name=SUBDOMAIN, password_key=KEY, url_key=(pick("redis-url", "url"), KEY[1]))
+    ref = built(SecretKeyRef, name=SUBDOMAIN, key=KEY)
+    valid, bad = (
+        st.one_of(
+            st.builds(RedisAccess.password, auth[i]),
+            st.builds(RedisAccess.open, connection_secret=ref[i]),
+        )
+        for i in (0, 1)
+    )
+    return (valid, bad)
+
+
 #: construct -> prop -> (valid strategy, hostile strategy); REQUIRED props are always set.
 SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
     "redis": {
@@ -154,8 +169,7 @@ SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
         "resources": (resources(False), resources(True)),
         "cluster_domain": (pick("cluster.local", "example.internal"), hostile("Cluster.local", "", "a..b")),
         "read_only_root_filesystem": (pick(True, False), pick("yes", 1, None)),
-        "auth": built(RedisAuth, secret_name=SUBDOMAIN, password_key=KEY, url_key=(pick("redis-url", "url"), KEY[1])),
-        "connection_secret": built(SecretKeyRef, name=SUBDOMAIN, key=KEY),
+        "access": access(),
     },
     "namespace": {
         "name": NAME,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from _support import SynthChart
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, redis_url_env
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAccess, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
@@ -30,7 +30,8 @@ LIMITS = [
     "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
     "--maxclients", "10000",
 ]  # fmt: skip
-#: With a password (or strict_readiness), readiness passes only on PONG (a full connection table is not Ready).
+#: With a password (or RedisAccess.open(strict_readiness=True)), readiness passes only on PONG
+#: (a full connection table is not Ready).
 READY = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
 #: With a password, liveness passes on PONG or on Redis's own maxclients refusal (it is alive).
 ALIVE = ["sh", "-c", 'case "$(redis-cli ping 2>&1)" in PONG|*"max number of clients reached"*) exit 0;; esac; exit 1']
@@ -66,23 +67,24 @@ def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> 
 
 
 def test_strict_readiness_opts_in_to_pong_only_without_a_password(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, strict_readiness=True)
+    spec = container(synth_chart, access=RedisAccess.open(strict_readiness=True))
     assert spec["readinessProbe"]["exec"]["command"] == READY
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
-    # with a password it changes nothing: readiness is PONG-only there anyway
-    auth = RedisAuth(secret_name="redis-auth")
-    assert container(synth_chart, auth=auth, strict_readiness=True) == container(synth_chart, auth=auth)
+    # with a password readiness is PONG-only anyway
+    auth = RedisAccess.password(RedisAuth(secret_name="redis-auth"))
+    assert auth.strict_readiness is True
+    assert container(synth_chart, access=auth)["readinessProbe"]["exec"]["command"] == READY
 
 
 def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, command_guard=False)
+    spec = container(synth_chart, access=RedisAccess.seed_exact())
     assert spec["args"] == SEED_ARGS
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
 
 
 def test_command_guard_false_with_auth_uses_requirepass(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, command_guard=False, auth=RedisAuth(secret_name="redis-auth"))
+    spec = container(synth_chart, access=RedisAccess.password(RedisAuth(secret_name="redis-auth"), command_guard=False))
     assert spec["args"] == [*SEED_ARGS, "--requirepass", "$(REDIS_PASSWORD)"]
 
 
@@ -92,14 +94,14 @@ def test_port_comes_before_the_guard(synth_chart: SynthChart) -> None:
 
 
 def test_guard_with_auth_carries_the_password(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, auth=RedisAuth(secret_name="redis-auth"))
+    spec = container(synth_chart, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD, *LIMITS]
     assert spec["livenessProbe"]["exec"]["command"] == ALIVE
     assert spec["readinessProbe"]["exec"]["command"] == READY
 
 
 def test_honest_probe_follows_the_port(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, port=6380, auth=RedisAuth(secret_name="redis-auth"))
+    spec = container(synth_chart, port=6380, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     assert spec["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
     assert spec["livenessProbe"]["exec"]["command"][2].startswith('case "$(redis-cli -p 6380 ping 2>&1)" in PONG|')
 
@@ -109,7 +111,7 @@ def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
         RedisRole.dispatcher(secret_name="redis-dispatcher"),
         RedisRole.agent(secret_name="redis-agent", previous_password_key="redis-password-previous"),
     ]
-    spec = container(synth_chart, roles=roles)
+    spec = container(synth_chart, access=RedisAccess.roles(roles))
     assert spec["args"] == [
         *SEED_ARGS,
         "--user", "default", "off", "resetpass", "resetkeys", "resetchannels", "-@all",
@@ -160,7 +162,7 @@ def test_agent_commands_end_with_the_denials() -> None:
 
 def test_roles_mode_publishes_no_secret_and_holds_no_password(synth_chart: SynthChart) -> None:
     roles = [RedisRole.dispatcher(secret_name="redis-dispatcher"), RedisRole.agent(secret_name="redis-agent")]
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", roles=roles))
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.roles(roles)))
     assert sorted(o["kind"] for o in objects) == ["Deployment", "NetworkPolicy", "Service"]
 
 
@@ -171,10 +173,12 @@ def test_endpoint_for_hands_out_each_roles_secret(synth_chart: SynthChart) -> No
         redis = EphemeralRedis(
             chart,
             "redis",
-            roles=[
-                RedisRole.dispatcher(secret_name="redis-dispatcher"),
-                RedisRole.agent(secret_name="redis-agent", url_key="url"),
-            ],
+            access=RedisAccess.roles(
+                [
+                    RedisRole.dispatcher(secret_name="redis-dispatcher"),
+                    RedisRole.agent(secret_name="redis-agent", url_key="url"),
+                ]
+            ),
         )
         handles["redis"] = redis
         handles["agent"] = redis.endpoint_for("agent")

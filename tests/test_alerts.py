@@ -11,7 +11,7 @@ import pytest
 import yaml
 from _support import in_memory_app, require_tool
 
-from agentsmith import EphemeralRedis, RedisMetrics
+from agentsmith import EphemeralRedis, RedisAccess, RedisMetrics
 from agentsmith._alerts import ALERTS
 
 pytestmark = pytest.mark.runtime
@@ -37,7 +37,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "no-namespace": {"namespace": None},
     "auth-custom": {"maxmemory": "100mb", "metrics": RedisMetrics(memory_threshold=0.5, alert_after="5m")},
-    "unguarded": {"command_guard": False},
+    "unguarded": {"access": RedisAccess.seed_exact()},
 }
 
 

@@ -19,6 +19,7 @@ from agentsmith import (
     AgentsmithNamespace,
     EphemeralRedis,
     ExternalRedis,
+    RedisAccess,
     RedisConnectionSecret,
     _collisions,
 )
@@ -44,7 +45,7 @@ CONSTRUCTION: dict[str, tuple[Callable[[cdk8s.Chart], object], str]] = {
         "'name' names Secret 'jobs/agentsmith-secrets', which [one/a] already defines",
     ),
     "two Redis Deployments": (
-        lambda chart: EphemeralRedis(chart, "b", publish_connection_secret=False),
+        lambda chart: EphemeralRedis(chart, "b", access=RedisAccess.open(publish_connection_secret=False)),
         "'name' names Deployment 'jobs/redis', which [one/a] already defines",
     ),
 }
@@ -198,7 +199,11 @@ def test_a_clash_writes_nothing(
 
     def build(app: Any, managed_redis_url: str | None = None) -> Any:
         endpoint = original(app, managed_redis_url)
-        EphemeralRedis(cdk8s.Chart(app, "extra", namespace="other"), "redis", publish_connection_secret=False)
+        EphemeralRedis(
+            cdk8s.Chart(app, "extra", namespace="other"),
+            "redis",
+            access=RedisAccess.open(publish_connection_secret=False),
+        )
         return endpoint
 
     monkeypatch.setattr(main, "build", build)

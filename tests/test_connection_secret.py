@@ -7,12 +7,12 @@ from typing import Any
 import cdk8s
 from _support import SynthChart
 
-from agentsmith import EphemeralRedis, RedisConnectionSecret
+from agentsmith import EphemeralRedis, RedisAccess, RedisConnectionSecret
 
 
 def test_defaults_hold_the_url_from_the_handle(synth_chart: SynthChart, snapshot_yaml: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
-        redis = EphemeralRedis(chart, "redis", publish_connection_secret=False)
+        redis = EphemeralRedis(chart, "redis", access=RedisAccess.open(publish_connection_secret=False))
         RedisConnectionSecret(chart, "connection", url=redis.url)
 
     (secret,) = [o for o in synth_chart(build) if o["kind"] == "Secret"]

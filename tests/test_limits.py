@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentsmith import EphemeralRedis, Resources
+from agentsmith import EphemeralRedis, RedisAccess, Resources
 from agentsmith._limits import PROTO_MAX_BULK_LEN, client_budget, server_args
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 
@@ -56,6 +56,6 @@ def test_headroom_maths_holds_at_the_largest_allowed_maxmemory() -> None:
 
 
 def test_no_limits_without_the_guard(synth_chart: Any) -> None:
-    _, args = redis_of(synth_chart, command_guard=False)
+    _, args = redis_of(synth_chart, access=RedisAccess.seed_exact())
     assert "--maxmemory-clients" not in args and "--proto-max-bulk-len" not in args
     assert PROTO_MAX_BULK_LEN == "8mb"

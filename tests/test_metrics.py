@@ -14,6 +14,7 @@ from agentsmith import (
     DEFAULT_EXPORTER_IMAGE,
     EphemeralRedis,
     NetworkPeer,
+    RedisAccess,
     RedisAuth,
     RedisMetrics,
     RedisRole,
@@ -259,7 +260,7 @@ def test_two_buses_with_metrics_in_one_namespace_do_not_collide(synth_chart: Syn
 
 def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_chart: SynthChart) -> None:
     auth = RedisAuth(secret_name="redis-auth")
-    found = containers(synth(synth_chart, auth=auth, metrics=RedisMetrics()))
+    found = containers(synth(synth_chart, access=RedisAccess.password(auth), metrics=RedisMetrics()))
     exporter, redis = found["redis-exporter"], found["redis"]
     assert "--redis.user=metrics" in exporter["args"]
     assert exporter["env"] == [
@@ -283,7 +284,9 @@ def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: Synth
 
 def test_roles_mode_exporter_user_next_to_the_roles(synth_chart: SynthChart) -> None:
     roles = [RedisRole.dispatcher(secret_name="dispatcher"), RedisRole.agent(secret_name="agent")]
-    found = containers(synth(synth_chart, roles=roles, metrics=RedisMetrics(password=METRICS_PASSWORD)))
+    found = containers(
+        synth(synth_chart, access=RedisAccess.roles(roles), metrics=RedisMetrics(password=METRICS_PASSWORD))
+    )
     exporter, redis = found["redis-exporter"], found["redis"]
     assert "--redis.user=metrics" in exporter["args"]
     acl = users(redis["args"])
@@ -301,8 +304,9 @@ def test_roles_mode_exporter_user_next_to_the_roles(synth_chart: SynthChart) -> 
 def test_without_the_guard_redis_args_stay_exact_and_the_exporter_is_the_default_user(
     synth_chart: SynthChart, auth: RedisAuth | None
 ) -> None:
-    plain = containers(synth(synth_chart, command_guard=False, auth=auth))["redis"]
-    found = containers(synth(synth_chart, command_guard=False, auth=auth, metrics=RedisMetrics()))
+    access = RedisAccess.seed_exact() if auth is None else RedisAccess.password(auth, command_guard=False)
+    plain = containers(synth(synth_chart, access=access))["redis"]
+    found = containers(synth(synth_chart, access=access, metrics=RedisMetrics()))
     assert found["redis"] == plain
     assert not any(a.startswith("--redis.user") for a in found["redis-exporter"]["args"])
     assert ("env" in found["redis-exporter"]) is (auth is not None)
@@ -351,7 +355,7 @@ def test_thresholds_come_from_the_constructs_own_settings(synth_chart: SynthChar
     assert custom["AgentsmithRedisMemoryHigh"]["expr"].endswith(f"> {50 * 2**20}")
     assert custom["AgentsmithRedisMemoryHigh"]["for"] == "2m"
     # without the guard there is no maxmemory-clients, so no client-memory alert
-    unguarded = rules_of(synth(synth_chart, command_guard=False, metrics=RedisMetrics()))
+    unguarded = rules_of(synth(synth_chart, access=RedisAccess.seed_exact(), metrics=RedisMetrics()))
     assert "AgentsmithRedisClientMemoryHigh" not in unguarded
 
 
@@ -371,7 +375,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
             monitor_labels={"release": "prom"}, scrape_interval="1m30s", alert_after="5m", memory_threshold=0.75
         ),
     },
-    "unguarded": {"command_guard": False, "metrics": RedisMetrics()},
+    "unguarded": {"access": RedisAccess.seed_exact(), "metrics": RedisMetrics()},
 }
 
 

@@ -46,7 +46,7 @@ from _podman import (
 from _redis_runtime import client, free_port
 from test_runtime_auth import expand
 
-from agentsmith import EphemeralRedis, RedisAuth, RedisRole
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
@@ -79,17 +79,19 @@ MODES = [
     PodMode("read-only-root", {"read_only_root_filesystem": True}),
     PodMode("port-6380", {"port": 6380}),  # --port, probes with -p, then --protected-mode no
     # podman secrets are global: a per-run name keeps parallel runs apart.
-    PodMode("auth", {"auth": RedisAuth(secret_name=f"agentsmith-pod-test-auth-{os.getpid()}")}),
-    # The seed's exact args (command_guard=False): other pods reach it only on an image that
+    PodMode("auth", {"access": RedisAccess.password(RedisAuth(secret_name=f"agentsmith-pod-test-auth-{os.getpid()}"))}),
+    # The seed's exact args (RedisAccess.seed_exact()): other pods reach it only on an image that
     # turns protected mode off itself (test_the_seed_args_alone_depend_on_the_official_image_patch).
-    PodMode("seed-no-guard-official-image", {"command_guard": False}, flavour="official"),
+    PodMode("seed-no-guard-official-image", {"access": RedisAccess.seed_exact()}, flavour="official"),
     # ACL roles, default user off; the probes (and the client outside) log in as the first role.
     PodMode(
         "roles",
         {
-            "roles": (
-                RedisRole.dispatcher(secret_name=f"agentsmith-pod-test-dispatcher-{os.getpid()}"),
-                RedisRole.agent(secret_name=f"agentsmith-pod-test-agent-{os.getpid()}"),
+            "access": RedisAccess.roles(
+                (
+                    RedisRole.dispatcher(secret_name=f"agentsmith-pod-test-dispatcher-{os.getpid()}"),
+                    RedisRole.agent(secret_name=f"agentsmith-pod-test-agent-{os.getpid()}"),
+                )
             )
         },
     ),
@@ -121,8 +123,9 @@ def secret_values(container: Mapping[str, Any], props: Mapping[str, Any]) -> dic
         ref = variable.get("valueFrom", {}).get("secretKeyRef")
         if ref:
             values.setdefault(ref["name"], {})[ref["key"]] = secrets.token_urlsafe(24)
-    auth = props.get("auth")
-    if isinstance(auth, RedisAuth):
+    access = props.get("access")
+    auth = access.auth if isinstance(access, RedisAccess) else None
+    if auth is not None:
         password = values[auth.secret_name][auth.password_key]
         values[auth.secret_name][auth.url_key] = f"redis://:{password}@redis:6379"
     return values
@@ -147,7 +150,8 @@ class Played:
     @property
     def username(self) -> str | None:
         """The ACL user the probes log in as (the first role), or None (the default user)."""
-        roles = self.mode.props.get("roles")
+        access = self.mode.props.get("access")
+        roles = access.acl_roles if isinstance(access, RedisAccess) else None
         return roles[0].name if roles else None
 
     def ping_command(self) -> list[str]:

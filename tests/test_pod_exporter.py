@@ -65,7 +65,7 @@ from _redis_runtime import client, free_port
 from _support import require_tool
 from test_pod import FAILURE_THRESHOLD
 
-from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
@@ -92,7 +92,10 @@ MODES = [
     # auth: the exporter logs in as ACL user `metrics` with the auth Secret's password.
     ExporterMode(
         "auth",
-        {"metrics": RedisMetrics(), "auth": RedisAuth(secret_name=f"agentsmith-pod-test-exporter-auth-{_RUN}")},
+        {
+            "metrics": RedisMetrics(),
+            "access": RedisAccess.password(RedisAuth(secret_name=f"agentsmith-pod-test-exporter-auth-{_RUN}")),
+        },
         refused=("GET", "job:1"),  # `metrics` has -@all and no keys
     ),
     # roles: `metrics` has its own password (required with roles).
@@ -102,13 +105,17 @@ MODES = [
             "metrics": RedisMetrics(
                 password=SecretKeyRef(name=f"agentsmith-pod-test-exporter-metrics-{_RUN}", key="redis-password")
             ),
-            "roles": (RedisRole.dispatcher(secret_name=f"agentsmith-pod-test-exporter-dispatcher-{_RUN}"),),
+            "access": RedisAccess.roles(
+                (RedisRole.dispatcher(secret_name=f"agentsmith-pod-test-exporter-dispatcher-{_RUN}"),)
+            ),
         },
         refused=("GET", "job:1"),
     ),
     # The seed's exact args: the default user may run everything. Other pods reach it only on an
     # image that turns protected mode off itself (tests/test_pod.py), so the official flavour.
-    ExporterMode("no-guard-official-image", {"metrics": RedisMetrics(), "command_guard": False}, flavour="official"),
+    ExporterMode(
+        "no-guard-official-image", {"metrics": RedisMetrics(), "access": RedisAccess.seed_exact()}, flavour="official"
+    ),
 ]
 
 
@@ -133,8 +140,9 @@ def secret_values(containers: list[dict[str, Any]], props: Mapping[str, Any]) ->
             ref = variable.get("valueFrom", {}).get("secretKeyRef")
             if ref:
                 values.setdefault(ref["name"], {}).setdefault(ref["key"], secrets.token_urlsafe(24))
-    auth = props.get("auth")
-    if isinstance(auth, RedisAuth):
+    access = props.get("access")
+    auth = access.auth if isinstance(access, RedisAccess) else None
+    if auth is not None:
         password = values[auth.secret_name][auth.password_key]
         values[auth.secret_name][auth.url_key] = f"redis://:{password}@redis:6379"
     return values

@@ -12,12 +12,15 @@ PACKAGE = Path(agentsmith.__file__).parent
 
 def test_all_is_pinned() -> None:
     assert agentsmith.__all__ == [
+        "DEFAULT_ACCESS",
         "DEFAULT_AGENT_KEY_PATTERN",
         "DEFAULT_DATA_SIZE_LIMIT",
         "DEFAULT_EXPORTER_IMAGE",
         "DEFAULT_EXPORTER_RESOURCES",
         "DEFAULT_LIVENESS",
+        "DEFAULT_MAX_CLIENTS",
         "DEFAULT_POD_SECURITY",
+        "DEFAULT_PROBES",
         "DEFAULT_READINESS",
         "DEFAULT_RESOURCES",
         "DEFAULT_SCRAPERS",
@@ -31,10 +34,12 @@ def test_all_is_pinned() -> None:
         "PlusContainer",
         "PodSecurity",
         "ProbeTiming",
+        "RedisAccess",
         "RedisAuth",
         "RedisConnectionSecret",
         "RedisEndpoint",
         "RedisMetrics",
+        "RedisProbes",
         "RedisRole",
         "Resources",
         "RoleAccess",

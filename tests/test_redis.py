@@ -10,7 +10,7 @@ import pytest
 from _seed_diff import field_diff
 from _support import SynthChart, in_memory_app
 
-from agentsmith import EphemeralRedis, RedisAuth, Resources
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, Resources
 from agentsmith.errors import AgentsmithConfigError
 
 #: Fields the construct adds on top of the seed, each a documented hardening
@@ -79,7 +79,7 @@ def test_defaults_carry_every_seed_field_and_value(
 def test_command_guard_false_keeps_every_seed_value(
     synth_chart: SynthChart, seed_manifests: dict[tuple[str, str], Any]
 ) -> None:
-    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", command_guard=False)))
+    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.seed_exact())))
     differences, _extras = field_diff(seed_manifests[("Deployment", "redis")], objects["Deployment"])
     assert differences == []
 
@@ -118,11 +118,15 @@ def test_no_password_mode_turns_protected_mode_off_after_the_seed_args(
     # and after --port when the port moves
     moved = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
     assert container(moved)["args"][6:11] == ["--port", "6380", "--protected-mode", "no", "--user"]
-    # GIVEN command_guard=False THEN the seed's exact args, protected mode left to the image
-    seed = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", command_guard=False)))
+    # GIVEN RedisAccess.seed_exact() THEN the seed's exact args, protected mode left to the image
+    seed = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.seed_exact())))
     assert container(seed)["args"] == ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
     # GIVEN a password THEN protected mode is left to Redis (it never refuses once a password is set)
-    guarded = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="a"))))
+    guarded = by_kind(
+        synth_chart(
+            lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.password(RedisAuth(secret_name="a")))
+        )
+    )
     assert "--protected-mode" not in container(guarded)["args"]
 
 

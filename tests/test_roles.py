@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import cdk8s
 import pytest
 from _support import in_memory_app
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, SecretKeyRef
+from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAccess, RedisAuth, RedisRole, SecretKeyRef
 
 D = RedisRole.dispatcher(secret_name="redis-dispatcher")
 A = RedisRole.agent(secret_name="redis-agent")
@@ -20,7 +21,7 @@ NAME_FIX = "Use e.g. 'dispatcher' or 'agent'."
 PATTERN_RULE = "must be a Redis glob of 1-256 printable ASCII characters without spaces or '$'"
 PATTERN_FIX = "Use e.g. 'job:*'."
 ROLES_RULE = "must be a non-empty sequence of agentsmith.RedisRole"
-ROLES_FIX = "Pass roles=[RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)]."
+ROLES_FIX = "Pass RedisAccess.roles([RedisRole.dispatcher(secret_name=...), RedisRole.agent(secret_name=...)])."
 SECRET_KEY = "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters"
 
 
@@ -47,11 +48,11 @@ def test_role_is_frozen_and_keyword_only() -> None:
 
 
 BAD: list[Any] = [
-    pytest.param({"roles": []}, "roles", [], ROLES_RULE, ROLES_FIX, id="empty"),
-    pytest.param({"roles": A}, "roles", A, ROLES_RULE, ROLES_FIX, id="not-a-sequence"),
+    pytest.param({"roles": []}, "access.roles", (), ROLES_RULE, ROLES_FIX, id="empty"),
+    pytest.param({"roles": A}, "access.roles", A, ROLES_RULE, ROLES_FIX, id="not-a-sequence"),
     pytest.param(
         {"roles": ["agent"]},
-        "roles[0]",
+        "access.roles[0]",
         "agent",
         "must be an agentsmith.RedisRole",
         "Use RedisRole.agent(secret_name=...).",
@@ -59,7 +60,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", name="default")]},
-        "roles[0].name",
+        "access.roles[0].name",
         "default",
         NAME_RULE,
         NAME_FIX,
@@ -67,7 +68,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", name="Agent")]},
-        "roles[0].name",
+        "access.roles[0].name",
         "Agent",
         NAME_RULE,
         NAME_FIX,
@@ -75,7 +76,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole(name="x", access="admin", secret_name="s")]},  # type: ignore[arg-type]
-        "roles[0].access",
+        "access.roles[0].access",
         "admin",
         "must be 'dispatcher' or 'agent'",
         "Build roles with RedisRole.dispatcher(...) or RedisRole.agent(...).",
@@ -83,7 +84,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [D, RedisRole.agent(secret_name="s", name="dispatcher")]},
-        "roles[1].name",
+        "access.roles[1].name",
         "dispatcher",
         "is used by two roles",
         "Give each role its own name.",
@@ -96,7 +97,7 @@ BAD: list[Any] = [
                 RedisRole.agent(secret_name="a", name="ops-previous"),
             ]
         },
-        "roles[1].name",
+        "access.roles[1].name",
         "ops-previous",
         "gives the container variable 'REDIS_OPS_PREVIOUS_PASSWORD', which role 'ops' already uses",
         "Rename one of the two roles.",
@@ -104,7 +105,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [D, RedisRole.agent(secret_name="redis-dispatcher")]},
-        "roles[1].url_key",
+        "access.roles[1].url_key",
         "redis-url",
         "is already used by another role in Secret 'redis-dispatcher'",
         "Give each role its own Secret (or its own keys).",
@@ -112,7 +113,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", key_pattern="job:$(HOME)")]},
-        "roles[0].key_pattern",
+        "access.roles[0].key_pattern",
         "job:$(HOME)",
         PATTERN_RULE,
         PATTERN_FIX,
@@ -120,7 +121,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", key_pattern="job *")]},
-        "roles[0].key_pattern",
+        "access.roles[0].key_pattern",
         "job *",
         PATTERN_RULE,
         PATTERN_FIX,
@@ -128,7 +129,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", key_pattern="")]},
-        "roles[0].key_pattern",
+        "access.roles[0].key_pattern",
         "",
         PATTERN_RULE,
         PATTERN_FIX,
@@ -136,7 +137,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="Bad_Secret")]},
-        "roles[0].secret_name",
+        "access.roles[0].secret_name",
         "Bad_Secret",
         "must be a DNS subdomain: lowercase letters, digits, '-' and '.', at most 253 characters",
         "Did you mean 'bad-secret'?",
@@ -144,7 +145,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", password_key="a/b")]},
-        "roles[0].password_key",
+        "access.roles[0].password_key",
         "a/b",
         SECRET_KEY,
         "Use a key such as 'redis-url'.",
@@ -152,7 +153,7 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", previous_password_key="redis-password")]},
-        "roles[0].previous_password_key",
+        "access.roles[0].previous_password_key",
         "redis-password",
         "must differ from 'password_key'",
         "Keep the old password under its own key, e.g. 'redis-password-previous'.",
@@ -160,45 +161,27 @@ BAD: list[Any] = [
     ),
     pytest.param(
         {"roles": [RedisRole.agent(secret_name="s", url_key="redis-password")]},
-        "roles[0].url_key",
+        "access.roles[0].url_key",
         "redis-password",
         "must differ from the password keys",
         "Use e.g. url_key='redis-url' and password_key='redis-password'.",
         id="url-is-password",
     ),
-    pytest.param(
-        {"roles": [A], "auth": RedisAuth(secret_name="a")},
-        "roles",
-        [A],
-        "cannot be combined with 'auth'",
-        "Roles turn the default user off; drop 'auth' and give each role its Secret.",
-        id="with-auth",
-    ),
-    pytest.param(
-        {"roles": [A], "command_guard": False},
-        "command_guard",
-        False,
-        "cannot be False with 'roles'",
-        "Roles are ACL users; drop command_guard=False (it restores the seed's args).",
-        id="without-guard",
-    ),
-    pytest.param(
-        {"command_guard": "no"},
-        "command_guard",
-        "no",
-        "must be True or False",
-        "Use command_guard=True or command_guard=False.",
-        id="guard-string",
-    ),
-    pytest.param(
-        {"roles": [A], "connection_secret": SecretKeyRef(name="b", key="redis-url")},
-        "connection_secret",
-        SecretKeyRef(name="b", key="redis-url"),
-        "cannot be combined with 'roles'",
-        "Each role's clients read the URL from its Secret; drop 'connection_secret'.",
-        id="with-connection-secret",
-    ),
 ]
+
+
+def test_invalid_combinations_cannot_be_expressed() -> None:
+    # roles with a password, without the guard or with a published Secret: no factory takes them
+    for factory, absent in (
+        (RedisAccess.roles, {"auth", "command_guard", "connection_secret", "publish_connection_secret"}),
+        (RedisAccess.password, {"roles", "connection_secret", "publish_connection_secret", "strict_readiness"}),
+        (RedisAccess.seed_exact, {"auth", "roles", "max_clients", "strict_readiness"}),
+    ):
+        assert not absent & set(inspect.signature(factory).parameters), factory
+    with pytest.raises(TypeError, match="Build a RedisAccess with a factory"):
+        RedisAccess()
+    with pytest.raises(TypeError):
+        RedisAccess.roles([A], auth=RedisAuth(secret_name="a"))  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(("kwargs", "prop", "value", "rule", "fix"), BAD)
@@ -207,8 +190,20 @@ def test_bad_roles_raise_one_exact_error_before_any_api_object(
 ) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
     with pytest.raises(AgentsmithConfigError) as caught:
-        EphemeralRedis(chart, "redis", **kwargs)
+        EphemeralRedis(chart, "redis", access=RedisAccess.roles(kwargs["roles"]))
     error = caught.value
     assert (error.prop, error.value, error.path) == (prop, value, "test/redis")
     assert str(error) == f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}"
+    assert cdk8s.Testing.synth(chart) == []
+
+
+def test_a_guard_that_is_not_a_bool_is_refused() -> None:
+    chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
+    access = RedisAccess.password(RedisAuth(secret_name="a"), command_guard="no")  # type: ignore[arg-type]
+    with pytest.raises(AgentsmithConfigError) as caught:
+        EphemeralRedis(chart, "redis", access=access)
+    assert str(caught.value) == (
+        "[test/redis] 'access.command_guard' must be True or False (got 'no'). "
+        "Use access.command_guard=True or access.command_guard=False."
+    )
     assert cdk8s.Testing.synth(chart) == []

@@ -45,7 +45,7 @@ from _redis_runtime import (
 )
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisRole
+from agentsmith import RedisAccess, RedisRole
 from agentsmith._quantity import parse_quantity
 
 pytestmark = pytest.mark.runtime
@@ -204,7 +204,7 @@ def mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture()
 def container(mode: str) -> dict[str, Any]:
     require_tool("setpriv", "apt-get install util-linux")
-    return synth_container() if mode == "seed" else synth_container(roles=ROLES)
+    return synth_container() if mode == "seed" else synth_container(access=RedisAccess.roles(ROLES))
 
 
 @pytest.fixture()
@@ -398,7 +398,7 @@ def seed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProce
 @pytest.fixture(scope="module")
 def roles_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProcess]:
     require_tool("setpriv", "apt-get install util-linux")
-    with bus(synth_container(roles=ROLES), tmp_path_factory.mktemp("roles")) as running:
+    with bus(synth_container(access=RedisAccess.roles(ROLES)), tmp_path_factory.mktemp("roles")) as running:
         yield running
 
 

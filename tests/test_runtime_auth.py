@@ -1,6 +1,6 @@
 """Runtime contract, auth mode: the password reaches redis-server only through the environment.
 
-Synthesises ``EphemeralRedis(auth=RedisAuth(...))``, resolves the container's
+Synthesises ``EphemeralRedis(access=RedisAccess.password(RedisAuth(...)))``, resolves the container's
 environment as the kubelet would (the Secret's value for ``REDIS_PASSWORD``,
 then ``$(VAR)`` references in env values and args), runs the container's args
 on a real redis-server, and checks that the unchanged probe answers ``PONG``
@@ -24,7 +24,7 @@ import redis
 from _redis_runtime import RedisProcess, client, make_workdir, point_probe, run_as, run_probe, start_redis
 from _support import require_redis_server, require_tool
 
-from agentsmith import EphemeralRedis, RedisAuth
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth
 
 pytestmark = pytest.mark.runtime
 
@@ -51,7 +51,7 @@ def test_expand_follows_kubernetes_rules() -> None:
 def auth_container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     app = cdk8s.App(outdir=str(tmp_path_factory.mktemp("auth") / "out"))
     chart = cdk8s.Chart(app, "auth", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="redis-auth"))
+    EphemeralRedis(chart, "redis", access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     return dict(container)

@@ -22,7 +22,7 @@ import redis
 from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 from _support import ROOT, require_redis_server, require_tool
 
-from agentsmith import RedisAuth, RedisRole
+from agentsmith import RedisAccess, RedisAuth, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -189,9 +189,9 @@ def test_real_ioredis_runs_a_job(mode: str, tmp_path_factory: pytest.TempPathFac
     password = "pw-" + secrets.token_urlsafe(12)
     props: dict[str, Any] = {
         "seed": dict[str, Any](),
-        "auth": {"auth": RedisAuth(secret_name="s")},
+        "auth": {"access": RedisAccess.password(RedisAuth(secret_name="s"))},
         "roles-agent": {
-            "roles": [RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="s")],
+            "access": RedisAccess.roles([RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="s")]),
         },
     }[mode]
     values = {("s", "redis-password"): password, ("d", "redis-password"): "dispatcher-" + password}

@@ -42,7 +42,7 @@ from _redis_runtime import (
 )
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisAuth, RedisRole, Resources
+from agentsmith import DEFAULT_MAX_CLIENTS, RedisAccess, RedisAuth, RedisRole, Resources
 from agentsmith._quantity import parse_quantity
 from agentsmith.auth import MAX_PASSWORD_BYTES
 from agentsmith.resources import MAX_MEMORY_BYTES
@@ -66,14 +66,13 @@ MODES = ["seed", "auth", "agent"]
 LOW_NOFILE = 1100
 
 
-def synth(mode: str, **props: Any) -> dict[str, Any]:
+def synth(mode: str, *, max_clients: int = DEFAULT_MAX_CLIENTS) -> dict[str, Any]:
     if mode == "auth":
-        return synth_container(auth=AUTH, **props)
+        return synth_container(access=RedisAccess.password(AUTH, max_clients=max_clients))
     if mode == "agent":
-        return synth_container(roles=ROLES, **props)
-    if mode == "seed-strict":
-        return synth_container(strict_readiness=True, **props)
-    return synth_container(**props)
+        return synth_container(access=RedisAccess.roles(ROLES, max_clients=max_clients))
+    strict = mode == "seed-strict"
+    return synth_container(access=RedisAccess.open(strict_readiness=strict, max_clients=max_clients))
 
 
 def attacker(mode: str) -> tuple[str | None, str | None]:
@@ -150,7 +149,8 @@ def test_full_connection_table_fails_readiness_and_keeps_liveness(mode: str, tmp
             print(f"\n[maxclients {mode}] maxclients {maxclients}; new client gets {refused!r}; probes {during}")
             # THEN Redis refuses the probe's connection too, so readiness fails (the pod is not Ready),
             # except with the seed's own probe (no password, the default): `redis-cli ping` exits 0 on the
-            # refusal, so the pod stays Ready (a seed value; strict_readiness=True opts in to PONG only)
+            # refusal, so the pod stays Ready (a seed value; RedisAccess.open(strict_readiness=True) opts in
+            # to PONG only)
             assert "max number of clients reached" in refused
             assert (during["readiness"] == 0) is (mode == "seed")
             # AND liveness passes: Redis answered, a restart would only drop every in-flight job

@@ -34,7 +34,7 @@ from _permissions import (
 from _redis_runtime import refused, run_container, synth_container, unknown
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisAuth, RedisRole
+from agentsmith import RedisAccess, RedisAuth, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -45,19 +45,21 @@ DISABLED_BY_CONFIG = ["DEBUG", "MODULE LOAD"]
 
 
 MODES: dict[str, tuple[dict[str, Any], dict[tuple[str, str], str], list[Column]]] = {
-    "seed-unguarded": ({"command_guard": False}, {}, [Column("seed, command_guard=False", None, None)]),
+    "seed-unguarded": ({"access": RedisAccess.seed_exact()}, {}, [Column("seed, command_guard=False", None, None)]),
     "seed": ({}, {}, [Column("seed (guard)", None, None)]),
     "auth": (
-        {"auth": RedisAuth(secret_name="redis-auth")},
+        {"access": RedisAccess.password(RedisAuth(secret_name="redis-auth"))},
         {("redis-auth", "redis-password"): HOSTILE_PASSWORD},
         [Column("auth, no password", None, None), Column("auth, password", None, HOSTILE_PASSWORD)],
     ),
     "roles": (
         {
-            "roles": [
-                RedisRole.dispatcher(secret_name="redis-dispatcher"),
-                RedisRole.agent(secret_name="redis-agent"),
-            ]
+            "access": RedisAccess.roles(
+                [
+                    RedisRole.dispatcher(secret_name="redis-dispatcher"),
+                    RedisRole.agent(secret_name="redis-agent"),
+                ]
+            )
         },
         {
             ("redis-dispatcher", "redis-password"): "dispatcher-" + HOSTILE_PASSWORD,

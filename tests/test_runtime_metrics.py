@@ -38,7 +38,7 @@ from _redis_runtime import (
 )
 from _support import in_memory_app, require_redis_server, require_tool
 
-from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
 
 pytestmark = pytest.mark.runtime
 
@@ -69,13 +69,16 @@ MODES = {
         exporter=("metrics", PASSWORDS["metrics"]),
     ),
     "auth": Mode(
-        props={"auth": RedisAuth(secret_name="redis-auth"), "metrics": METRICS},
+        props={"access": RedisAccess.password(RedisAuth(secret_name="redis-auth")), "metrics": METRICS},
         secrets={("redis-auth", "redis-password"): PASSWORDS["auth"]},
         writer=(None, PASSWORDS["auth"]),
         exporter=("metrics", PASSWORDS["auth"]),
     ),
     "roles": Mode(
-        props={"roles": ROLES, "metrics": RedisMetrics(alert_after="2s", password=METRICS_PASSWORD)},
+        props={
+            "access": RedisAccess.roles(ROLES),
+            "metrics": RedisMetrics(alert_after="2s", password=METRICS_PASSWORD),
+        },
         secrets={
             ("redis-dispatcher", "redis-password"): PASSWORDS["dispatcher"],
             ("redis-agent", "redis-password"): PASSWORDS["agent"],
@@ -84,7 +87,7 @@ MODES = {
         writer=("dispatcher", PASSWORDS["dispatcher"]),
         exporter=("metrics", PASSWORDS["metrics"]),
     ),
-    "seed-exact": Mode(props={"command_guard": False, "metrics": METRICS}),
+    "seed-exact": Mode(props={"access": RedisAccess.seed_exact(), "metrics": METRICS}),
 }
 #: Bounded waits, in seconds.
 START_TIMEOUT = 30.0

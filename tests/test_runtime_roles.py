@@ -1,6 +1,6 @@
 """Runtime: roles mode, and probes that pass only on PONG (issue 13, items 2 and 3).
 
-The server runs the args of ``EphemeralRedis(roles=[dispatcher, agent])``,
+The server runs the args of ``EphemeralRedis(access=RedisAccess.roles([dispatcher, agent]))``,
 expanded with the Secrets' values. Each role's clients connect with the URL
 its Secret holds. The probe command of the synthesised container then runs
 against servers in each state it must catch: NOAUTH, WRONGPASS, NOPERM, BUSY
@@ -37,7 +37,7 @@ from _redis_runtime import (
 )
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisRole
+from agentsmith import RedisAccess, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -53,7 +53,7 @@ def role_url(name: str, port: int) -> str:
 
 @pytest.fixture(scope="module")
 def container() -> dict[str, Any]:
-    return synth_container(roles=ROLES)
+    return synth_container(access=RedisAccess.roles(ROLES))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ import redis
 from _redis_runtime import RedisProcess, client, raw_command, run_container, synth_container
 from _support import require_redis_server, require_tool
 
-from agentsmith import RedisAuth, RedisRole
+from agentsmith import RedisAccess, RedisAuth, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -96,7 +96,7 @@ def test_rotation_in_roles_mode_without_a_refused_client(tmp_path_factory: pytes
 
     # Before: one password.
     with redis_running(
-        synth_container(roles=[dispatcher, RedisRole.agent(secret_name="redis-agent")]),
+        synth_container(access=RedisAccess.roles([dispatcher, RedisRole.agent(secret_name="redis-agent")])),
         store,
         tmp_path_factory,
         **login,
@@ -109,7 +109,9 @@ def test_rotation_in_roles_mode_without_a_refused_client(tmp_path_factory: pytes
     store[("redis-agent", "redis-password")] = new
     store[("redis-agent", "redis-url")] = url("agent", new)
     both = RedisRole.agent(secret_name="redis-agent", previous_password_key="redis-password-previous")
-    with redis_running(synth_container(roles=[dispatcher, both]), store, tmp_path_factory, **login) as server:
+    with redis_running(
+        synth_container(access=RedisAccess.roles([dispatcher, both])), store, tmp_path_factory, **login
+    ) as server:
         assert all(agent.ping(server.port) for agent in agents)  # still on the old URL, still accepted
         # Step 2: restart the agents (rollout restart / new Jobs): they read the new URL.
         for agent in agents:
@@ -119,7 +121,7 @@ def test_rotation_in_roles_mode_without_a_refused_client(tmp_path_factory: pytes
     # Step 3: drop previous_password_key and the old key; apply (Redis restarts with the new one only).
     del store[("redis-agent", "redis-password-previous")]
     with redis_running(
-        synth_container(roles=[dispatcher, RedisRole.agent(secret_name="redis-agent")]),
+        synth_container(access=RedisAccess.roles([dispatcher, RedisRole.agent(secret_name="redis-agent")])),
         store,
         tmp_path_factory,
         **login,
@@ -134,7 +136,7 @@ def test_rotation_in_auth_mode(tmp_path_factory: pytest.TempPathFactory) -> None
     require_tool("setpriv", "apt-get install util-linux")
     old, new = "old-" + secrets.token_urlsafe(16), "new-" + secrets.token_urlsafe(16)
     store: Secrets = {("redis-auth", "redis-password"): old, ("redis-auth", "redis-url"): url("default", old)}
-    container = synth_container(auth=RedisAuth(secret_name="redis-auth"))
+    container = synth_container(access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     clients = [Client(store, ("redis-auth", "redis-url")) for _ in range(2)]
     with redis_running(container, store, tmp_path_factory, user=None, password=old) as server:
         assert all(c.ping(server.port) for c in clients)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import cdk8s
@@ -16,6 +17,7 @@ from agentsmith import (
     EphemeralRedis,
     NetworkPeer,
     PodSecurity,
+    RedisAccess,
     RedisAuth,
     RedisMetrics,
     SecretKeyRef,
@@ -155,14 +157,16 @@ def test_defaults_have_no_volumes(synth_chart: SynthChart) -> None:
     assert "volumes" not in spec and "volumeMounts" not in spec["containers"][0]
 
 
-# -- opt-in: auth -----------------------------------------------------------
+# -- opt-in: a password -----------------------------------------------------------
 
 
 def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_chart: SynthChart) -> None:
     handles: list[SecretKeyRef] = []
 
     def build(chart: cdk8s.Chart) -> None:
-        handles.append(EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="redis-auth")).connection)
+        handles.append(
+            EphemeralRedis(chart, "redis", access=RedisAccess.password(RedisAuth(secret_name="redis-auth"))).connection
+        )
 
     objects = {o["kind"]: o for o in synth_chart(build)}
     (container,) = pod(objects)["containers"]
@@ -179,11 +183,11 @@ def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_
     assert handles == [SecretKeyRef(name="redis-auth", key="redis-url")]
 
 
-def test_auth_and_connection_secret_conflict(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match="'connection_secret' cannot be combined with 'auth'"):
-        objects_of(
-            synth_chart, auth=RedisAuth(secret_name="a"), connection_secret=SecretKeyRef(name="b", key="redis-url")
-        )
+def test_a_password_cannot_be_combined_with_a_connection_secret() -> None:
+    # the URL holds the password and lives in the user's Secret: the factory takes no Secret to publish to
+    assert "connection_secret" not in inspect.signature(RedisAccess.password).parameters
+    access = RedisAccess.password(RedisAuth(secret_name="a"))
+    assert (access.connection_secret, access.publish_connection_secret) == (None, False)
 
 
 # -- Pod Security Standards "restricted" -------------------------------
@@ -196,13 +200,13 @@ def test_synthesised_pod_template_passes_pss_restricted(manifests: dict[tuple[st
 
 
 def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: SynthChart) -> None:
-    for props in (HARDENED, {"auth": RedisAuth(secret_name="s")}):
+    for props in (HARDENED, {"access": RedisAccess.password(RedisAuth(secret_name="s"))}):
         assert violations(objects_of(synth_chart, **props)["Deployment"]["spec"]["template"]) == []
 
 
 @pytest.mark.parametrize(
     "props",
-    [{}, HARDENED, {"auth": RedisAuth(secret_name="s")}, {"command_guard": False}],
+    [{}, HARDENED, {"access": RedisAccess.password(RedisAuth(secret_name="s"))}, {"access": RedisAccess.seed_exact()}],
     ids=["defaults", "hardened", "auth", "seed-exact"],
 )
 def test_metrics_sidecar_passes_pss_restricted(synth_chart: SynthChart, props: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from agentsmith import (
     AgentsmithConfigError,
     EphemeralRedis,
     ExternalRedis,
+    RedisAccess,
     RedisAuth,
     RedisConnectionSecret,
     SecretKeyRef,
@@ -52,7 +53,12 @@ def test_add_redis_url_to_a_cdk8s_plus_container(synth_chart: SynthChart) -> Non
 def test_same_wiring_for_external_and_auth_endpoints(synth_chart: SynthChart) -> None:
     for make, expected in (
         (lambda c: ExternalRedis(c, "bus", url="rediss://h.example.com:6380"), ("agentsmith-secrets", "redis-url")),
-        (lambda c: EphemeralRedis(c, "bus", auth=RedisAuth(secret_name="auth", url_key="url")), ("auth", "url")),
+        (
+            lambda c: EphemeralRedis(
+                c, "bus", access=RedisAccess.password(RedisAuth(secret_name="auth", url_key="url"))
+            ),
+            ("auth", "url"),
+        ),
     ):
 
         def build(chart: cdk8s.Chart, make: Any = make) -> None:

@@ -17,6 +17,7 @@ from agentsmith import (
     AgentsmithConfigError,
     EphemeralRedis,
     ExternalRedis,
+    RedisAccess,
     RedisConnectionSecret,
     add_redis_url,
     redis_url_env,
@@ -188,7 +189,10 @@ def test_client_namespaces_with_auth_admits_but_publishes_nothing() -> None:
 
     app = in_memory_app()
     redis = EphemeralRedis(
-        charts(app)[0], "redis", auth=RedisAuth(secret_name="auth", url_key="url"), client_namespaces=["jobs"]
+        charts(app)[0],
+        "redis",
+        access=RedisAccess.password(RedisAuth(secret_name="auth", url_key="url")),
+        client_namespaces=["jobs"],
     )
     assert dict(redis.client_secrets) == {}
     objects = by_kind(app)
@@ -220,7 +224,9 @@ def test_client_namespaces_with_one_file_per_resource_is_refused(output: cdk8s.Y
 def test_the_documented_fix_for_one_file_per_resource(tmp_path: Path) -> None:
     app = cdk8s.App(outdir=str(tmp_path), yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
     bus_chart, jobs = charts(app)
-    redis = EphemeralRedis(bus_chart, "redis", client_namespaces=["jobs"], publish_connection_secret=False)
+    redis = EphemeralRedis(
+        bus_chart, "redis", client_namespaces=["jobs"], access=RedisAccess.open(publish_connection_secret=False)
+    )
     RedisConnectionSecret(jobs, "redis-url", url=redis.cluster_url)
     plus_worker(jobs, redis)
     app.synth()
