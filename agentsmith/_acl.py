@@ -95,7 +95,7 @@ RETAINERS: Final = ("-watch",)
 #: for minutes. Reads with long replies (LRANGE 0 -1, ...) stop at that limit.
 BLOCKERS: Final = ("-lpos", "-lrem", "-linsert", "-lset")
 
-#: The guard's commands (seed mode and ``auth``): every command except
+#: The guard's commands (``RedisAccess.open`` and ``RedisAccess.password``): every command except
 #: @admin, @dangerous, @scripting, the amplifiers, the retainers and the
 #: blockers. Scripting is off because one endless script blocks every client
 #: (BUSY) until SCRIPT KILL; ACL rules do apply inside scripts, so it is not a

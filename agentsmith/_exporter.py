@@ -5,13 +5,13 @@ Who the exporter logs in as, by access mode (``EphemeralRedis`` docstring):
 ============================  =====================  ==============================================
 mode                          exporter logs in as    Redis args added
 ============================  =====================  ==============================================
-``command_guard=False``       default user           none (the seed's args stay exact)
+no guard (``seed_exact``)     default user           none (the seed's args stay exact)
 guard, no password            ``metrics``            ``--user metrics on nopass`` (no password, like
                                                      the default user)
 guard + ``metrics.password``  ``metrics``            ``--user metrics`` (its own password)
-``auth``                      ``metrics``            ``--user metrics``, the ``auth`` password
+``password(auth)``            ``metrics``            ``--user metrics``, the ``auth`` password
                                                      unless ``metrics.password`` is given
-``roles``                     ``metrics``            ``--user metrics``, ``metrics.password``
+``roles([...])``              ``metrics``            ``--user metrics``, ``metrics.password``
                                                      (required)
 ============================  =====================  ==============================================
 

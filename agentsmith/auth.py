@@ -23,7 +23,7 @@ class RedisAuth:
 
     * redis-server gets the password as ``$(REDIS_PASSWORD)``: on the command
       guard's default user (``--user default on >$(REDIS_PASSWORD) ...``), or
-      as ``--requirepass $(REDIS_PASSWORD)`` with ``command_guard=False``.
+      as ``--requirepass $(REDIS_PASSWORD)`` with ``RedisAccess.password(auth, command_guard=False)``.
       Kubernetes expands the variable from the Secret when the container
       starts, so the password is never written into ``dist/``;
     * the probes log in: ``REDISCLI_AUTH`` is set from the same key, and

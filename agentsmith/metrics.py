@@ -61,8 +61,8 @@ class RedisMetrics:
       may run ``INFO``, ``PING``, ``CLIENT SETNAME``, ``CONFIG GET``,
       ``LATENCY LATEST|HISTOGRAM`` and ``SLOWLOG GET|LEN`` and nothing else
       (no keys, no channels); the default user's rules do not change. Its
-      password is ``password``, or the ``auth`` Secret's; with ``roles`` it
-      must be given; in the no-password mode it has none (``nopass``), like
+      password is ``password``, or that of ``RedisAccess.password``'s Secret;
+      with ``RedisAccess.roles`` it must be given; in the no-password mode it has none (``nopass``), like
       the default user, and can do less than that user.
 
     Attributes:
@@ -75,8 +75,8 @@ class RedisMetrics:
             :data:`DEFAULT_SCRAPERS` (Prometheus pods in namespace ``monitoring``).
             Must not be empty.
         password: the exporter ACL user's password. Default ``None``: the
-            ``auth`` Secret's password, or none (``nopass``) in the no-password
-            mode; required with ``roles``.
+            password of ``RedisAccess.password``'s Secret, or none (``nopass``)
+            in the no-password mode; required with ``RedisAccess.roles``.
         service_monitor: create the ServiceMonitor. Default ``True``.
         prometheus_rule: create the PrometheusRule. Default ``True``.
         monitor_labels: extra labels on the ServiceMonitor and PrometheusRule,

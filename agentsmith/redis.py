@@ -325,7 +325,7 @@ class EphemeralRedis(Construct):
         self.network_policy: Final[cdk8s.ApiObject | None] = (
             _manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
-        #: The published connection Secret, or None (``auth``, ``publish_connection_secret=False``).
+        #: The published connection Secret, or None (a password or roles, ``publish_connection_secret=False``).
         self.secret: Final[cdk8s.ApiObject | None] = (
             add_connection_secret(
                 self, "Secret", self.connection, self.url, namespace=self.namespace, labels=user_labels
@@ -399,7 +399,7 @@ class EphemeralRedis(Construct):
     def url(self) -> str:
         """Connection string for clients in the same namespace: ``"redis://redis:6379"``.
 
-        It holds no credentials; with ``auth``, clients read the full URL from
+        It holds no credentials; with a password, clients read the full URL from
         :attr:`connection`.
         """
         return f"redis://{self.host}:{self.port}"
