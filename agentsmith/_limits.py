@@ -33,7 +33,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from ._quantity import _format_redis, parse_quantity
+from ._quantity import _format_redis
 
 __all__ = [
     "CLIENT_BUDGET_SHARE",
@@ -73,9 +73,9 @@ MAX_MAX_CLIENTS: Final = 1048576 - FD_RESERVED
 _CLASSES: Final = ("normal", "pubsub")
 
 
-def client_budget(maxmemory_bytes: int, memory_limit: str) -> int:
+def client_budget(maxmemory_bytes: int, memory_limit_bytes: int) -> int:
     """Bytes all clients together may hold: half of ``memory_limit - maxmemory`` (seed: 64mb)."""
-    return int((parse_quantity(memory_limit) - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
+    return int((memory_limit_bytes - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
 
 
 def server_args(budget: int, max_clients: int = DEFAULT_MAX_CLIENTS) -> list[str]:

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from . import _seed
 from ._limits import DEFAULT_MAX_CLIENTS, MAX_MAX_CLIENTS, MIN_MAX_CLIENTS, PROBE_CONNECTIONS
-from ._quantity import QuantityError, parse_quantity, parse_redis_memory
+from ._quantity import QuantityError, parse_redis_memory
 from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
 
 #: Redis's eviction policies (redis.conf, "maxmemory-policy").
@@ -139,9 +139,10 @@ def maxmemory_policy(path: PathArg, value: object) -> str:
     raise fail(path, "maxmemory_policy", value, f"must be one of {', '.join(MAXMEMORY_POLICIES)}", hint)
 
 
-def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str) -> None:
-    """``maxmemory`` <= MAXMEMORY_HEADROOM (3/4) of the container's memory limit."""
-    limit = parse_quantity(memory_limit)
+def maxmemory_headroom(
+    path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str, limit: int
+) -> None:
+    """``maxmemory`` <= MAXMEMORY_HEADROOM (3/4) of the container's memory limit (``limit`` bytes)."""
     if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
         raise fail(
             path,
@@ -154,7 +155,7 @@ def maxmemory_headroom(path: PathArg, maxmemory_value: str, maxmemory_bytes: int
         )
 
 
-def _headroom_fix(limit: Fraction) -> str:
+def _headroom_fix(limit: int) -> str:
     """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
     most = int(limit * MAXMEMORY_HEADROOM)
     if most >= MIN_MAXMEMORY:

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from . import _alerts, _exporter, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init, public_signature, read_only
+from ._quantity import parse_quantity
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
@@ -261,9 +262,10 @@ class EphemeralRedis(Construct):
         self.maxmemory_policy: Final[str] = _redis_props.maxmemory_policy(path, maxmemory_policy)
         self.port: Final[int] = check_port(path, port)
         self.resources: Final[Resources] = Resources._check(path, resources)
-        _redis_props.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit)
+        limit_bytes = int(parse_quantity(resources.memory_limit))  # valid and whole: Resources._check
+        _redis_props.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit, limit_bytes)
         #: Bytes all clients together may hold (``--maxmemory-clients``): half the headroom, seed 64mb.
-        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, resources.memory_limit)
+        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, limit_bytes)
         self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
         self.probes: Final[RedisProbes] = RedisProbes._check(path, probes)
         self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)

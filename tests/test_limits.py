@@ -42,7 +42,7 @@ def test_budget_follows_maxmemory_and_the_memory_limit(synth_chart: Any) -> None
 
 
 def test_budget_that_is_not_whole_megabytes_is_written_in_bytes() -> None:
-    budget = client_budget(parse_redis_memory("100mb"), "150M")
+    budget = client_budget(parse_redis_memory("100mb"), 150_000_000)
     assert budget == (150_000_000 - 100 * MiB) // 2
     assert server_args(budget)[3] == str(budget)
 
@@ -51,7 +51,7 @@ def test_headroom_maths_holds_at_the_largest_allowed_maxmemory() -> None:
     # maxmemory may be up to 3/4 of the limit: then clients get 1/8 and Redis keeps 1/8.
     limit = 512 * MiB
     maxmemory = limit * 3 // 4
-    budget = client_budget(maxmemory, "512Mi")
+    budget = client_budget(maxmemory, 512 * 1024**2)
     assert maxmemory + budget + budget == limit
 
 
