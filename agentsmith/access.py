@@ -255,6 +255,10 @@ class RedisAccess:
             args += _limits.server_args(client_budget, self.max_clients)
         return args
 
+    def _client_bounds(self, client_budget: int) -> int | None:
+        """``client_budget`` when Redis bounds client memory (the guard's ``--maxmemory-clients``), else None."""
+        return client_budget if self.command_guard else None
+
     def _probe_cli(self, port: Sequence[str]) -> list[str]:
         """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
         client, *rest = _seed.PROBE_COMMAND

@@ -535,7 +535,7 @@ class EphemeralRedis(Construct):
             namespace=self.namespace or cdk8s.Chart.of(self).namespace,
             maxmemory=self.maxmemory,
             maxmemory_bytes=maxmemory_bytes,
-            client_memory_budget=self.client_memory_budget if self.access.command_guard else None,
+            client_memory_budget=self.access._client_bounds(self.client_memory_budget),
         )
 
     def _service_monitor(self, metrics: RedisMetrics) -> dict[str, Any]:
