@@ -18,6 +18,8 @@ The pieces::
     redis_url_env          the same as a dict in EnvVar shape, for L1 containers of any k8s binding
     AgentsmithNamespace    the namespace, with Pod Security Admission labels
     RedisAccess            who logs in: open() (default), seed_exact(), password(RedisAuth), roles([RedisRole])
+    RedisNetwork           policy(allow_from=...) (default) or unmanaged(): the NetworkPolicy
+    RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
@@ -32,12 +34,13 @@ from .connection_secret import RedisConnectionSecret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
 from .external_redis import ExternalRedis
+from .filesystem import DEFAULT_DATA_SIZE_LIMIT, DEFAULT_FILESYSTEM, RedisFilesystem
 from .metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
 from .namespace import AgentsmithNamespace
-from .network import SAME_NAMESPACE, NetworkPeer
+from .network import DEFAULT_NETWORK, SAME_NAMESPACE, NetworkPeer, RedisNetwork
 from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
 from .probes import DEFAULT_LIVENESS, DEFAULT_PROBES, DEFAULT_READINESS, ProbeTiming, RedisProbes
-from .redis import DEFAULT_DATA_SIZE_LIMIT, EphemeralRedis
+from .redis import EphemeralRedis
 from .resources import DEFAULT_RESOURCES, Resources
 from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
 from .wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
@@ -48,8 +51,10 @@ __all__ = [
     "DEFAULT_DATA_SIZE_LIMIT",
     "DEFAULT_EXPORTER_IMAGE",
     "DEFAULT_EXPORTER_RESOURCES",
+    "DEFAULT_FILESYSTEM",
     "DEFAULT_LIVENESS",
     "DEFAULT_MAX_CLIENTS",
+    "DEFAULT_NETWORK",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_PROBES",
     "DEFAULT_READINESS",
@@ -69,7 +74,9 @@ __all__ = [
     "RedisAuth",
     "RedisConnectionSecret",
     "RedisEndpoint",
+    "RedisFilesystem",
     "RedisMetrics",
+    "RedisNetwork",
     "RedisProbes",
     "RedisRole",
     "Resources",

@@ -172,13 +172,13 @@ def _redis_floor(size: int) -> str:
     return str(size)
 
 
-def data_size_limit(path: PathArg, value: object, *, example: str) -> str:
+def data_size_limit(path: PathArg, value: object, *, prop: str, example: str) -> str:
     """The ``/data`` emptyDir's ``sizeLimit``: whole bytes, at least MIN_DATA_SIZE_LIMIT (1Mi)."""
-    size = quantity(path, "data_size_limit", value, example=example, whole=True)
+    size = quantity(path, prop, value, example=example, whole=True)
     if size < MIN_DATA_SIZE_LIMIT:
         raise fail(
             path,
-            "data_size_limit",
+            prop,
             value,
             "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit",
             f"Use 1Mi or more, e.g. {example!r}.",

@@ -147,8 +147,8 @@ def _check_admitted(
             name,
             f"reads Secret {name!r}, whose URL is the Redis of [{bus.node.path}] in namespace {namespace!r}, "
             f"but its NetworkPolicy does not admit pods of namespace {obj.namespace!r}: connections would time out",
-            f"Pass client_namespaces=[{obj.namespace!r}] to [{bus.node.path}] (with publish_connection_secret=False "
-            "when you publish the Secret yourself).",
+            f"Pass client_namespaces=[{obj.namespace!r}] to [{bus.node.path}] (with "
+            "access=RedisAccess.open(publish_connection_secret=False) when you publish the Secret yourself).",
         )
 
 
@@ -156,7 +156,7 @@ def _admits(bus: EphemeralRedis, namespace: str) -> bool:
     """Whether ``bus``'s NetworkPolicy may admit pods of ``namespace`` (unknown namespace labels: may)."""
     if namespace in bus.client_namespaces:
         return True
-    for peer in bus.allow_from:
+    for peer in bus.network.allow_from or ():
         selector = peer.namespace_selector
         if selector is not None and selector.get("kubernetes.io/metadata.name", namespace) == namespace:
             return True

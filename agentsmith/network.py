@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from ._rules import PathArg, fail, selector
 
-__all__ = ["SAME_NAMESPACE", "NetworkPeer"]
+__all__ = ["DEFAULT_NETWORK", "SAME_NAMESPACE", "NetworkPeer", "RedisNetwork"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,11 +66,75 @@ class NetworkPeer:
                 raise fail(
                     path, f"{prop}[{index}]", peer, "must be an agentsmith.NetworkPeer", "Pass NetworkPeer(...)."
                 )
-            selector(path, f"allow_from[{index}].pod_selector", peer.pod_selector)
+            selector(path, f"{prop}[{index}].pod_selector", peer.pod_selector)
             if peer.namespace_selector is not None:
-                selector(path, f"allow_from[{index}].namespace_selector", peer.namespace_selector)
+                selector(path, f"{prop}[{index}].namespace_selector", peer.namespace_selector)
         return tuple(value)
 
 
 #: The default: every pod in Redis's own namespace (the Dispatcher and agents).
 SAME_NAMESPACE: tuple[NetworkPeer, ...] = (NetworkPeer(),)
+
+
+_FACTORIES: Final = "RedisNetwork.policy(allow_from=...) or RedisNetwork.unmanaged()"
+
+
+@dataclass(frozen=True, init=False)
+class RedisNetwork:
+    """Who may reach ``EphemeralRedis`` over the network (``network=``). Build it with a factory.
+
+    Attributes:
+        allow_from: the peers the NetworkPolicy admits on the Redis port
+            (:meth:`policy`), or ``None`` (:meth:`unmanaged`: no NetworkPolicy).
+    """
+
+    allow_from: tuple[NetworkPeer, ...] | None
+
+    def __init__(self) -> None:
+        raise TypeError(f"Build a RedisNetwork with a factory: {_FACTORIES}.")
+
+    @classmethod
+    def _new(cls, allow_from: Any) -> RedisNetwork:
+        self = object.__new__(cls)
+        object.__setattr__(self, "allow_from", allow_from)
+        return self
+
+    @classmethod
+    def policy(cls, *, allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE) -> RedisNetwork:
+        """A NetworkPolicy: ingress only on the Redis port, only from ``allow_from``, and no egress. The default.
+
+        ``client_namespaces`` and the metrics scrapers add their own peers to it.
+
+        Args:
+            allow_from: who may connect, as NetworkPolicy peers. Default
+                :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must
+                not be empty: a rule with no peers would admit every source.
+        """
+        # A wrong type is kept as given, for _check to name it.
+        listed = (
+            tuple(allow_from) if isinstance(allow_from, Sequence) and not isinstance(allow_from, str) else allow_from
+        )
+        return cls._new(listed)
+
+    @classmethod
+    def unmanaged(cls) -> RedisNetwork:
+        """No NetworkPolicy: use it only where another policy layer (a service mesh) restricts who reaches Redis."""
+        return cls._new(None)
+
+    @property
+    def creates_policy(self) -> bool:
+        """Whether ``EphemeralRedis`` creates a NetworkPolicy (:meth:`policy`)."""
+        return self.allow_from is not None
+
+    @staticmethod
+    def _check(path: PathArg, value: object) -> RedisNetwork:
+        """``network``: a RedisNetwork from a factory, with valid peers."""
+        if not isinstance(value, RedisNetwork):
+            raise fail(path, "network", value, "must be an agentsmith.RedisNetwork", f"Use {_FACTORIES}.")
+        if value.allow_from is not None:
+            NetworkPeer._check_all(path, value.allow_from, prop="network.allow_from")
+        return value
+
+
+#: The seed's network: a NetworkPolicy admitting every pod of Redis's namespace (:meth:`RedisNetwork.policy`).
+DEFAULT_NETWORK: Final = RedisNetwork.policy()

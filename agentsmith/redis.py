@@ -13,22 +13,21 @@ from constructs import Construct
 from . import _alerts, _exporter, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init, public_signature, read_only
 from ._quantity import parse_quantity
-from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
+from ._rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
 from .access import DEFAULT_ACCESS, RedisAccess
 from .connection_secret import add_connection_secret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
+from .filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
 from .metrics import RedisMetrics
-from .network import SAME_NAMESPACE, NetworkPeer
+from .network import DEFAULT_NETWORK, NetworkPeer, RedisNetwork
 from .probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
 from .resources import DEFAULT_RESOURCES, Resources
 
-__all__ = ["DEFAULT_DATA_SIZE_LIMIT", "EphemeralRedis"]
+__all__ = ["EphemeralRedis"]
 
-#: ``sizeLimit`` of the ``/data`` emptyDir with ``read_only_root_filesystem``.
-DEFAULT_DATA_SIZE_LIMIT = "64Mi"
 _SECCOMP = {"type": "RuntimeDefault"}  # PSS restricted: the container runtime's default profile
 _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
@@ -87,8 +86,9 @@ class EphemeralRedis(Construct):
       leaking other services into the environment);
     * ``imagePullPolicy``: ``Always`` for a tag (tags move), ``IfNotPresent``
       for a digest-pinned image (digests do not);
-    * a NetworkPolicy: ingress only on the Redis port, only from ``allow_from``
-      (default: pods in the same namespace), and no egress (Redis needs none);
+    * a NetworkPolicy: ingress only on the Redis port, only from
+      ``network.allow_from`` (default: pods in the same namespace), and no
+      egress (Redis needs none);
     * without a password (``access=RedisAccess.open()``, the default): ``--protected-mode no``
       after the seed's six args (and after ``--port``). Upstream Redis refuses
       every client that is not on its own loopback while the default user has
@@ -166,19 +166,19 @@ class EphemeralRedis(Construct):
             restarts Redis; readiness 5 s delay, every 10 s, 3 s timeout). What
             they run follows from ``access``.
         cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
-        allow_from: who may connect, as NetworkPolicy peers. Default
-            :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must not
-            be empty: a rule with no peers would admit every source.
-        network_policy: create the NetworkPolicy (the :attr:`network_policy` handle).
-            Default ``True``; turn it off only where another policy layer (a
-            service mesh) does this.
-        read_only_root_filesystem: opt in to a read-only root filesystem, with
-            an ``emptyDir`` at ``/data`` (Redis's working directory). Default
-            ``False``: the seed sets ``readOnlyRootFilesystem: false``.
-        data_size_limit: ``sizeLimit`` of that ``emptyDir`` (a Kubernetes
-            quantity of whole bytes, at least ``1Mi``, checked even when
-            unused). Default ``"64Mi"``;
-            with ``--save ""`` Redis writes nothing there in normal operation.
+        network: who may reach Redis (:class:`RedisNetwork`). Default
+            :data:`DEFAULT_NETWORK`, ``RedisNetwork.policy()``: a NetworkPolicy
+            (the :attr:`network_policy` handle) admitting every pod in Redis's
+            namespace (``allow_from=SAME_NAMESPACE``) on the Redis port, and no
+            egress. ``RedisNetwork.unmanaged()`` creates none: only where
+            another policy layer (a service mesh) does this.
+        filesystem: the root filesystem (:class:`RedisFilesystem`). Default
+            :data:`DEFAULT_FILESYSTEM`, ``RedisFilesystem.writable()``: the
+            seed's ``readOnlyRootFilesystem: false``.
+            ``RedisFilesystem.read_only(data_size_limit="64Mi")`` opts in to a
+            read-only root with an ``emptyDir`` at ``/data`` (Redis's working
+            directory; with ``--save ""`` Redis writes nothing there in normal
+            operation).
         access: who may log in and what they may run (:class:`RedisAccess`,
             built by its factories). Default :data:`DEFAULT_ACCESS`,
             ``RedisAccess.open()``: no password (seed), the command guard (the
@@ -242,10 +242,8 @@ class EphemeralRedis(Construct):
         run_as_user: int = _seed.REDIS_RUN_AS_USER,
         probes: RedisProbes = DEFAULT_PROBES,
         cluster_domain: str = _seed.CLUSTER_DOMAIN,
-        allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE,
-        network_policy: bool = True,
-        read_only_root_filesystem: bool = False,
-        data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT,
+        network: RedisNetwork = DEFAULT_NETWORK,
+        filesystem: RedisFilesystem = DEFAULT_FILESYSTEM,
         access: RedisAccess = DEFAULT_ACCESS,
         client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
@@ -269,13 +267,8 @@ class EphemeralRedis(Construct):
         self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
         self.probes: Final[RedisProbes] = RedisProbes._check(path, probes)
         self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)
-        self.allow_from: Final[tuple[NetworkPeer, ...]] = NetworkPeer._check_all(path, allow_from)
-        self.read_only_root_filesystem: Final[bool] = boolean(
-            path, "read_only_root_filesystem", read_only_root_filesystem
-        )
-        self.data_size_limit: Final[str] = _redis_props.data_size_limit(
-            path, data_size_limit, example=DEFAULT_DATA_SIZE_LIMIT
-        )
+        self.network: Final[RedisNetwork] = RedisNetwork._check(path, network)
+        self.filesystem: Final[RedisFilesystem] = RedisFilesystem._check(path, filesystem)
         self.access: Final[RedisAccess] = RedisAccess._check(path, access)
         #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
         self.connection: Final[SecretKeyRef] = access._connection(path, self.name)
@@ -298,7 +291,7 @@ class EphemeralRedis(Construct):
         #: The metrics Service's and monitoring objects' labels: component ``metrics``.
         self._metrics_labels = {**self.labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT}
         self._monitor_labels = {**({} if metrics is None else metrics.monitor_labels), **self._metrics_labels}
-        create_policy = boolean(path, "network_policy", network_policy)
+        create_policy = network.creates_policy
         publish = access.publish_connection_secret
         #: Other namespaces whose pods may use this bus (``client_namespaces``), read-only.
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
@@ -323,7 +316,7 @@ class EphemeralRedis(Construct):
         #: The API objects; ``add_json_patch`` on them is the escape hatch.
         self.deployment: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Deployment", self._deployment())
         self.service: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Service", self._service())
-        #: The NetworkPolicy, or None with ``network_policy=False``.
+        #: The NetworkPolicy, or None with ``network=RedisNetwork.unmanaged()``.
         self.network_policy: Final[cdk8s.ApiObject | None] = (
             _manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
@@ -508,7 +501,8 @@ class EphemeralRedis(Construct):
                 list(self.client_namespaces),
                 f"would publish Secret {name!r} in {self._home_namespace()!r} and in {first!r}, and with "
                 f"YamlOutputType.{output.name} cdk8s writes both to one file (Secret.{name}.k8s.yaml, no namespace)",
-                "Use YamlOutputType.FILE_PER_CHART (the default), or pass publish_connection_secret=False and "
+                "Use YamlOutputType.FILE_PER_CHART (the default), or pass "
+                "access=RedisAccess.open(publish_connection_secret=False) and "
                 f"publish the Secret in {first!r} yourself: RedisConnectionSecret(<a chart in {first!r}>, "
                 "'redis-url', url=redis.cluster_url).",
             )
@@ -599,7 +593,7 @@ class EphemeralRedis(Construct):
             "readinessProbe": self._probe(self.probes.readiness, self.access._readiness_command(self._port_args())),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": self.read_only_root_filesystem,
+                "readOnlyRootFilesystem": self.filesystem.read_only_root,
                 "runAsNonRoot": True,
                 "runAsUser": self.run_as_user,
                 "capabilities": {"drop": ["ALL"]},
@@ -613,7 +607,7 @@ class EphemeralRedis(Construct):
             env.append({"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
         if env:
             container["env"] = env
-        if self.read_only_root_filesystem:
+        if self.filesystem.read_only_root:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container
 
@@ -631,8 +625,8 @@ class EphemeralRedis(Construct):
         }
         if self.metrics is not None and self._exporter_login is not None:
             spec["containers"].append(_exporter.container(self.metrics, self._exporter_login, redis_port=self.port))
-        if self.read_only_root_filesystem:
-            spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.data_size_limit}}]
+        if self.filesystem.data_size_limit is not None:
+            spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.filesystem.data_size_limit}}]
         return spec
 
     def _deployment(self) -> dict[str, Any]:
@@ -669,7 +663,7 @@ class EphemeralRedis(Construct):
 
     def _network_policy(self) -> dict[str, Any]:
         clients = [NetworkPeer(namespace_selector={_NAMESPACE_NAME_LABEL: c}) for c in self.client_namespaces]
-        peers = [peer._policy_entry() for peer in (*self.allow_from, *clients)]
+        peers = [peer._policy_entry() for peer in (*(self.network.allow_from or ()), *clients)]
         return {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",

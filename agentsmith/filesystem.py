@@ -1,0 +1,74 @@
+"""The Redis container's root filesystem, as one value built by factories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from . import _redis_props
+from ._rules import PathArg, boolean, fail
+
+__all__ = ["DEFAULT_DATA_SIZE_LIMIT", "DEFAULT_FILESYSTEM", "RedisFilesystem"]
+
+#: ``sizeLimit`` of the ``/data`` emptyDir of :meth:`RedisFilesystem.read_only`.
+DEFAULT_DATA_SIZE_LIMIT: Final = "64Mi"
+_FACTORIES: Final = "RedisFilesystem.writable() or RedisFilesystem.read_only(data_size_limit='64Mi')"
+
+
+@dataclass(frozen=True, init=False)
+class RedisFilesystem:
+    """Whether Redis's root filesystem is read-only (``filesystem=``). Build it with a factory.
+
+    Attributes:
+        read_only_root: ``readOnlyRootFilesystem``. ``False`` for :meth:`writable`
+            (the seed's value), ``True`` for :meth:`read_only`.
+        data_size_limit: ``sizeLimit`` of the ``emptyDir`` mounted at
+            ``/data`` (Redis's working directory) with :meth:`read_only`;
+            ``None`` with :meth:`writable` (no volume).
+    """
+
+    read_only_root: bool
+    data_size_limit: str | None
+
+    def __init__(self) -> None:
+        raise TypeError(f"Build a RedisFilesystem with a factory: {_FACTORIES}.")
+
+    @classmethod
+    def _new(cls, *, read_only_root: bool, data_size_limit: str | None) -> RedisFilesystem:
+        self = object.__new__(cls)
+        object.__setattr__(self, "read_only_root", read_only_root)
+        object.__setattr__(self, "data_size_limit", data_size_limit)
+        return self
+
+    @classmethod
+    def writable(cls) -> RedisFilesystem:
+        """``readOnlyRootFilesystem: false``, as the seed sets it, and no volume. The default."""
+        return cls._new(read_only_root=False, data_size_limit=None)
+
+    @classmethod
+    def read_only(cls, *, data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT) -> RedisFilesystem:
+        """``readOnlyRootFilesystem: true`` with an ``emptyDir`` at ``/data`` (opt-in: changes a seed value).
+
+        Args:
+            data_size_limit: the ``emptyDir``'s ``sizeLimit``: a Kubernetes
+                quantity of whole bytes, at least ``1Mi`` (the kubelet counts
+                whole 4 KiB blocks). Default ``"64Mi"``; with ``--save ""``
+                Redis writes nothing there in normal operation.
+        """
+        return cls._new(read_only_root=True, data_size_limit=data_size_limit)
+
+    @staticmethod
+    def _check(path: PathArg, value: object) -> RedisFilesystem:
+        """``filesystem``: a RedisFilesystem from a factory, with a valid ``sizeLimit``."""
+        if not isinstance(value, RedisFilesystem):
+            raise fail(path, "filesystem", value, "must be an agentsmith.RedisFilesystem", f"Use {_FACTORIES}.")
+        boolean(path, "filesystem.read_only_root", value.read_only_root)
+        if value.data_size_limit is not None:
+            _redis_props.data_size_limit(
+                path, value.data_size_limit, prop="filesystem.data_size_limit", example=DEFAULT_DATA_SIZE_LIMIT
+            )
+        return value
+
+
+#: The seed's filesystem: writable root, no volume (:meth:`RedisFilesystem.writable`).
+DEFAULT_FILESYSTEM: Final = RedisFilesystem.writable()
