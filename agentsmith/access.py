@@ -45,7 +45,7 @@ _FACTORIES: Final = (
 )
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False)
 class RedisAccess:
     """How clients log in to an ``EphemeralRedis`` (``access=``). Build it with a factory.
 
@@ -103,6 +103,27 @@ class RedisAccess:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
         return self
+
+    def __repr__(self) -> str:
+        """The factory call that builds this value (arguments that differ from the defaults only)."""
+        args: list[str] = []
+        if self.acl_roles is not None:
+            factory, args = "roles", [repr(self.acl_roles)]
+        elif self.auth is not None:
+            factory, args = "password", [repr(self.auth)]
+            if self.command_guard is not True:
+                args.append(f"command_guard={self.command_guard!r}")
+        else:
+            factory = "open" if self.command_guard is True else "seed_exact"
+            if self.strict_readiness is not False:
+                args.append(f"strict_readiness={self.strict_readiness!r}")
+            if self.connection_secret is not None:
+                args.append(f"connection_secret={self.connection_secret!r}")
+            if self.publish_connection_secret is not True:
+                args.append(f"publish_connection_secret={self.publish_connection_secret!r}")
+        if self.max_clients is not None and self.max_clients != DEFAULT_MAX_CLIENTS:
+            args.append(f"max_clients={self.max_clients!r}")
+        return f"RedisAccess.{factory}({', '.join(args)})"
 
     # -- factories -------------------------------------------------------
 

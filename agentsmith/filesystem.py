@@ -15,7 +15,7 @@ DEFAULT_DATA_SIZE_LIMIT: Final = "64Mi"
 _FACTORIES: Final = "RedisFilesystem.writable() or RedisFilesystem.read_only(data_size_limit='64Mi')"
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False)
 class RedisFilesystem:
     """Whether Redis's root filesystem is read-only (``filesystem=``). Build it with a factory.
 
@@ -39,6 +39,12 @@ class RedisFilesystem:
         object.__setattr__(self, "read_only_root", read_only_root)
         object.__setattr__(self, "data_size_limit", data_size_limit)
         return self
+
+    def __repr__(self) -> str:
+        """The factory call that builds this value."""
+        if not self.read_only_root:
+            return "RedisFilesystem.writable()"
+        return f"RedisFilesystem.read_only(data_size_limit={self.data_size_limit!r})"
 
     @classmethod
     def writable(cls) -> RedisFilesystem:

@@ -12,7 +12,7 @@ from ._rules import PathArg, fail, selector
 __all__ = ["DEFAULT_NETWORK", "SAME_NAMESPACE", "NetworkPeer", "RedisNetwork"]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class NetworkPeer:
     """One ``from`` entry of the Redis NetworkPolicy's ingress rule.
 
@@ -30,6 +30,14 @@ class NetworkPeer:
 
     pod_selector: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     namespace_selector: Mapping[str, str] | None = None
+
+    def __repr__(self) -> str:
+        """``NetworkPeer(pod_selector={...}, namespace_selector=...)``: a call that rebuilds this peer."""
+        def plain(value: object) -> object:  # a mappingproxy as a dict; anything else (invalid) as it is
+            return dict(value) if isinstance(value, Mapping) else value
+
+        pods, namespaces = plain(self.pod_selector), plain(self.namespace_selector)
+        return f"NetworkPeer(pod_selector={pods!r}, namespace_selector={namespaces!r})"
 
     def _policy_entry(self) -> dict[str, Any]:
         """This peer as a NetworkPolicy ``from`` entry.
@@ -79,7 +87,7 @@ SAME_NAMESPACE: tuple[NetworkPeer, ...] = (NetworkPeer(),)
 _FACTORIES: Final = "RedisNetwork.policy(allow_from=...) or RedisNetwork.unmanaged()"
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False)
 class RedisNetwork:
     """Who may reach ``EphemeralRedis`` over the network (``network=``). Build it with a factory.
 
@@ -98,6 +106,12 @@ class RedisNetwork:
         self = object.__new__(cls)
         object.__setattr__(self, "allow_from", allow_from)
         return self
+
+    def __repr__(self) -> str:
+        """The factory call that builds this value."""
+        if self.allow_from is None:
+            return "RedisNetwork.unmanaged()"
+        return f"RedisNetwork.policy(allow_from={self.allow_from!r})"
 
     @classmethod
     def policy(cls, *, allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE) -> RedisNetwork:

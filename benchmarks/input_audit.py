@@ -50,7 +50,9 @@ from agentsmith import (
     AgentsmithConfigError,
     EphemeralRedis,
     PodSecurity,
+    RedisAccess,
     RedisAuth,
+    RedisFilesystem,
     Resources,
     SecretKeyRef,
     redis_url_env,
@@ -127,15 +129,15 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     # quantities and sizes
     ("redis", {"resources": Resources(cpu_request="100000000n", cpu_limit="500000u")}, True),
     ("redis", {"resources": Resources(cpu_request="1e-1")}, True),
-    ("redis", {"data_size_limit": "64m"}, False),
-    ("redis", {"data_size_limit": "100"}, False),
-    ("redis", {"data_size_limit": "1Mi"}, True),
+    ("redis", {"filesystem": RedisFilesystem.read_only(data_size_limit="64m")}, False),
+    ("redis", {"filesystem": RedisFilesystem.read_only(data_size_limit="100")}, False),
+    ("redis", {"filesystem": RedisFilesystem.read_only(data_size_limit="1Mi")}, True),
     ("redis", {"maxmemory": "1"}, False),
     ("redis", {"maxmemory": "1mb"}, False),
     ("redis", {"maxmemory": "4mb"}, False),
     ("redis", {"maxmemory": "8mb"}, True),
     ("redis", {"resources": Resources(memory_request="0.5")}, False),
-    ("redis", {"auth": RedisAuth(secret_name="s", password_key="k", url_key="k")}, False),
+    ("redis", {"access": RedisAccess.password(RedisAuth(secret_name="s", password_key="k", url_key="k"))}, False),
     # system namespaces
     *[("namespace", {"name": name}, False) for name in ("kube-system", "kube-public", "kube-node-lease", "default")],
     ("namespace", {"name": "kube-agents"}, False),
@@ -143,7 +145,7 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any], bool]] = [
     ("namespace", {"name": ""}, False),
     ("redis", {"cluster_domain": "_"}, False),
     ("redis", {"name": "!!!"}, False),
-    ("external-secret", {"secret": SecretKeyRef(name="s", key="k"), "host": "::1"}, True),
+    ("external-secret", {"url_secret": SecretKeyRef(name="s", key="k"), "host": "::1"}, True),
 ]
 
 

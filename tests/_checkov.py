@@ -17,16 +17,18 @@ from typing import Any
 import yaml
 from _support import ROOT
 
+from agentsmith import RedisFilesystem
+
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 #: EphemeralRedis with every opt-in hardening: digest, high UID, read-only root.
-HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "read_only_root_filesystem": True, "run_as_user": 10001}
+HARDENED = {"image": f"redis:7-alpine@{DIGEST}", "filesystem": RedisFilesystem.read_only(), "run_as_user": 10001}
 
 #: The metrics sidecar with its image pinned by digest (with the hardened props).
 HARDENED_EXPORTER = f"oliver006/redis_exporter:v1.67.0@{DIGEST}"
 
 _APP = """
 import sys, cdk8s
-from agentsmith import EphemeralRedis, RedisMetrics
+from agentsmith import EphemeralRedis, RedisFilesystem, RedisMetrics
 app = cdk8s.App(outdir=sys.argv[1], yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
 chart = cdk8s.Chart(app, "scanned", namespace="agentsmith", disable_resource_name_hashes=True)
 EphemeralRedis(chart, "redis", **{props!r}, {metrics})

@@ -21,6 +21,7 @@ from agentsmith import (
     RedisAccess,
     RedisAuth,
     RedisConnectionSecret,
+    RedisFilesystem,
     Resources,
     SecretKeyRef,
 )
@@ -158,17 +159,24 @@ def access() -> tuple[st.SearchStrategy[RedisAccess], st.SearchStrategy[RedisAcc
     return (valid, bad)
 
 
+#: Valid ``sizeLimit`` values of the /data emptyDir.
+DATA_SIZE = pick("1Mi", "64Mi", "1Gi")
+
 #: construct -> prop -> (valid strategy, hostile strategy); REQUIRED props are always set.
 SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
     "redis": {
         "name": NAME,
         "namespace": NAME,
         "maxmemory": (pick("8mb", "256mb", "100mb", "268435456"), REDIS_SIZE),
-        "data_size_limit": (pick("1Mi", "64Mi", "1Gi"), QUANTITY),
         "labels": (labels(False), labels(True)),
         "resources": (resources(False), resources(True)),
         "cluster_domain": (pick("cluster.local", "example.internal"), hostile("Cluster.local", "", "a..b")),
-        "read_only_root_filesystem": (pick(True, False), pick("yes", 1, None)),
+        "filesystem": (
+            st.one_of(
+                st.just(RedisFilesystem.writable()), st.builds(RedisFilesystem.read_only, data_size_limit=DATA_SIZE)
+            ),
+            st.one_of(pick("yes", 1, None), st.builds(RedisFilesystem.read_only, data_size_limit=QUANTITY)),
+        ),
         "access": access(),
     },
     "namespace": {

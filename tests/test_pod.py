@@ -46,7 +46,7 @@ from _podman import (
 from _redis_runtime import client, free_port
 from test_runtime_auth import expand
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
@@ -76,7 +76,7 @@ class PodMode:
 MODES = [
     PodMode("seed"),
     PodMode("seed-official-image", flavour="official"),
-    PodMode("read-only-root", {"read_only_root_filesystem": True}),
+    PodMode("read-only-root", {"filesystem": RedisFilesystem.read_only()}),
     PodMode("port-6380", {"port": 6380}),  # --port, probes with -p, then --protected-mode no
     # podman secrets are global: a per-run name keeps parallel runs apart.
     PodMode("auth", {"access": RedisAccess.password(RedisAuth(secret_name=f"agentsmith-pod-test-auth-{os.getpid()}"))}),

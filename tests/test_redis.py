@@ -10,7 +10,7 @@ import pytest
 from _seed_diff import field_diff
 from _support import SynthChart, in_memory_app
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, Resources
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, Resources
 from agentsmith.errors import AgentsmithConfigError
 
 #: Fields the construct adds on top of the seed, each a documented hardening
@@ -143,7 +143,7 @@ def test_rollout_strategy_is_recreate_so_there_is_one_bus_at_a_time(default: dic
 def test_every_variant_keeps_the_recreate_strategy(synth_chart: SynthChart) -> None:
     objects = synth_chart(
         lambda chart: (
-            EphemeralRedis(chart, "a", name="redis-a", port=6380, read_only_root_filesystem=True),
+            EphemeralRedis(chart, "a", name="redis-a", port=6380, filesystem=RedisFilesystem.read_only()),
             EphemeralRedis(chart, "b", name="redis-b", maxmemory_policy="noeviction"),
         )
     )

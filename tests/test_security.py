@@ -19,7 +19,9 @@ from agentsmith import (
     PodSecurity,
     RedisAccess,
     RedisAuth,
+    RedisFilesystem,
     RedisMetrics,
+    RedisNetwork,
     SecretKeyRef,
 )
 
@@ -88,7 +90,7 @@ def test_network_policy_typed_peers(synth_chart: SynthChart) -> None:
         NetworkPeer(pod_selector={"app": "dispatcher"}),
         NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"}),
     )
-    policy = objects_of(synth_chart, allow_from=peers, port=6380)["NetworkPolicy"]
+    policy = objects_of(synth_chart, network=RedisNetwork.policy(allow_from=peers), port=6380)["NetworkPolicy"]
     assert policy["spec"]["ingress"] == [
         {
             "from": [
@@ -104,12 +106,16 @@ def test_network_policy_typed_peers(synth_chart: SynthChart) -> None:
 
 
 def test_network_policy_can_be_turned_off(synth_chart: SynthChart) -> None:
-    assert "NetworkPolicy" not in objects_of(synth_chart, network_policy=False)
+    assert "NetworkPolicy" not in objects_of(synth_chart, network=RedisNetwork.unmanaged())
 
 
 def test_network_peer_selectors_are_validated(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match=r"'allow_from\[0\]\.pod_selector\['app'\]' must be a label value"):
-        objects_of(synth_chart, allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
+    with pytest.raises(
+        AgentsmithConfigError, match=r"'network\.allow_from\[0\]\.pod_selector\['app'\]' must be a label"
+    ):
+        objects_of(
+            synth_chart, network=RedisNetwork.policy(allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
+        )
 
 
 # -- namespace ------------------------------------------------------------
@@ -145,7 +151,7 @@ def test_namespace_pod_security_level_is_validated(synth_chart: SynthChart) -> N
 
 
 def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: SynthChart) -> None:
-    spec = pod(objects_of(synth_chart, read_only_root_filesystem=True))
+    spec = pod(objects_of(synth_chart, filesystem=RedisFilesystem.read_only()))
     (container,) = spec["containers"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
@@ -268,5 +274,5 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
 
 def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: SynthChart) -> None:
     # A NetworkPolicy rule with `from: []` matches every source.
-    with pytest.raises(AgentsmithConfigError, match=r"'allow_from' must not be empty: .* admits every source"):
-        objects_of(synth_chart, allow_from=())
+    with pytest.raises(AgentsmithConfigError, match=r"'network\.allow_from' must not be empty: .* admits every"):
+        objects_of(synth_chart, network=RedisNetwork.policy(allow_from=()))

@@ -216,7 +216,7 @@ def test_client_namespaces_with_one_file_per_resource_is_refused(output: cdk8s.Y
         "[bus/redis] 'client_namespaces' would publish Secret 'agentsmith-secrets' in 'agentsmith' and in 'jobs', "
         f"and with YamlOutputType.{output.name} cdk8s writes both to one file (Secret.agentsmith-secrets.k8s.yaml, "
         "no namespace) (got ['jobs']). Use YamlOutputType.FILE_PER_CHART (the default), or pass "
-        "publish_connection_secret=False and publish the Secret in 'jobs' yourself: "
+        "access=RedisAccess.open(publish_connection_secret=False) and publish the Secret in 'jobs' yourself: "
         "RedisConnectionSecret(<a chart in 'jobs'>, 'redis-url', url=redis.cluster_url)."
     )
 
@@ -254,17 +254,17 @@ def test_a_published_url_of_a_bus_that_does_not_admit_the_namespace_is_refused()
         "[jobs/worker] 'containers[w].env[REDIS_URL]' reads Secret 'agentsmith-secrets', whose URL is the Redis of "
         "[bus/redis] in namespace 'agentsmith', but its NetworkPolicy does not admit pods of namespace 'jobs': "
         "connections would time out (got 'agentsmith-secrets'). Pass client_namespaces=['jobs'] to [bus/redis] "
-        "(with publish_connection_secret=False when you publish the Secret yourself)."
+        "(with access=RedisAccess.open(publish_connection_secret=False) when you publish the Secret yourself)."
     )
 
 
 def test_a_namespace_selector_in_allow_from_admits_the_namespace() -> None:
-    from agentsmith import NetworkPeer
+    from agentsmith import NetworkPeer, RedisNetwork
 
     app = in_memory_app()
     bus_chart, jobs = charts(app)
     peers = (NetworkPeer(), NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "jobs"}))
-    redis = EphemeralRedis(bus_chart, "redis", allow_from=peers)
+    redis = EphemeralRedis(bus_chart, "redis", network=RedisNetwork.policy(allow_from=peers))
     RedisConnectionSecret(jobs, "redis-url", url=redis.cluster_url)
     l1_worker(jobs, redis)
     check_app(app)  # no exception

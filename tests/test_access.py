@@ -1,0 +1,134 @@
+"""RedisAccess: each factory's fields and redis-server args, the default, and a repr that rebuilds the value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _support import SynthChart
+
+import agentsmith
+from agentsmith import (
+    DEFAULT_ACCESS,
+    DEFAULT_MAX_CLIENTS,
+    EphemeralRedis,
+    RedisAccess,
+    RedisAuth,
+    RedisRole,
+    SecretKeyRef,
+)
+
+AUTH = RedisAuth(secret_name="redis-auth")
+ROLES = (RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="a"))
+VALUES = [
+    pytest.param(RedisAccess.open(), id="open"),
+    pytest.param(
+        RedisAccess.open(
+            max_clients=50,
+            strict_readiness=True,
+            connection_secret=SecretKeyRef(name="c", key="u"),
+            publish_connection_secret=False,
+        ),
+        id="open-all-args",
+    ),
+    pytest.param(RedisAccess.seed_exact(), id="seed-exact"),
+    pytest.param(RedisAccess.seed_exact(publish_connection_secret=False), id="seed-exact-unpublished"),
+    pytest.param(RedisAccess.password(AUTH), id="password"),
+    pytest.param(RedisAccess.password(AUTH, command_guard=False), id="password-unguarded"),
+    pytest.param(RedisAccess.password(AUTH, max_clients=7), id="password-max-clients"),
+    pytest.param(RedisAccess.roles(ROLES), id="roles"),
+    pytest.param(RedisAccess.roles(list(ROLES), max_clients=9), id="roles-list-max-clients"),
+]
+
+
+def container(synth_chart: SynthChart, access: RedisAccess) -> dict[str, Any]:
+    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=access))
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
+    return dict(deployment["spec"]["template"]["spec"]["containers"][0])
+
+
+def test_the_default_is_open_with_the_guard() -> None:
+    assert DEFAULT_ACCESS == RedisAccess.open()
+    assert (
+        DEFAULT_ACCESS.auth,
+        DEFAULT_ACCESS.acl_roles,
+        DEFAULT_ACCESS.command_guard,
+        DEFAULT_ACCESS.max_clients,
+        DEFAULT_ACCESS.strict_readiness,
+        DEFAULT_ACCESS.connection_secret,
+        DEFAULT_ACCESS.publish_connection_secret,
+    ) == (None, None, True, DEFAULT_MAX_CLIENTS, False, None, True)
+    assert DEFAULT_MAX_CLIENTS == 10000
+
+
+def test_each_factory_sets_its_mode_and_nothing_else() -> None:
+    seed = RedisAccess.seed_exact()
+    assert (seed.command_guard, seed.max_clients, seed.strict_readiness, seed.publish_connection_secret) == (
+        False,
+        None,
+        False,
+        True,
+    )
+    password = RedisAccess.password(AUTH)
+    assert (password.auth, password.command_guard, password.max_clients, password.strict_readiness) == (
+        AUTH,
+        True,
+        DEFAULT_MAX_CLIENTS,
+        True,
+    )
+    assert (password.connection_secret, password.publish_connection_secret) == (None, False)
+    unguarded = RedisAccess.password(AUTH, command_guard=False)
+    assert (unguarded.command_guard, unguarded.max_clients) == (False, None)
+    roles = RedisAccess.roles(list(ROLES))
+    assert (roles.acl_roles, roles.auth, roles.command_guard, roles.publish_connection_secret) == (
+        ROLES,
+        None,
+        True,
+        False,
+    )
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_repr_is_the_factory_call_that_rebuilds_the_value(value: RedisAccess) -> None:
+    rebuilt = eval(repr(value), vars(agentsmith))
+    assert rebuilt == value
+    assert hash(rebuilt) == hash(value)
+    assert repr(value).startswith("RedisAccess.")
+
+
+def test_value_is_frozen_and_built_only_by_factories() -> None:
+    with pytest.raises(TypeError, match=r"Build a RedisAccess with a factory: RedisAccess\.open\(\), "):
+        RedisAccess()
+    with pytest.raises(AttributeError):
+        DEFAULT_ACCESS.command_guard = False  # type: ignore[misc]
+
+
+def test_the_construct_exposes_the_access_it_was_given(synth_chart: SynthChart) -> None:
+    made: list[EphemeralRedis] = []
+    access = RedisAccess.password(AUTH)
+    synth_chart(lambda chart: made.append(EphemeralRedis(chart, "redis", access=access)))
+    assert made[0].access is access
+    assert made[0].connection == SecretKeyRef(name="redis-auth", key="redis-url")
+
+
+def test_each_mode_adds_its_own_args_after_the_seed_args(synth_chart: SynthChart) -> None:
+    seed_args = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
+    by_mode = {
+        name: container(synth_chart, access)["args"]
+        for name, access in (
+            ("open", RedisAccess.open()),
+            ("seed", RedisAccess.seed_exact()),
+            ("password", RedisAccess.password(AUTH)),
+            ("requirepass", RedisAccess.password(AUTH, command_guard=False)),
+            ("roles", RedisAccess.roles(ROLES)),
+        )
+    }
+    assert all(args[:6] == seed_args for args in by_mode.values())
+    assert by_mode["seed"] == seed_args
+    assert by_mode["requirepass"] == [*seed_args, "--requirepass", "$(REDIS_PASSWORD)"]
+    assert by_mode["open"][6:11] == ["--protected-mode", "no", "--user", "default", "on"]
+    assert by_mode["password"][6:10] == ["--user", "default", "on", ">$(REDIS_PASSWORD)"]
+    assert by_mode["roles"][6:9] == ["--user", "default", "off"]
+    guarded = ("open", "password", "roles")
+    assert all(by_mode[name][-2:] == ["--maxclients", "10000"] for name in guarded)
+    assert not any("--maxclients" in by_mode[name] for name in ("seed", "requirepass"))
