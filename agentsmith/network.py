@@ -33,6 +33,7 @@ class NetworkPeer:
 
     def __repr__(self) -> str:
         """``NetworkPeer(pod_selector={...}, namespace_selector=...)``: a call that rebuilds this peer."""
+
         def plain(value: object) -> object:  # a mappingproxy as a dict; anything else (invalid) as it is
             return dict(value) if isinstance(value, Mapping) else value
 
