@@ -1,38 +1,60 @@
-"""App-wide check, before synthesis writes anything: no agentsmith object is overwritten or overwrites one.
+"""Objects that would overwrite each other: one key, checked at two moments.
+
+Two objects with the same :func:`key` (API group, kind, namespace and name)
+would be one object in the cluster: whichever is applied last replaces the
+other, in ``dist/`` too. An agentsmith construct refuses to take part in such
+a clash, whichever charts (or plain ``cdk8s.ApiObject``\\ s, or cdk8s-plus
+objects) define the other object. It checks at two moments, with the same key,
+because neither moment sees everything the other does:
+
+* **At construction** (:func:`claim`, called by each construct before it
+  creates anything): the objects it is about to create are compared with every
+  object already in the app's construct tree, and with each other. The error
+  names the construct's own prop (``name``, ``connection_secret``,
+  ``metrics`` ...), which a check at synth cannot know, and nothing has been
+  created yet. Nothing is recorded: a construct that fails half-way is removed
+  from the tree (``_construct.checked_init``) and its objects with it, so
+  there is nothing to release.
+* **At synth** (:func:`check_app`, a construct validation :func:`guard` adds
+  once per app): every object of the app again, which also finds the objects
+  added after the agentsmith construct (your own objects created later, in
+  any chart), and a second kind of clash, the output file: with
+  ``YamlOutputType.FILE_PER_RESOURCE`` cdk8s names each file
+  ``Kind.name.k8s.yaml`` (characters outside ``[0-9a-zA-Z-_.]`` dropped, no
+  namespace), so same-named objects in two namespaces would share one file and
+  the last would silently win. Compared case-insensitively, as a clone on
+  macOS or Windows would store them. With
+  ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` the same holds within each chart.
 
 It stays in its lane: only a clash that involves an object an agentsmith
 construct created (:func:`mark`, called by ``_manifest.add_manifest``) is
 refused. Two objects of the app's own that clash with each other (two
 same-name ConfigMaps, say) are left to cdk8s, exactly as in an app without
-agentsmith. Two clashes are refused, whichever charts (or plain
-``cdk8s.ApiObject``\\ s, or cdk8s-plus objects) define the other object:
+agentsmith. In a key, no namespace counts as ``default``, and cluster-scoped
+kinds have none.
 
-* the same API group, kind, namespace and name: one object would replace the
-  other in the cluster (no namespace counts as ``default``; for cluster-scoped
-  kinds the namespace is ignored);
-* the same output file: with ``YamlOutputType.FILE_PER_RESOURCE`` cdk8s names
-  each file ``Kind.name.k8s.yaml`` (characters outside ``[0-9a-zA-Z-_.]``
-  dropped, no namespace), so same-named objects in two namespaces would share
-  one file and the last would silently win. Compared case-insensitively, as a
-  clone on macOS or Windows would store them. With
-  ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` the same holds within each chart.
-
-Every app that uses agentsmith constructs runs the check on its own:
+Every app that uses agentsmith constructs runs the synth check on its own:
 ``add_manifest`` calls :func:`guard`, which adds it once per app as a construct
 validation, and cdk8s runs an app's validations before it writes anything, in
 ``App.synth()`` (after creating the empty output folder), ``App.synth_yaml()``
 and ``Chart.to_json()`` (so ``cdk8s.Testing.synth``).
+
+Cost: both moments read the tree in one jsii call (``node.find_all()``) and
+each object's identity once per app (cached); agentsmith's own objects are
+known from their manifests without a read.
 """
 
 from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cdk8s
 import jsii
-from constructs import IConstruct, IValidation
+from constructs import Construct, IConstruct, IValidation
 
 from . import _rules
 
@@ -60,6 +82,26 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )
 
+#: The API group of each kind agentsmith constructs create outside the core group (``""``), for
+#: :func:`claim`, whose callers give the kind only. :func:`mark` refuses a manifest that disagrees.
+_GROUPS = {
+    "Deployment": "apps",
+    "NetworkPolicy": "networking.k8s.io",
+    "ServiceMonitor": "monitoring.coreos.com",
+    "PrometheusRule": "monitoring.coreos.com",
+}
+
+#: Marks a cluster-scoped object (a Namespace) in :func:`claim`.
+CLUSTER = ""
+
+Key = tuple[str, str, str, str]  # API group, kind, namespace ("" if cluster-scoped), name
+
+
+def key(group: str, kind: str, namespace: str | None, name: str) -> Key:
+    """The identity of an object in the cluster: no namespace counts as ``default``; cluster-scoped kinds have none."""
+    return (group, kind, "" if kind in CLUSTER_SCOPED_KINDS else (namespace or "default"), name)
+
+
 _UNSAFE_FILE_CHARACTERS = re.compile(r"[^0-9a-zA-Z\-_.]")
 
 
@@ -77,6 +119,10 @@ class Object:
     name: str
 
     @property
+    def key(self) -> Key:
+        return (self.group, self.kind, self.namespace, self.name)
+
+    @property
     def path(self) -> str:  # read through jsii only when an error needs it
         return self.api_object.node.path
 
@@ -84,14 +130,38 @@ class Object:
     def where(self) -> str:
         return self.name if not self.namespace else f"{self.namespace}/{self.name}"
 
+    @property
+    def defined_by(self) -> str:
+        """The path of what defines it: the agentsmith construct that created it, else the object itself."""
+        owner = _OURS.get(self.api_object)
+        return self.path if owner is None else owner.node.path
 
-#: The ApiObjects agentsmith constructs created (jsii hands out one Python object per JavaScript object).
-_OURS: weakref.WeakSet[cdk8s.ApiObject] = weakref.WeakSet()
+
+#: The ApiObjects agentsmith constructs created, with the construct that created each (jsii hands
+#: out one Python object per JavaScript object).
+_OURS: weakref.WeakKeyDictionary[cdk8s.ApiObject, Construct] = weakref.WeakKeyDictionary()
+
+#: What :func:`_read` read of each ApiObject. Kind, apiVersion, name and namespace are fixed at
+#: construction, so each object is read once however often the app is checked.
+_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, Object] = weakref.WeakKeyDictionary()
+_CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
 
 
-def mark(api_object: cdk8s.ApiObject) -> None:
-    """Record ``api_object`` as created by an agentsmith construct: :func:`check_app` guards it."""
-    _OURS.add(api_object)
+def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, Any]) -> None:
+    """Record ``api_object``, built from ``manifest``, as created by the agentsmith construct ``owner``.
+
+    Both checks guard it. Its identity comes from the manifest (no jsii round
+    trip), except a namespace the manifest leaves to the chart.
+    """
+    _OURS[api_object] = owner
+    kind, metadata = manifest["kind"], manifest["metadata"]
+    group = manifest["apiVersion"].rpartition("/")[0]
+    if group != _GROUPS.get(kind, ""):  # claims name the kind only: the table must agree with the manifests
+        raise AssertionError(f"agentsmith: {kind} in API group {group!r}: add it to _collisions._GROUPS")
+    namespace = metadata.get("namespace")
+    if namespace is not None or kind in CLUSTER_SCOPED_KINDS:
+        _, _, namespace, name = key(group, kind, namespace, metadata["name"])
+        _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
 
 
 def is_ours(api_object: cdk8s.ApiObject) -> bool:
@@ -99,20 +169,13 @@ def is_ours(api_object: cdk8s.ApiObject) -> bool:
     return api_object in _OURS
 
 
-#: What :func:`_objects` read of each ApiObject. Kind, apiVersion, name, namespace and the closest
-#: chart are fixed at construction, and cdk8s validates an app once per chart on every synth, so
-#: later checks of an app read only what was added since.
-_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, Object] = weakref.WeakKeyDictionary()
-_CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
-
-
 def _read(construct: cdk8s.ApiObject) -> Object:
     obj = _SEEN.get(construct)
     if obj is None:
         kind = construct.kind
-        namespace = "" if kind in CLUSTER_SCOPED_KINDS else (construct.metadata.namespace or "default")
         group = construct.api_version.rpartition("/")[0]
-        obj = _SEEN[construct] = Object(construct, group, kind, namespace, construct.name)
+        _, _, namespace, name = key(group, kind, construct.metadata.namespace, construct.name)
+        obj = _SEEN[construct] = Object(construct, group, kind, namespace, name)
     return obj
 
 
@@ -123,19 +186,69 @@ def _chart_path(construct: cdk8s.ApiObject) -> str:
     return path
 
 
-def _objects(app: cdk8s.App, *, per_chart: bool) -> dict[str, list[Object]]:
-    """Every ApiObject of ``app``, by the path of its closest chart (where cdk8s writes it) if ``per_chart``."""
-    charts: dict[str, list[Object]] = {}
-    for construct in app.node.find_all():
-        if not isinstance(construct, cdk8s.ApiObject):  # jsii proxies carry their class: no round trip
-            continue
-        charts.setdefault(_chart_path(construct) if per_chart else "", []).append(_read(construct))
-    return charts
+def _walk(root: IConstruct) -> list[Object]:
+    """Every ApiObject under ``root`` (one jsii call, then cached reads; see :func:`_read`)."""
+    return [
+        _read(construct)
+        for construct in root.node.find_all()
+        if isinstance(construct, cdk8s.ApiObject)  # jsii proxies carry their class: no round trip
+    ]
+
+
+#: The objects of the app being validated (:class:`_AppCheck`), so that the wiring check reads the tree once more
+#: only when it runs on its own.
+_VALIDATING: dict[cdk8s.App, list[Object]] = {}
 
 
 def objects(app: cdk8s.App) -> list[Object]:
-    """Every ApiObject of ``app`` (cached reads; see :func:`_objects`)."""
-    return [obj for group in _objects(app, per_chart=False).values() for obj in group]
+    """Every ApiObject of ``app``."""
+    found = _VALIDATING.get(app)
+    return _walk(app) if found is None else found
+
+
+# --- at construction -------------------------------------------------------------------------
+
+
+def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
+    """Refuse ``(prop, kind, namespace, name)`` objects ``owner`` is about to create if one would overwrite another.
+
+    Each is compared with every object already in ``owner``'s app (any chart,
+    any construct) and with the others in ``objects``. ``namespace`` None
+    means the chart's namespace (``default`` when the chart has none);
+    ``CLUSTER`` marks a cluster-scoped object. Call it before creating
+    anything; nothing is recorded.
+    """
+    chart_namespace: str | None = None
+    planned: list[tuple[str, Key]] = []
+    for prop, kind, namespace, name in objects:
+        if namespace is None:
+            if chart_namespace is None:
+                chart_namespace = cdk8s.Chart.of(owner).namespace or ""
+            namespace = chart_namespace
+        planned.append((prop, key(_GROUPS.get(kind, ""), kind, namespace, name)))
+    if not planned:
+        return
+    existing: dict[Key, Object] = {}
+    for obj in _walk(owner.node.root):
+        existing.setdefault(obj.key, obj)
+    mine: set[Key] = set()
+    for prop, planned_key in planned:
+        other = existing.get(planned_key)
+        if other is not None or planned_key in mine:
+            _, kind, namespace, name = planned_key
+            where = f"{namespace}/{name}" if namespace else name
+            by = f"[{other.defined_by}]" if other is not None else "this construct"
+            raise _rules.fail(
+                path,
+                prop,
+                name,
+                f"names {kind} '{where}', which {by} already defines: one would overwrite the other",
+                "Give one of them another name.",
+            )
+        mine.add(planned_key)
+
+
+# --- at synth ----------------------------------------------------------------------------------
 
 
 def check_app(app: cdk8s.App) -> None:
@@ -150,13 +263,16 @@ def check_app(app: cdk8s.App) -> None:
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension
-    identities: dict[tuple[str, str, str, str], Object] = {}
+    charts: dict[str, list[Object]] = {}
+    for obj in objects(app):
+        charts.setdefault(_chart_path(obj.api_object) if per_chart_files else "", []).append(obj)
+    identities: dict[Key, Object] = {}
     files: dict[str, Object] = {}
-    for objects in _objects(app, per_chart=per_chart_files).values():
+    for chart_objects in charts.values():
         if per_chart_files:
             files = {}
-        for obj in objects:
-            other = identities.setdefault((obj.group, obj.kind, obj.namespace, obj.name), obj)
+        for obj in chart_objects:
+            other = identities.setdefault(obj.key, obj)
             if other is not obj and _involves_ours(obj, other):
                 raise _rules.fail(
                     obj.path,
@@ -205,8 +321,12 @@ class _AppCheck:
         """
         from . import _wiring_check  # it builds on this module
 
-        check_app(self._app)
-        _wiring_check.check_app(self._app)
+        _VALIDATING[self._app] = _walk(self._app)  # one read of the tree for both checks
+        try:
+            check_app(self._app)
+            _wiring_check.check_app(self._app)
+        finally:
+            del _VALIDATING[self._app]
         return []
 
 

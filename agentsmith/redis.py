@@ -10,7 +10,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _acl, _alerts, _exporter, _limits, _manifest, _probe_command, _redis_props, _seed
+from . import _acl, _alerts, _collisions, _exporter, _limits, _manifest, _probe_command, _redis_props, _seed
 from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, PathArg, boolean, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
@@ -359,7 +359,7 @@ class EphemeralRedis(Construct):
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
         if publish and self.client_namespaces:
             self._check_one_file_per_secret(path)
-        _manifest.claim(
+        _collisions.claim(
             self,
             path,
             [
