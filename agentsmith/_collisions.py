@@ -146,12 +146,31 @@ _OURS: weakref.WeakKeyDictionary[cdk8s.ApiObject, Construct] = weakref.WeakKeyDi
 _SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, Object] = weakref.WeakKeyDictionary()
 _CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
 
+#: The root and the chart's namespace ("" if none) of each agentsmith construct, read once: a
+#: construct never moves, and its claim and each of its objects need them.
+_ROOTS: weakref.WeakKeyDictionary[IConstruct, IConstruct] = weakref.WeakKeyDictionary()
+_CHART_NAMESPACES: weakref.WeakKeyDictionary[IConstruct, str] = weakref.WeakKeyDictionary()
+
+
+def _root(construct: IConstruct) -> IConstruct:
+    root = _ROOTS.get(construct)
+    if root is None:
+        root = _ROOTS[construct] = construct.node.root
+    return root
+
+
+def _chart_namespace(construct: IConstruct) -> str:
+    namespace = _CHART_NAMESPACES.get(construct)
+    if namespace is None:
+        namespace = _CHART_NAMESPACES[construct] = cdk8s.Chart.of(construct).namespace or ""
+    return namespace
+
 
 def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, Any]) -> None:
     """Record ``api_object``, built from ``manifest``, as created by the agentsmith construct ``owner``.
 
-    Both checks guard it. Its identity comes from the manifest (no jsii round
-    trip), except a namespace the manifest leaves to the chart.
+    Both checks guard it. Its identity comes from the manifest and
+    ``owner``'s chart, without reading the object back through jsii.
     """
     _OURS[api_object] = owner
     kind, metadata = manifest["kind"], manifest["metadata"]
@@ -159,9 +178,10 @@ def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, A
     if group != _GROUPS.get(kind, ""):  # claims name the kind only: the table must agree with the manifests
         raise AssertionError(f"agentsmith: {kind} in API group {group!r}: add it to _collisions._GROUPS")
     namespace = metadata.get("namespace")
-    if namespace is not None or kind in CLUSTER_SCOPED_KINDS:
-        _, _, namespace, name = key(group, kind, namespace, metadata["name"])
-        _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
+    if namespace is None and kind not in CLUSTER_SCOPED_KINDS:
+        namespace = _chart_namespace(owner)  # cdk8s gives the object its chart's namespace
+    _, _, namespace, name = key(group, kind, namespace, metadata["name"])
+    _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
 
 
 def is_ours(api_object: cdk8s.ApiObject) -> bool:
@@ -218,18 +238,15 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
     ``CLUSTER`` marks a cluster-scoped object. Call it before creating
     anything; nothing is recorded.
     """
-    chart_namespace: str | None = None
     planned: list[tuple[str, Key]] = []
     for prop, kind, namespace, name in objects:
         if namespace is None:
-            if chart_namespace is None:
-                chart_namespace = cdk8s.Chart.of(owner).namespace or ""
-            namespace = chart_namespace
+            namespace = _chart_namespace(owner)
         planned.append((prop, key(_GROUPS.get(kind, ""), kind, namespace, name)))
     if not planned:
         return
     existing: dict[Key, Object] = {}
-    for obj in _walk(owner.node.root):
+    for obj in _walk(_root(owner)):
         existing.setdefault(obj.key, obj)
     mine: set[Key] = set()
     for prop, planned_key in planned:
@@ -340,7 +357,7 @@ def guard(scope: IConstruct) -> None:
 
     Nothing happens when the tree's root is not a ``cdk8s.App`` (cdk8s cannot synthesise it).
     """
-    root = scope.node.root
+    root = _root(scope)
     if root in _GUARDED or not isinstance(root, cdk8s.App):
         return
     root.node.add_validation(_AppCheck(root))
