@@ -109,61 +109,79 @@ def service(chart: cdk8s.Chart, id: str, name: str) -> cdk8s.ApiObject:
 
 
 def test_an_object_of_the_app_created_before_is_refused_at_construction_naming_the_prop() -> None:
-    # GIVEN a plain Service of the app's own named like the seed's, in another chart of namespace jobs
-    app = in_memory_app()
-    one, two = two_charts(app, "jobs", "jobs")
-    service(one, "svc", "redis")
+    # GIVEN a plain Service of the app's own named like the seed's, in the chart (namespace jobs)
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs")
+    service(chart, "svc", "redis")
     # WHEN an EphemeralRedis is built afterwards THEN refused before anything exists, naming its prop 'name'
     with pytest.raises(AgentsmithConfigError) as raised:
-        EphemeralRedis(two, "redis")
+        EphemeralRedis(chart, "redis")
     assert raised.value.prop == "name"
     assert str(raised.value) == (
-        "[two/redis] 'name' names Service 'jobs/redis', which [one/svc] already defines: one would overwrite "
+        "[bus/redis] 'name' names Service 'jobs/redis', which [bus/svc] already defines: one would overwrite "
         "the other (got 'redis'). Give one of them another name."
     )
-    assert two.node.try_find_child("redis") is None
+    assert chart.node.try_find_child("redis") is None
     # AND with another name it builds
-    EphemeralRedis(two, "redis", name="bus")
+    EphemeralRedis(chart, "redis", name="bus")
 
 
-def test_a_cdk8s_plus_object_created_before_is_refused_at_construction() -> None:
-    # GIVEN a cdk8s-plus Deployment (its ApiObject is created on the Node.js side) named like the seed's
-    import cdk8s_plus_27 as kplus
+def kplus_deployment(app: cdk8s.App, chart: cdk8s.Chart, other: cdk8s.Chart) -> str:
+    import cdk8s_plus_27 as kplus  # its ApiObject is created on the Node.js side, under the L2 construct
 
+    kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="redis")).add_container(image="w:1")
+    return "[one/redis/Deployment] 'metadata.name' names Deployment 'jobs/redis', which [one/worker/Resource]"
+
+
+def service_in_another_chart(app: cdk8s.App, chart: cdk8s.Chart, other: cdk8s.Chart) -> str:
+    service(other, "svc", "redis")
+    return "[two/svc] 'metadata.name' names Service 'jobs/redis', which [one/redis/Service] already defines"
+
+
+BEFORE_BUT_UNSEEN = {"nested in a construct": kplus_deployment, "in another chart": service_in_another_chart}
+
+
+@pytest.mark.parametrize("define", BEFORE_BUT_UNSEEN.values(), ids=BEFORE_BUT_UNSEEN.keys())
+def test_an_object_created_before_elsewhere_than_directly_in_the_chart_is_refused_at_synth(
+    define: Callable[[cdk8s.App, cdk8s.Chart, cdk8s.Chart], str],
+) -> None:
+    # GIVEN an object of the app's own named like the seed's, not a direct child of the construct's chart
     app = in_memory_app()
     one, two = two_charts(app, "jobs", "jobs")
-    kplus.Deployment(one, "worker", metadata=cdk8s.ApiObjectMetadata(name="redis")).add_container(image="w:1")
-    with pytest.raises(AgentsmithConfigError, match=re.escape("which [one/worker/Resource] already defines")):
-        EphemeralRedis(two, "redis")
+    message = define(app, one, two)
+    # WHEN an EphemeralRedis is built afterwards THEN it builds (construction does not read the whole tree)
+    EphemeralRedis(one, "redis")
+    # AND the app refuses to synthesise, naming metadata.name and both paths
+    with pytest.raises(RuntimeError) as raised:
+        app.synth_yaml()
+    assert str(raised.value).startswith(message), str(raised.value)
 
 
 def test_an_object_of_the_app_created_after_is_refused_at_synth() -> None:
-    # GIVEN an EphemeralRedis, then a plain Service of the app's own with its name (construction cannot see it)
-    app = in_memory_app()
-    one, two = two_charts(app, "jobs", "jobs")
-    EphemeralRedis(one, "redis")
-    service(two, "svc", "redis")
+    # GIVEN an EphemeralRedis, then a plain Service of the app's own with its name, in the same chart
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis")
+    service(chart, "svc", "redis")
     # WHEN the app synthesises THEN refused, naming metadata.name and both paths
     with pytest.raises(RuntimeError) as raised:
-        app.synth_yaml()
+        cdk8s.Testing.synth(chart)
     assert str(raised.value) == (
-        "[two/svc] 'metadata.name' names Service 'jobs/redis', which [one/redis/Service] already defines: one "
+        "[bus/svc] 'metadata.name' names Service 'jobs/redis', which [bus/redis/Service] already defines: one "
         "would overwrite the other in the cluster (got 'redis'). Give one of them another name (or put them in "
         "different namespaces)."
     )
 
 
 def test_both_moments_use_one_key_another_api_group_is_another_object() -> None:
-    # GIVEN a Secret of another API group with the connection Secret's name, created before
+    # GIVEN a Secret of another API group with the connection Secret's name, created before in the chart
     app = in_memory_app()
     one, two = two_charts(app, "jobs", "jobs")
     cdk8s.ApiObject(one, "b", api_version="example.com/v1", kind="Secret", metadata=cdk8s.ApiObjectMetadata(name="s"))
     # WHEN the connection Secret is built and the app checked THEN neither moment refuses it
-    RedisConnectionSecret(two, "a", url="redis://redis:6379", name="s")
+    RedisConnectionSecret(one, "a", url="redis://redis:6379", name="s")
     check_app(app)
-    # AND a core Secret of that name is refused at construction, as at synth
-    with pytest.raises(AgentsmithConfigError, match=re.escape("'name' names Secret 'jobs/s', which [two/a]")):
-        RedisConnectionSecret(one, "c", url="redis://redis:6379", name="s")
+    # AND a core Secret of that name is refused at construction, as at synth, from any chart
+    with pytest.raises(AgentsmithConfigError, match=re.escape("'name' names Secret 'jobs/s', which [one/a]")):
+        RedisConnectionSecret(two, "c", url="redis://redis:6379", name="s")
 
 
 def test_a_construct_removed_half_way_leaves_nothing_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
