@@ -282,9 +282,10 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
     for prop, planned_key in planned:
         other = beside.get(planned_key)
         if other is None and planned_key in ours:
-            if in_tree is None:  # rare: read the tree, to skip what a construct removed half-way left here
+            if in_tree is None:  # rare: read the tree, to drop what a construct removed half-way left here
                 in_tree = {obj.api_object for obj in _walk(root)}
-            other = next((_SEEN[api_object] for api_object in ours[planned_key] if api_object in in_tree), None)
+            ours[planned_key] = [api_object for api_object in ours[planned_key] if api_object in in_tree]
+            other = _SEEN[ours[planned_key][0]] if ours[planned_key] else None
         if other is not None or planned_key in mine:
             _, kind, namespace, name = planned_key
             where = f"{namespace}/{name}" if namespace else name
