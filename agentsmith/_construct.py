@@ -6,8 +6,9 @@
   ``cdk8s.Chart`` (API objects need one) and ``id`` a non-empty string, else
   :class:`~agentsmith.errors.AgentsmithConfigError` names the argument;
 * if the constructor raises (an invalid prop), the half-built construct is
-  removed from its scope and its claimed object names are released, so the
-  caller can fix the prop and try again with the same id.
+  removed from its scope, and with it every object it created, so the caller
+  can fix the prop and try again with the same id (nothing else holds its
+  object names: ``_collisions.claim`` compares with the tree as it is).
 
 :func:`public_signature` is the class decorator that goes with it: jsii's
 metaclass defines ``__call__(*args, **kwargs)``, which ``inspect.signature``,
@@ -30,7 +31,6 @@ from typing import Concatenate, ParamSpec, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import _manifest
 from ._rules import fail
 
 _P = ParamSpec("_P")
@@ -109,11 +109,10 @@ def _check_scope(scope: object, id: object) -> None:
 
 
 def _undo(construct: Construct, scope: Construct, id: str) -> None:
-    """Remove ``construct`` (only if it is the child named ``id``) and release what it claimed."""
+    """Remove ``construct`` (only if it is the child named ``id``), and so every object it created."""
     try:
         child = scope.node.try_find_child(id)
     except Exception:  # the node was never created: nothing to undo
         return
     if child is construct:
-        _manifest.release(construct)
         scope.node.try_remove_child(id)

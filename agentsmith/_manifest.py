@@ -15,14 +15,13 @@ Kubernetes 1.27 schema, and keys are sorted here as cdk8s sorts its own.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import cdk8s
-from constructs import Construct, IConstruct
+from constructs import Construct
 
-from . import _collisions, _rules
+from . import _collisions
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -44,7 +43,8 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     ``ApiObject`` takes further ``add_json_patch`` calls as usual. The first
     call for an app makes it check, at every synth, that no other object of
     the app overwrites this one or is overwritten by it (``_collisions.guard``;
-    the object is marked as agentsmith's, ``_collisions.mark``).
+    the object is marked as ``scope``'s, ``_collisions.mark``). The caller has
+    checked its name first (``_collisions.claim``).
     """
     _collisions.guard(scope)
     metadata = manifest["metadata"]
@@ -60,7 +60,7 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     body = [cdk8s.JsonPatch.add(f"/{key}", _sorted(manifest[key])) for key in sorted(manifest) if key not in _HEADER]
     if body:
         api_object.add_json_patch(*body)
-    _collisions.mark(api_object)
+    _collisions.mark(api_object, scope, manifest)
     return api_object
 
 
@@ -72,56 +72,3 @@ def metadata(name: str, *, namespace: str | None = None, labels: Mapping[str, st
     if labels:
         result["labels"] = dict(labels)
     return result
-
-
-#: Marks a cluster-scoped object (a Namespace) in claim keys.
-CLUSTER = ""
-
-_Key = tuple[str, str, str]  # kind, namespace (CLUSTER for cluster-scoped), name
-
-#: Which construct path defined which (kind, namespace, name), per app (the construct tree's root).
-_CLAIMS: weakref.WeakKeyDictionary[IConstruct, dict[_Key, object]] = weakref.WeakKeyDictionary()
-
-
-def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
-    """Reserve ``(prop, kind, namespace, name)`` objects across ``owner``'s whole app, or raise.
-
-    Two objects of one kind with one name in one namespace would overwrite each
-    other in the cluster (and in ``dist/``), whichever charts define them; this
-    catches it at construction, before anything is created. ``namespace`` None
-    means the chart's namespace (``default`` when the chart has none);
-    ``CLUSTER`` marks a cluster-scoped object.
-    """
-    root = owner.node.root
-    owners = _CLAIMS.get(root)
-    if owners is None:
-        owners = _CLAIMS[root] = {}
-    keys: list[_Key] = []
-    for prop, kind, namespace, name in objects:
-        if namespace is None:
-            namespace = cdk8s.Chart.of(owner).namespace or "default"
-        key = (kind, namespace, name)
-        other = owners.get(key)
-        if other is not None or key in keys:
-            where = f"{namespace}/{name}" if namespace != CLUSTER else name
-            by = f"[{other}]" if other is not None else "this construct"
-            raise _rules.fail(
-                path,
-                prop,
-                name,
-                f"names {kind} '{where}', which {by} already defines: one would overwrite the other",
-                "Give one of them another name.",
-            )
-        keys.append(key)
-    for key in keys:
-        owners[key] = path
-
-
-def release(owner: Construct) -> None:
-    """Forget what ``owner`` claimed (it failed half-way and is being removed)."""
-    owners = _CLAIMS.get(owner.node.root)
-    if owners:
-        for key in [
-            key for key, path in owners.items() if isinstance(path, _rules.ConstructPath) and path.names(owner)
-        ]:
-            del owners[key]

@@ -8,7 +8,7 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _url, _wiring_check
+from . import _collisions, _manifest, _seed, _url, _wiring_check
 from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
 from .endpoint import SecretKeyRef
@@ -87,7 +87,7 @@ class RedisConnectionSecret(Construct):
         if namespace is not None:
             dns_label(path, "namespace", namespace)
         _url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
-        _manifest.claim(self, path, [("name", "Secret", namespace, self.name)])
+        _collisions.claim(self, path, [("name", "Secret", namespace, self.name)])
         #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
         self.secret: Final[cdk8s.ApiObject] = add_connection_secret(
             self, "Secret", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace

@@ -10,7 +10,7 @@ from typing import Final, overload
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed, _url
+from . import _collisions, _manifest, _seed, _url
 from ._construct import checked_init, public_signature, read_only
 from ._rules import (
     ConstructPath,
@@ -155,7 +155,7 @@ class ExternalRedis(Construct):
         if self.service_name is not None:
             dns_name(path, "url" if url is not None else "host", self.host)
         publish = url is not None
-        _manifest.claim(
+        _collisions.claim(
             self,
             path,
             [

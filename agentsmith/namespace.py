@@ -9,7 +9,7 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _manifest, _seed
+from . import _collisions, _manifest, _seed
 from ._construct import checked_init, public_signature, read_only
 from ._rules import ConstructPath, PathArg, dns_label, fail
 from ._rules import labels as check_labels
@@ -83,7 +83,7 @@ class AgentsmithNamespace(Construct):
                 "would go to a namespace this construct does not create",
                 f"Use name={chart_namespace!r}, or create the chart with namespace={self.name!r}.",
             )
-        _manifest.claim(self, path, [("name", "Namespace", _manifest.CLUSTER, self.name)])
+        _collisions.claim(self, path, [("name", "Namespace", _collisions.CLUSTER, self.name)])
         #: The Namespace object (``add_json_patch`` on it is the escape hatch).
         self.api_object: Final[cdk8s.ApiObject] = _manifest.add_manifest(
             self,

@@ -10,7 +10,7 @@ from typing import Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import _alerts, _exporter, _limits, _manifest, _redis_props, _seed
+from . import _alerts, _collisions, _exporter, _limits, _manifest, _redis_props, _seed
 from ._construct import checked_init, public_signature, read_only
 from ._quantity import parse_quantity
 from ._rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
@@ -297,7 +297,7 @@ class EphemeralRedis(Construct):
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
         if publish and self.client_namespaces:
             self._check_one_file_per_secret(path)
-        _manifest.claim(
+        _collisions.claim(
             self,
             path,
             [

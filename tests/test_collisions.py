@@ -22,6 +22,7 @@ from agentsmith import (
     RedisAccess,
     RedisConnectionSecret,
     _collisions,
+    _manifest,
 )
 from agentsmith._collisions import check_app, file_name
 
@@ -37,7 +38,7 @@ def file_app() -> cdk8s.App:
     return cdk8s.App(outdir="/dev/null/never-written", yaml_output_type=cdk8s.YamlOutputType.FILE_PER_RESOURCE)
 
 
-# --- at construction: agentsmith constructs claim their objects across the whole app ---
+# --- at construction: an agentsmith construct compares its objects with every object of the app ---
 
 CONSTRUCTION: dict[str, tuple[Callable[[cdk8s.Chart], object], str]] = {
     "two connection Secrets": (
@@ -102,6 +103,118 @@ def test_a_namespace_in_a_chart_of_another_namespace_is_refused_naming_both() ->
         "with namespace='jobs'."
     )
     assert chart.node.try_find_child("ns") is None
+
+
+def service(chart: cdk8s.Chart, id: str, name: str) -> cdk8s.ApiObject:
+    return cdk8s.ApiObject(chart, id, api_version="v1", kind="Service", metadata=cdk8s.ApiObjectMetadata(name=name))
+
+
+def test_an_object_of_the_app_created_before_is_refused_at_construction_naming_the_prop() -> None:
+    # GIVEN a plain Service of the app's own named like the seed's, in the chart (namespace jobs)
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs")
+    service(chart, "svc", "redis")
+    # WHEN an EphemeralRedis is built afterwards THEN refused before anything exists, naming its prop 'name'
+    with pytest.raises(AgentsmithConfigError) as raised:
+        EphemeralRedis(chart, "redis")
+    assert raised.value.prop == "name"
+    assert str(raised.value) == (
+        "[bus/redis] 'name' names Service 'jobs/redis', which [bus/svc] already defines: one would overwrite "
+        "the other (got 'redis'). Give one of them another name."
+    )
+    assert chart.node.try_find_child("redis") is None
+    # AND with another name it builds
+    EphemeralRedis(chart, "redis", name="bus")
+
+
+def kplus_deployment(app: cdk8s.App, chart: cdk8s.Chart, other: cdk8s.Chart) -> str:
+    import cdk8s_plus_27 as kplus  # its ApiObject is created on the Node.js side, under the L2 construct
+
+    kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="redis")).add_container(image="w:1")
+    return "[one/redis/Deployment] 'metadata.name' names Deployment 'jobs/redis', which [one/worker/Resource]"
+
+
+def service_in_another_chart(app: cdk8s.App, chart: cdk8s.Chart, other: cdk8s.Chart) -> str:
+    service(other, "svc", "redis")
+    return "[two/svc] 'metadata.name' names Service 'jobs/redis', which [one/redis/Service] already defines"
+
+
+BEFORE_BUT_UNSEEN = {"nested in a construct": kplus_deployment, "in another chart": service_in_another_chart}
+
+
+@pytest.mark.parametrize("define", BEFORE_BUT_UNSEEN.values(), ids=BEFORE_BUT_UNSEEN.keys())
+def test_an_object_created_before_elsewhere_than_directly_in_the_chart_is_refused_at_synth(
+    define: Callable[[cdk8s.App, cdk8s.Chart, cdk8s.Chart], str],
+) -> None:
+    # GIVEN an object of the app's own named like the seed's, not a direct child of the construct's chart
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    message = define(app, one, two)
+    # WHEN an EphemeralRedis is built afterwards THEN it builds (construction does not read the whole tree)
+    EphemeralRedis(one, "redis")
+    # AND the app refuses to synthesise, naming metadata.name and both paths
+    with pytest.raises(RuntimeError) as raised:
+        app.synth_yaml()
+    assert str(raised.value).startswith(message), str(raised.value)
+
+
+def test_an_object_of_the_app_created_after_is_refused_at_synth() -> None:
+    # GIVEN an EphemeralRedis, then a plain Service of the app's own with its name, in the same chart
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis")
+    service(chart, "svc", "redis")
+    # WHEN the app synthesises THEN refused, naming metadata.name and both paths
+    with pytest.raises(RuntimeError) as raised:
+        cdk8s.Testing.synth(chart)
+    assert str(raised.value) == (
+        "[bus/svc] 'metadata.name' names Service 'jobs/redis', which [bus/redis/Service] already defines: one "
+        "would overwrite the other in the cluster (got 'redis'). Give one of them another name (or put them in "
+        "different namespaces)."
+    )
+
+
+def test_both_moments_use_one_key_another_api_group_is_another_object() -> None:
+    # GIVEN a Secret of another API group with the connection Secret's name, created before in the chart
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    cdk8s.ApiObject(one, "b", api_version="example.com/v1", kind="Secret", metadata=cdk8s.ApiObjectMetadata(name="s"))
+    # WHEN the connection Secret is built and the app checked THEN neither moment refuses it
+    RedisConnectionSecret(one, "a", url="redis://redis:6379", name="s")
+    check_app(app)
+    # AND a core Secret of that name is refused at construction, as at synth, from any chart
+    with pytest.raises(AgentsmithConfigError, match=re.escape("'name' names Secret 'jobs/s', which [one/a]")):
+        RedisConnectionSecret(two, "c", url="redis://redis:6379", name="s")
+
+
+def test_a_construct_removed_half_way_leaves_nothing_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an EphemeralRedis that fails after it created its Deployment (the Service cannot be added)
+    app = in_memory_app()
+    chart = cdk8s.Chart(app, "bus", namespace="jobs", disable_resource_name_hashes=True)
+    original = _manifest.add_manifest
+
+    def failing(scope: Any, id: str, manifest: Any) -> cdk8s.ApiObject:
+        if id == "Service":
+            raise AgentsmithConfigError("half-way", prop="name", value=None, path=None)
+        return original(scope, id, manifest)
+
+    monkeypatch.setattr(_manifest, "add_manifest", failing)
+    with pytest.raises(AgentsmithConfigError, match="half-way"):
+        EphemeralRedis(chart, "first")
+    assert chart.node.try_find_child("first") is None
+    monkeypatch.undo()
+    # WHEN the same objects are defined again, by a construct with another id
+    # THEN they build (nothing holds their names), and the app synthesises them once
+    EphemeralRedis(chart, "second")
+    kinds = [obj["kind"] for obj in chart.to_json()]
+    assert kinds.count("Deployment") == 1 and kinds.count("Service") == 1
+
+
+def test_a_manifest_in_another_api_group_than_claims_assume_is_refused() -> None:
+    # Claims name the kind only; a manifest of a kind agentsmith claims in another group would make them disagree
+    chart = cdk8s.Chart(in_memory_app(), "c")
+    with pytest.raises(AssertionError, match=re.escape("Deployment in API group 'extensions'")):
+        _manifest.add_manifest(
+            chart, "d", {"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "d"}}
+        )
 
 
 # --- before synthesis: every ApiObject of the app, and the output files ---
