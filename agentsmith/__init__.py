@@ -28,7 +28,7 @@ The pieces::
 
 from __future__ import annotations
 
-from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, RedisAccess
+from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, AccessMode, RedisAccess
 from .auth import RedisAuth
 from .connection_secret import RedisConnectionSecret
 from .endpoint import RedisEndpoint, SecretKeyRef
@@ -62,6 +62,7 @@ __all__ = [
     "DEFAULT_SCRAPERS",
     "REDIS_URL_ENV",
     "SAME_NAMESPACE",
+    "AccessMode",
     "AgentsmithConfigError",
     "AgentsmithNamespace",
     "EphemeralRedis",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from . import _acl, _exporter, _limits, _probe_command, _redis_props, _seed
 from ._rules import PathArg, boolean, dns_subdomain, fail
@@ -34,8 +34,10 @@ from .endpoint import SecretKeyRef
 from .metrics import RedisMetrics
 from .roles import RedisRole
 
-__all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "RedisAccess"]
+__all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "AccessMode", "RedisAccess"]
 
+#: Which factory built a :class:`RedisAccess` (its ``mode``).
+AccessMode = Literal["open", "seed_exact", "password", "roles"]
 #: ``max_clients`` by default: 10000, Redis's own default made explicit.
 DEFAULT_MAX_CLIENTS: Final = _limits.DEFAULT_MAX_CLIENTS
 #: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
@@ -53,6 +55,8 @@ class RedisAccess:
     command guard. The attributes are read-only and tell which mode a value is:
 
     Attributes:
+        mode: the factory that built the value: ``"open"``, ``"seed_exact"``,
+            ``"password"`` or ``"roles"`` (:data:`AccessMode`).
         auth: the password's Secret (:meth:`password`), else ``None``.
         acl_roles: the ACL users (:meth:`roles`), else ``None``.
         command_guard: ``True`` unless :meth:`seed_exact` or
@@ -67,6 +71,7 @@ class RedisAccess:
             (``False`` in the password modes).
     """
 
+    mode: AccessMode
     auth: RedisAuth | None
     acl_roles: tuple[RedisRole, ...] | None
     command_guard: bool
@@ -81,6 +86,7 @@ class RedisAccess:
     @classmethod
     def _new(
         cls,
+        mode: AccessMode,
         *,
         auth: RedisAuth | None = None,
         acl_roles: tuple[RedisRole, ...] | None = None,
@@ -92,6 +98,7 @@ class RedisAccess:
     ) -> RedisAccess:
         self = object.__new__(cls)
         fields = {
+            "mode": mode,
             "auth": auth,
             "acl_roles": acl_roles,
             "command_guard": command_guard,
@@ -107,15 +114,14 @@ class RedisAccess:
     def __repr__(self) -> str:
         """The factory call that builds this value (arguments that differ from the defaults only)."""
         args: list[str] = []
-        if self.acl_roles is not None:
-            factory, args = "roles", [repr(self.acl_roles)]
-        elif self.auth is not None:
-            factory, args = "password", [repr(self.auth)]
+        if self.mode == "roles":
+            args = [repr(self.acl_roles)]
+        elif self.mode == "password":
+            args = [repr(self.auth)]
             if self.command_guard is not True:
                 args.append(f"command_guard={self.command_guard!r}")
         else:
-            factory = "open" if self.command_guard is True else "seed_exact"
-            if self.strict_readiness is not False:
+            if self.mode == "open" and self.strict_readiness is not False:
                 args.append(f"strict_readiness={self.strict_readiness!r}")
             if self.connection_secret is not None:
                 args.append(f"connection_secret={self.connection_secret!r}")
@@ -123,7 +129,7 @@ class RedisAccess:
                 args.append(f"publish_connection_secret={self.publish_connection_secret!r}")
         if self.max_clients is not None and self.max_clients != DEFAULT_MAX_CLIENTS:
             args.append(f"max_clients={self.max_clients!r}")
-        return f"RedisAccess.{factory}({', '.join(args)})"
+        return f"RedisAccess.{self.mode}({', '.join(args)})"
 
     # -- factories -------------------------------------------------------
 
@@ -164,6 +170,7 @@ class RedisAccess:
             publish_connection_secret: create that Secret. Default ``True``.
         """
         return cls._new(
+            "open",
             max_clients=max_clients,
             strict_readiness=strict_readiness,
             connection_secret=connection_secret,
@@ -186,6 +193,7 @@ class RedisAccess:
             publish_connection_secret: as for :meth:`open`. Default ``True``.
         """
         return cls._new(
+            "seed_exact",
             command_guard=False,
             connection_secret=connection_secret,
             publish_connection_secret=publish_connection_secret,
@@ -211,8 +219,10 @@ class RedisAccess:
             max_clients: as for :meth:`open` (with the guard only). Default ``10000``.
         """
         if command_guard is False:
-            return cls._new(auth=auth, command_guard=False, strict_readiness=True)
-        return cls._new(auth=auth, command_guard=command_guard, max_clients=max_clients, strict_readiness=True)
+            return cls._new("password", auth=auth, command_guard=False, strict_readiness=True)
+        return cls._new(
+            "password", auth=auth, command_guard=command_guard, max_clients=max_clients, strict_readiness=True
+        )
 
     @classmethod
     def roles(cls, roles: Sequence[RedisRole], *, max_clients: int = DEFAULT_MAX_CLIENTS) -> RedisAccess:
@@ -230,7 +240,7 @@ class RedisAccess:
         """
         # A wrong type is kept as given, for _check to name it.
         listed: Any = tuple(roles) if isinstance(roles, Sequence) and not isinstance(roles, (str, bytes)) else roles
-        return cls._new(acl_roles=listed, max_clients=max_clients, strict_readiness=True)
+        return cls._new("roles", acl_roles=listed, max_clients=max_clients, strict_readiness=True)
 
     # -- checks ----------------------------------------------------------
 
@@ -239,9 +249,26 @@ class RedisAccess:
         """``access``: a RedisAccess from a factory, with every field valid."""
         if not isinstance(value, RedisAccess):
             raise fail(path, "access", value, "must be an agentsmith.RedisAccess", f"Use {_FACTORIES}.")
-        if value.auth is not None:
+        if value.mode == "password":
+            if not isinstance(value.auth, RedisAuth):
+                raise fail(
+                    path,
+                    "access.auth",
+                    value.auth,
+                    "must be an agentsmith.RedisAuth",
+                    "Pass RedisAccess.password(RedisAuth(secret_name=...)).",
+                )
             RedisAuth._check(path, value.auth, prop="access.auth")
-        if value.acl_roles is not None:
+        if value.mode == "roles":
+            if value.acl_roles is None:
+                raise fail(
+                    path,
+                    "access.roles",
+                    None,
+                    "must be a non-empty sequence of agentsmith.RedisRole",
+                    "Pass RedisAccess.roles([RedisRole.dispatcher(secret_name=...), "
+                    "RedisRole.agent(secret_name=...)]).",
+                )
             RedisRole._check_all(path, value.acl_roles, prop="access.roles")
         boolean(path, "access.command_guard", value.command_guard)
         if value.max_clients is not None:

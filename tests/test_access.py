@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from _support import SynthChart
@@ -11,6 +11,8 @@ import agentsmith
 from agentsmith import (
     DEFAULT_ACCESS,
     DEFAULT_MAX_CLIENTS,
+    AccessMode,
+    AgentsmithConfigError,
     EphemeralRedis,
     RedisAccess,
     RedisAuth,
@@ -94,6 +96,42 @@ def test_repr_is_the_factory_call_that_rebuilds_the_value(value: RedisAccess) ->
     assert rebuilt == value
     assert hash(rebuilt) == hash(value)
     assert repr(value).startswith("RedisAccess.")
+
+
+def test_mode_names_the_factory() -> None:
+    assert [RedisAccess.open().mode, RedisAccess.seed_exact().mode] == ["open", "seed_exact"]
+    assert [RedisAccess.password(AUTH).mode, RedisAccess.roles(ROLES).mode] == ["password", "roles"]
+    assert get_args(AccessMode) == ("open", "seed_exact", "password", "roles")
+
+
+@pytest.mark.parametrize(
+    ("access", "prop", "rule"),
+    [
+        (RedisAccess.password(None), "access.auth", "must be an agentsmith.RedisAuth"),  # type: ignore[arg-type]
+        (RedisAccess.password("redis-auth"), "access.auth", "must be an agentsmith.RedisAuth"),  # type: ignore[arg-type]
+        (RedisAccess.roles(None), "access.roles", "must be a non-empty sequence of agentsmith.RedisRole"),  # type: ignore[arg-type]
+        (RedisAccess.roles([]), "access.roles", "must be a non-empty sequence of agentsmith.RedisRole"),
+        (RedisAccess.open(max_clients="100"), "access.max_clients", "must be an integer, not a str"),  # type: ignore[arg-type]
+        (RedisAccess.open(strict_readiness=1), "access.strict_readiness", "must be True or False"),  # type: ignore[arg-type]
+        (RedisAccess.open(connection_secret="s"), "access.connection_secret", "must be an agentsmith.SecretKeyRef"),  # type: ignore[arg-type]
+    ],
+    ids=[
+        "password-none",
+        "password-a-name",
+        "roles-none",
+        "roles-empty",
+        "max-clients-str",
+        "strict-int",
+        "secret-str",
+    ],
+)
+def test_a_factory_given_the_wrong_type_is_refused_by_the_construct(
+    synth_chart: SynthChart, access: RedisAccess, prop: str, rule: str
+) -> None:
+    with pytest.raises(AgentsmithConfigError) as caught:
+        synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=access))
+    assert caught.value.prop == prop
+    assert rule in str(caught.value)
 
 
 def test_value_is_frozen_and_built_only_by_factories() -> None:

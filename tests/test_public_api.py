@@ -28,6 +28,7 @@ def test_all_is_pinned() -> None:
         "DEFAULT_SCRAPERS",
         "REDIS_URL_ENV",
         "SAME_NAMESPACE",
+        "AccessMode",
         "AgentsmithConfigError",
         "AgentsmithNamespace",
         "EphemeralRedis",
