@@ -35,6 +35,19 @@ def bus_line(url: str) -> str:
 SEED = ROOT / "tests" / "data" / "seed" / "000_7557595a55f133eb.txt"
 
 
+#: Hypothesis example counts: ``full`` under CI=true and from tools/test.sh (so .ci/run), ``fast`` otherwise
+#: (the fast loop at a prompt); AGENTSMITH_HYPOTHESIS=full|fast chooses. conftest.py loads it as a profile.
+HYPOTHESIS_PROFILE = os.environ.get("AGENTSMITH_HYPOTHESIS") or (
+    "full" if os.environ.get("CI", "").lower() == "true" else "fast"
+)
+HYPOTHESIS_PROFILES = ("fast", "full")
+
+
+def examples(full: int) -> int:
+    """Examples for a property that runs ``full`` of them in the full profile: a tenth (at least 10) when fast."""
+    return full if HYPOTHESIS_PROFILE == "full" else max(full // 10, 10)
+
+
 def require_tool(name: str, install_hint: str) -> str:
     """Path of an executable; outside CI a missing tool skips, under CI=true it fails."""
     found = shutil.which(name)

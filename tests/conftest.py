@@ -22,7 +22,9 @@ from _checkov import checkov_command, scan_with_checkov
 from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
 from _kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
-from _support import load_dir, read_seed, require_tool
+from _no_process import PROCESS_MARKERS, forbid_processes
+from _support import HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES, load_dir, read_seed, require_tool
+from hypothesis import settings
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
@@ -30,6 +32,13 @@ if str(ROOT) not in sys.path:  # main.py and the agentsmith checkout
     sys.path.insert(0, str(ROOT))
 
 import main
+
+# Derandomized (CI sees the same examples every run), no example database written under .hypothesis/.
+settings.register_profile("full", derandomize=True, database=None, deadline=None)
+settings.register_profile("fast", parent=settings.get_profile("full"), max_examples=10)
+if HYPOTHESIS_PROFILE not in HYPOTHESIS_PROFILES:
+    raise pytest.UsageError(f"AGENTSMITH_HYPOTHESIS={HYPOTHESIS_PROFILE!r}: use one of {HYPOTHESIS_PROFILES}")
+settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +122,35 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     JOBS.close()
+
+
+def _starts_no_process(item: pytest.Item) -> bool:
+    return not any(item.get_closest_marker(name) for name in PROCESS_MARKERS)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    """Setup, call and teardown of a test with no process marker may not start a process (_no_process.py)."""
+    if not _starts_no_process(item):
+        return (yield)
+    with forbid_processes(item.nodeid):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    if not _starts_no_process(item):
+        return (yield)
+    with forbid_processes(item.nodeid):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    if not _starts_no_process(item):
+        return (yield)
+    with forbid_processes(item.nodeid):
+        return (yield)
 
 
 @pytest.fixture(scope="session")

@@ -86,6 +86,7 @@ def test_failed_synth_leaves_previous_dist_byte_identical(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging folder or backup left"
 
 
+@pytest.mark.subprocess  # python main.py
 def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
     # A broken consumer of main.build, run as its own process, as a user would.
     script = tmp_path / "bad.py"

@@ -107,6 +107,7 @@ def test_more_than_three_foreign_entries_are_counted(tmp_path: Path) -> None:
         _outdir.check_target(tmp_path, source="--outdir")
 
 
+@pytest.mark.subprocess  # python
 def test_the_current_folder_is_refused_as_a_process(tmp_path: Path) -> None:
     # The case: `python main.py --outdir .` inside a clone emptied it, .git included.
     clone_like(tmp_path)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
+import pytest
 import yaml
 from _support import ROOT, require_tool
 from _yaml12 import load_all
@@ -62,6 +63,7 @@ def run_kustomize(folder: Path, documents: list[str]) -> subprocess.CompletedPro
     return subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dist_reads_back_identically_in_yaml_1_1_and_1_2(tmp_path: Path) -> None:
     # GIVEN the committed dist/ as PyYAML (YAML 1.1) reads it
     files = sorted((ROOT / "dist").glob("*.k8s.yaml"))
@@ -72,6 +74,7 @@ def test_dist_reads_back_identically_in_yaml_1_1_and_1_2(tmp_path: Path) -> None
     assert sorted(kustomize(tmp_path / "dist", texts), key=repr) == by_pyyaml
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_yaml_ambiguous_is_exactly_the_strings_that_do_not_round_trip(tmp_path: Path) -> None:
     # GIVEN thousands of strings written by cdk8s's own writer, as one ConfigMap's data
     strings = sorted(set(NAMED + GENERATED))
@@ -110,6 +113,7 @@ def test_yaml12_loader_reads_numbers_as_yaml_1_2_does() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_mapping_keys_follow_the_same_rule(tmp_path: Path) -> None:
     # Secret keys and label keys are mapping keys: GIVEN every corpus string that is a valid key
     keys = sorted({text for text in NAMED + GENERATED if re.fullmatch(r"[-._a-zA-Z0-9]+", text)})
