@@ -99,16 +99,25 @@ BACKGROUND: dict[str, Callable[[Path], Any]] = {
 }
 
 
-def _waits_for_a_job(item: pytest.Item) -> bool:
-    return bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
+def _jobs_waited_for(item: pytest.Item) -> list[str]:
+    return sorted(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that wait for a background job ``subprocess`` and run them last, so the jobs overlap."""
-    for item in items:
-        if _waits_for_a_job(item):
-            item.add_marker(pytest.mark.subprocess)
-    items.sort(key=_waits_for_a_job)
+    """Check that the tests that wait for a background job say so (``subprocess``); run them last to overlap.
+
+    The marker is written on the test (``@pytest.mark.subprocess`` or a module's ``pytestmark``), not inferred:
+    a test that uses a job's fixture without it fails collection and names the marker to add.
+    """
+    unmarked = [
+        f"{item.nodeid} waits for the background job(s) {', '.join(jobs)} (processes): "
+        "add @pytest.mark.subprocess to it (or `pytestmark = pytest.mark.subprocess` to its module)"
+        for item in items
+        if (jobs := _jobs_waited_for(item)) and not item.get_closest_marker("subprocess")
+    ]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))
+    items.sort(key=lambda item: bool(_jobs_waited_for(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

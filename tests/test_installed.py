@@ -21,7 +21,7 @@ from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS,
 from _readme import EXPECTED
 from _support import load_dir
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]  # a fresh venv per environment, a background job
 
 
 def succeeded(run: Run) -> Run:

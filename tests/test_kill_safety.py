@@ -7,7 +7,10 @@ its process group after seeded random delays. `tools/kill_trials.py` runs more.
 
 from __future__ import annotations
 
+import pytest
 from _kill import ENTRIES, SIGNALS, STEPS, ConcurrentRuns, Trials
+
+pytestmark = pytest.mark.subprocess  # the kill trials and concurrent synths are a background job of processes
 
 
 def test_no_trial_loses_or_corrupts_dist(kill_trials: Trials) -> None:

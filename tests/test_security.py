@@ -239,11 +239,13 @@ SEED_DECISIONS = {
 }
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_defaults_fail_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
     assert checkov_scans["defaults"]["failed"] == set(SEED_DECISIONS)
     assert checkov_scans["defaults"]["passed"] > 80
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_with_metrics_fails_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
     # The exporter container adds no finding of its own; pinned by digest, the hardened pod fails nothing.
     assert checkov_scans["metrics"]["failed"] == set(SEED_DECISIONS)
@@ -251,11 +253,13 @@ def test_checkov_with_metrics_fails_only_seed_decisions(checkov_scans: dict[str,
     assert checkov_scans["hardened-metrics"]["failed"] == set()
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_hardened_example_fails_nothing(checkov_scans: dict[str, dict[str, Any]]) -> None:
     assert checkov_scans["hardened"]["failed"] == set()
     assert checkov_scans["hardened"]["passed"] > 80
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, Any]]) -> None:
     failed = checkov_scans["seed"]["failed"]
     assert {"CKV_K8S_28", "CKV_K8S_31", "CKV_K8S_37"} <= failed  # NET_RAW/capabilities, seccomp
