@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,21 +16,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 import yaml
 
+from testkit.kustomize import KUBECTL_HINT
+from testkit.kustomize import run_kustomize as run_kustomize_with
+from testkit.project import APP_FILES as APP_FILES
+from testkit.project import IN_CLUSTER_BUS as IN_CLUSTER_BUS
+from testkit.project import ROOT as ROOT
+from testkit.project import bus_line as bus_line
+from testkit.project import in_memory_app as in_memory_app
+
 if TYPE_CHECKING:
     import cdk8s
-
-#: The checkout: main.py, agentsmith/, node_modules/ (the one definition; other test modules import it).
-ROOT = Path(__file__).resolve().parent.parent
-#: main.py's one-line bus setting, as shipped; tests that run main.py in a copy of the project edit this line.
-IN_CLUSTER_BUS = "MANAGED_REDIS_URL: str | None = None"
-#: The app: main.py, its output-folder module and the cdk8s-cli configuration (copies of the project hold these).
-APP_FILES = ("main.py", "outdir.py", "cdk8s.yaml")
-
-
-def bus_line(url: str) -> str:
-    """main.py's bus setting switched to ``url``, as a user edits it."""
-    return f"MANAGED_REDIS_URL: str | None = {url!r}"
-
 
 #: The design seed, vendored from shared/seed/ (tests/data/seed/README.md): a clone alone runs every test.
 SEED = ROOT / "tests" / "data" / "seed" / "000_7557595a55f133eb.txt"
@@ -66,7 +62,7 @@ def require_redis_server(image: str) -> str:
     """
     import re
 
-    from _redis_runtime import redis_server_version
+    from testkit.redis_runtime import redis_server_version
 
     path = require_tool("redis-server", "apt-get install redis-server")
     require_tool("redis-cli", "apt-get install redis-server")
@@ -90,16 +86,6 @@ class SynthChart(Protocol):
     def __call__(
         self, build: Callable[[cdk8s.Chart], object], *, namespace: str | None = "agentsmith"
     ) -> list[dict[str, Any]]: ...
-
-
-def in_memory_app() -> cdk8s.App:
-    """A cdk8s App for ``Testing.synth``/``to_json`` only: ``app.synth()`` would fail loudly.
-
-    ``cdk8s.Testing.app()`` creates a temporary folder per call and leaves it behind.
-    """
-    import cdk8s
-
-    return cdk8s.App(outdir="/dev/null/in-memory-app-never-synthesised")
 
 
 def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -129,3 +115,17 @@ def read_seed() -> dict[tuple[str, str], dict[str, Any]]:
             objects[(document["kind"], document["metadata"]["name"])] = document
     assert set(objects) == {("Deployment", "redis"), ("Service", "redis")}, objects.keys()
     return objects
+
+
+def run_kustomize(folder: Path, documents: list[str]) -> subprocess.CompletedProcess[str]:
+    """``kubectl kustomize`` over ``documents`` written as one base in ``folder`` (testkit/kustomize.py)."""
+    return run_kustomize_with(require_tool("kubectl", KUBECTL_HINT), folder, documents)
+
+
+def kustomize(folder: Path, documents: list[str]) -> list[dict[str, Any]]:
+    """Write ``documents`` as one Kustomize base in ``folder`` and return ``kubectl kustomize``'s objects."""
+    from testkit.yaml12 import load_all
+
+    result = run_kustomize(folder, documents)
+    assert result.returncode == 0, result.stderr
+    return load_all(result.stdout)  # Kustomize writes YAML 1.2: read it as such

@@ -21,12 +21,13 @@ from _background import Jobs
 from _checkov import checkov_command, scan_with_checkov
 from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
-from _kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
 from _no_process import PROCESS_MARKERS, forbid_processes
 from _support import HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES, load_dir, read_seed, require_tool
 from hypothesis import settings
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from testkit.kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
 
 if str(ROOT) not in sys.path:  # main.py and the agentsmith checkout
     sys.path.insert(0, str(ROOT))
@@ -189,7 +190,7 @@ def cli_synths() -> CliRuns:
 
 @pytest.fixture(scope="session")
 def kill_trials() -> Trials:
-    """`python main.py` and `cdk8s synth` signalled at many points (see _kill.py)."""
+    """`python main.py` and `cdk8s synth` signalled at many points (see testkit/kill.py)."""
     if not CLI.exists():
         require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
     trials: Trials = JOBS.result("kill_trials", run_kill_trials)
@@ -198,6 +199,6 @@ def kill_trials() -> Trials:
 
 @pytest.fixture(scope="session")
 def concurrent_synths() -> ConcurrentRuns:
-    """Four `python main.py` runs into one folder at once (see _kill.py)."""
+    """Four `python main.py` runs into one folder at once (see testkit/kill.py)."""
     runs: ConcurrentRuns = JOBS.result("concurrent_synths", run_concurrent_synths)
     return runs

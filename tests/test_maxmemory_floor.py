@@ -15,12 +15,12 @@ from pathlib import Path
 import cdk8s
 import pytest
 import redis
-from _redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 from _support import in_memory_app, require_redis_server
 from redis.typing import EncodableT, FieldT
 
 from agentsmith import EphemeralRedis
 from agentsmith._redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
+from testkit.redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 
 pytestmark = pytest.mark.runtime
 CLIENTS = 100

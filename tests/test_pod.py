@@ -43,11 +43,11 @@ from _podman import (
     resolve_env,
     write_manifest,
 )
-from _redis_runtime import client, free_port
 from test_runtime_auth import expand
 
 from agentsmith import EphemeralRedis, RedisAuth, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.redis_runtime import client, free_port
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
 

@@ -61,12 +61,12 @@ from _podman import (
     resolve_env,
     write_manifest,
 )
-from _redis_runtime import client, free_port
 from _support import require_tool
 from test_pod import FAILURE_THRESHOLD
 
 from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
 from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.redis_runtime import client, free_port
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
 

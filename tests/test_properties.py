@@ -1,12 +1,12 @@
 """Generated props either raise a clear AgentsmithConfigError or produce objects the cluster accepts.
 
-For every generated ``(construct, props)`` (``tests/_generated_props.py``):
+For every generated ``(construct, props)`` (``testkit/generated_props.py``):
 
 * rejected: ``AgentsmithConfigError`` only (never a TypeError or AttributeError),
-  with a clear message (``tests/_messages.py``) that never repeats the password;
+  with a clear message (``testkit/messages.py``) that never repeats the password;
 * accepted: every object passes strict schema validation (Kubernetes 1.27) and
   the API server's name, label, Secret key and quantity rules
-  (``tests/_apiserver.py``), holds no password, and comes out of one
+  (``testkit/apiserver.py``), holds no password, and comes out of one
   ``kubectl kustomize`` run over all accepted objects, written by cdk8s's own
   YAML writer, unchanged.
 
@@ -23,15 +23,14 @@ from typing import Any
 import cdk8s
 import kubernetes_validate
 import pytest
-from _apiserver import violations
-from _generated_props import PASSWORD, PROPS, build
-from _messages import unclear
-from _support import examples
+from _support import examples, kustomize
 from hypothesis import HealthCheck, given, settings
-from test_kustomize import K8S_VERSION
-from test_yaml_roundtrip import kustomize
 
 from agentsmith import AgentsmithConfigError
+from testkit.apiserver import violations
+from testkit.generated_props import PASSWORD, PROPS, build
+from testkit.kustomize import K8S_VERSION
+from testkit.messages import unclear
 
 #: 400 in the full profile (tools/test.sh, CI); a tenth in the fast loop.
 EXAMPLES = examples(400)

@@ -21,10 +21,10 @@ from typing import Any
 import cdk8s
 import pytest
 import redis
-from _redis_runtime import RedisProcess, client, make_workdir, point_probe, run_as, run_probe, start_redis
 from _support import require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, RedisAuth
+from testkit.redis_runtime import RedisProcess, client, make_workdir, point_probe, run_as, run_probe, start_redis
 
 pytestmark = pytest.mark.runtime
 

@@ -19,10 +19,10 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 from _support import ROOT, require_redis_server, require_tool
 
 from agentsmith import RedisAuth, RedisRole
+from testkit.redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 
 pytestmark = pytest.mark.runtime
 

@@ -26,7 +26,10 @@ from typing import Any
 import cdk8s
 import pytest
 import yaml
-from _redis_runtime import (
+from _support import in_memory_app, require_redis_server, require_tool
+
+from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
+from testkit.redis_runtime import (
     LOOPBACK,
     container_env,
     free_port,
@@ -36,9 +39,6 @@ from _redis_runtime import (
     run_container,
     wait_until,
 )
-from _support import in_memory_app, require_redis_server, require_tool
-
-from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
 
 pytestmark = pytest.mark.runtime
 

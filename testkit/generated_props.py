@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-from _support import in_memory_app
 from hypothesis import strategies as st
 
 from agentsmith import (
@@ -23,6 +22,7 @@ from agentsmith import (
     Resources,
     SecretKeyRef,
 )
+from testkit.project import in_memory_app
 
 #: A credential that must never reach dist/ or a message.
 PASSWORD = "hunter2"

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _support import APP_FILES, IN_CLUSTER_BUS, ROOT, bus_line
+from testkit.project import APP_FILES, IN_CLUSTER_BUS, ROOT, bus_line
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 ENTRIES = ("main.py", "cdk8s synth")

@@ -417,9 +417,9 @@ def run_container(
 def synth_container(**props: Any) -> dict[str, Any]:
     """The redis container of ``EphemeralRedis(chart, "redis", **props)`` in namespace agentsmith."""
     import cdk8s
-    from _support import in_memory_app
 
     from agentsmith import EphemeralRedis
+    from testkit.project import in_memory_app
 
     chart = cdk8s.Chart(in_memory_app(), "runtime", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", **props)
