@@ -7,6 +7,7 @@ folder on ``sys.path`` (rootdir-based ``prepend`` import mode).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from testkit.project import in_memory_app as in_memory_app
 
 if TYPE_CHECKING:
     import cdk8s
+
+    from agentsmith import AgentsmithConfigError
 
 #: The design seed, vendored from shared/seed/ (tests/data/seed/README.md): a clone alone runs every test.
 SEED = ROOT / "tests" / "data" / "seed" / "000_7557595a55f133eb.txt"
@@ -60,8 +63,6 @@ def require_redis_server(image: str) -> str:
 
     Missing or mismatched: skip outside CI, fail under CI=true, with an install hint.
     """
-    import re
-
     from testkit.redis_runtime import redis_server_version
 
     path = require_tool("redis-server", "apt-get install redis-server")
@@ -78,6 +79,59 @@ def require_redis_server(image: str) -> str:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     return path
+
+
+class _NotChecked:
+    def __repr__(self) -> str:
+        return "NOT_CHECKED"
+
+
+#: The default of :func:`assert_config_error`'s ``value`` and ``path``: not checked.
+NOT_CHECKED: Any = _NotChecked()
+
+
+def assert_config_error(
+    build: Callable[[], object],
+    *,
+    prop: str | None = None,
+    value: object = NOT_CHECKED,
+    path: str | None = NOT_CHECKED,
+    message: str | None = None,
+    fix: str | None = None,
+    match: str | None = None,
+    secret: str | None = None,
+) -> AgentsmithConfigError:
+    """``build()`` raises exactly ``AgentsmithConfigError``; every keyword given is checked. Returns the error.
+
+    ``prop``: ``error.prop`` and ``'<prop>'`` in the message; ``value``: ``error.value`` and ``(got <value!r>)``
+    in the message; ``path``: ``error.path`` (``None`` outside a construct); ``message``: the whole message;
+    ``fix``: the message's end; ``match``: a regular expression searched in the message; ``secret``: in
+    neither the message nor ``repr(error.value)``. The one way the tests assert a configuration error.
+    """
+    from agentsmith import AgentsmithConfigError
+
+    with pytest.raises(AgentsmithConfigError) as caught:
+        build()
+    error = caught.value
+    text = str(error)
+    assert type(error) is AgentsmithConfigError, f"{type(error).__name__}: {text}"
+    if prop is not None:
+        assert error.prop == prop, text
+        assert f"'{prop}'" in text, f"the message does not name {prop!r}: {text}"
+    if value is not NOT_CHECKED:
+        assert error.value == value, text
+        assert f"(got {value!r})" in text, f"the message does not show {value!r}: {text}"
+    if path is not NOT_CHECKED:
+        assert error.path == path, text
+    if message is not None:
+        assert text == message
+    if fix is not None:
+        assert text.endswith(fix), f"the message does not end with the fix {fix!r}: {text}"
+    if match is not None:
+        assert re.search(match, text), f"{match!r} not found in: {text}"
+    if secret is not None:
+        assert secret not in text and secret not in repr(error.value), f"the error repeats {secret!r}"
+    return error
 
 
 class SynthChart(Protocol):

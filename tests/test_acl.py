@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, redis_url_env
+from agentsmith import EphemeralRedis, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
@@ -185,8 +184,10 @@ def test_endpoint_for_hands_out_each_roles_secret(synth_chart: SynthChart) -> No
     assert (agent.connection.name, agent.connection.key) == ("redis-agent", "url")
     # the Redis's own handle is the first role's
     assert (handles["redis"].connection.name, handles["redis"].connection.key) == ("redis-dispatcher", "redis-url")
-    with pytest.raises(AgentsmithConfigError, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
-        handles["redis"].endpoint_for("admin")
+    assert_config_error(
+        lambda: handles["redis"].endpoint_for("admin"),
+        match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)",
+    )
     # the endpoint wires a client like any RedisEndpoint
     assert redis_url_env(agent) == {
         "name": "REDIS_URL",

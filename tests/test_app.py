@@ -12,10 +12,10 @@ import cdk8s
 import pytest
 import yaml
 from _cli import CliRuns
-from _support import ROOT, in_memory_app
+from _support import ROOT, assert_config_error, in_memory_app
 
 import main
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisMetrics
+from agentsmith import EphemeralRedis, RedisMetrics
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
@@ -253,13 +253,12 @@ def test_metrics_are_a_one_line_switch_for_the_in_cluster_bus() -> None:
         ("ServiceMonitor", "redis"),
     ]
     # AND with a managed Redis there is no pod to put an exporter in: a clear error
-    with pytest.raises(AgentsmithConfigError) as caught:
-        main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics())
-    assert caught.value.prop == "REDIS_METRICS"
-    assert str(caught.value).startswith("'REDIS_METRICS' needs the in-cluster bus (got RedisMetrics(")
-    assert str(caught.value).endswith(
-        "Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None."
+    caught = assert_config_error(
+        lambda: main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics())
     )
+    assert caught.prop == "REDIS_METRICS"
+    assert str(caught).startswith("'REDIS_METRICS' needs the in-cluster bus (got RedisMetrics(")
+    assert str(caught).endswith("Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None.")
 
 
 def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:

@@ -7,10 +7,9 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import assert_config_error, in_memory_app
 
 from agentsmith import (
-    AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
     ExternalRedis,
@@ -36,8 +35,7 @@ def test_a_failed_construction_can_be_retried_with_the_same_id(kind: str) -> Non
     construct, bad, good = CONSTRUCTS[kind]
     chart = chart_for(kind)
     # GIVEN an invalid prop WHEN the construct is built THEN the error, and no child is left behind
-    with pytest.raises(AgentsmithConfigError):
-        construct(chart, "it", **bad)
+    assert_config_error(lambda: construct(chart, "it", **bad))
     assert chart.node.try_find_child("it") is None
     # WHEN the prop is fixed, same id THEN it builds, and its objects are not refused as duplicates
     built = construct(chart, "it", **good)
@@ -73,10 +71,9 @@ def test_scope_and_id_are_checked_before_anything_exists(
     chart = chart_for(kind)
     app = chart.node.root
     given = {"none": None, "string": "bus", "app": app, "chart": chart}[scope]
-    with pytest.raises(AgentsmithConfigError) as caught:
-        construct(given, id, **good)
-    assert caught.value.prop == prop
-    assert str(caught.value).startswith(message)
+    caught = assert_config_error(lambda: construct(given, id, **good))
+    assert caught.prop == prop
+    assert str(caught).startswith(message)
     # nothing was created: the app still holds only the chart, and the chart nothing
     assert [child.node.id for child in app.node.children] == ["bus"]
     assert chart.node.children == []

@@ -6,9 +6,9 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import assert_config_error, in_memory_app
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAuth, RedisRole, SecretKeyRef
+from agentsmith import EphemeralRedis, RedisAuth, RedisRole, SecretKeyRef
 
 D = RedisRole.dispatcher(secret_name="redis-dispatcher")
 A = RedisRole.agent(secret_name="redis-agent")
@@ -206,9 +206,8 @@ def test_bad_roles_raise_one_exact_error_before_any_api_object(
     kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str
 ) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
-    with pytest.raises(AgentsmithConfigError) as caught:
-        EphemeralRedis(chart, "redis", **kwargs)
-    error = caught.value
+    caught = assert_config_error(lambda: EphemeralRedis(chart, "redis", **kwargs))
+    error = caught
     assert (error.prop, error.value, error.path) == (prop, value, "test/redis")
     assert str(error) == f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}"
     assert cdk8s.Testing.synth(chart) == []

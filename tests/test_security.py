@@ -8,10 +8,9 @@ import cdk8s
 import pytest
 from _checkov import DIGEST, HARDENED
 from _pss import violations
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 
 from agentsmith import (
-    AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
     NetworkPeer,
@@ -106,8 +105,10 @@ def test_network_policy_can_be_turned_off(synth_chart: SynthChart) -> None:
 
 
 def test_network_peer_selectors_are_validated(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match=r"'allow_from\[0\]\.pod_selector\['app'\]' must be a label value"):
-        objects_of(synth_chart, allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
+    assert_config_error(
+        lambda: objects_of(synth_chart, allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),)),
+        match=r"'allow_from\[0\]\.pod_selector\['app'\]' must be a label value",
+    )
 
 
 # -- namespace ------------------------------------------------------------
@@ -135,8 +136,10 @@ def test_namespace_pod_security_is_configurable(synth_chart: SynthChart) -> None
 
 
 def test_namespace_pod_security_level_is_validated(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match=r"'pod_security.enforce' must be one of privileged, baseline"):
-        synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict")))
+    assert_config_error(
+        lambda: synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict"))),
+        match=r"'pod_security.enforce' must be one of privileged, baseline",
+    )
 
 
 # -- opt-in: read-only root filesystem ----------------------------------
@@ -180,10 +183,12 @@ def test_auth_takes_the_password_from_the_secret_and_keeps_probes_working(synth_
 
 
 def test_auth_and_connection_secret_conflict(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match="'connection_secret' cannot be combined with 'auth'"):
-        objects_of(
+    assert_config_error(
+        lambda: objects_of(
             synth_chart, auth=RedisAuth(secret_name="a"), connection_secret=SecretKeyRef(name="b", key="redis-url")
-        )
+        ),
+        match="'connection_secret' cannot be combined with 'auth'",
+    )
 
 
 # -- Pod Security Standards "restricted" -------------------------------
@@ -268,5 +273,6 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
 
 def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: SynthChart) -> None:
     # A NetworkPolicy rule with `from: []` matches every source.
-    with pytest.raises(AgentsmithConfigError, match=r"'allow_from' must not be empty: .* admits every source"):
-        objects_of(synth_chart, allow_from=())
+    assert_config_error(
+        lambda: objects_of(synth_chart, allow_from=()), match=r"'allow_from' must not be empty: .* admits every source"
+    )

@@ -23,7 +23,7 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import SynthChart, in_memory_app
+from _support import SynthChart, assert_config_error, in_memory_app
 
 from agentsmith import (
     AgentsmithConfigError,
@@ -1100,11 +1100,9 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
     chart = fresh_chart()
 
     # WHEN the construct is built with one bad prop
-    with pytest.raises(AgentsmithConfigError) as caught:
-        build(chart, construct, kwargs)
+    error = assert_config_error(lambda: build(chart, construct, kwargs))
 
     # THEN the error names the prop, the value, the path and the fix, exactly
-    error = caught.value
     assert type(error) is AgentsmithConfigError
     assert isinstance(error, ValueError)
     assert error.prop == prop
@@ -1124,8 +1122,7 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
 def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
     # GIVEN a construct that failed validation
     chart = fresh_chart()
-    with pytest.raises(AgentsmithConfigError):
-        EphemeralRedis(chart, "redis", port=0)
+    assert_config_error(lambda: EphemeralRedis(chart, "redis", port=0))
     # WHEN the same id is used again in the same chart, with the prop fixed THEN it builds
     redis = EphemeralRedis(chart, "redis")
     assert chart.node.try_find_child("redis") is redis
@@ -1258,10 +1255,9 @@ def test_env_var_name_follows_kubernetes_rule(name: str, fix: str) -> None:
     from agentsmith import redis_url_env
 
     redis = EphemeralRedis(fresh_chart(), "redis")
-    with pytest.raises(AgentsmithConfigError) as caught:
-        redis_url_env(redis, name=name)
-    assert (caught.value.prop, caught.value.value, caught.value.path) == ("name", name, None)
-    assert str(caught.value) == (
+    caught = assert_config_error(lambda: redis_url_env(redis, name=name))
+    assert (caught.prop, caught.value, caught.path) == ("name", name, None)
+    assert str(caught) == (
         f"'name' must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit "
         f"(got {name!r}). {fix}"
     )
@@ -1279,15 +1275,13 @@ def test_env_var_names_kubernetes_accepts_are_accepted(name: str) -> None:
 def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint: object) -> None:
     from agentsmith import add_redis_url, redis_url_env
 
-    with pytest.raises(AgentsmithConfigError) as caught:
-        redis_url_env(endpoint)  # type: ignore[arg-type]
-    assert str(caught.value) == (
+    caught = assert_config_error(lambda: redis_url_env(endpoint))  # type: ignore[arg-type]
+    assert str(caught) == (
         "'endpoint' must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a "
         f"{type(endpoint).__name__} (got {endpoint!r}). "
         "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...)."
     )
-    with pytest.raises(AgentsmithConfigError):
-        add_redis_url(fresh_chart(), None, endpoint)  # type: ignore[arg-type]
+    assert_config_error(lambda: add_redis_url(fresh_chart(), None, endpoint))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -1320,6 +1314,5 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
 def test_wrong_types_get_a_hint_of_the_right_type(build_bad: Callable[[cdk8s.Chart], object], message: str) -> None:
     # A hint never suggests the wrong value itself ('None', 'True'), and a value that holds no
     # credentials is shown as given rather than '<redacted>'.
-    with pytest.raises(AgentsmithConfigError) as caught:
-        build_bad(fresh_chart())
-    assert message in str(caught.value)
+    caught = assert_config_error(lambda: build_bad(fresh_chart()))
+    assert message in str(caught)
