@@ -125,7 +125,7 @@ def played_copy(
 
 def _test_copy(container: dict[str, Any], played: Sidecar) -> None:
     """One container's changes (module docstring), in place."""
-    from test_runtime_auth import expand  # Kubernetes' $(VAR) rules, in one place
+    from testkit.redis_runtime import k8s_expand as expand  # Kubernetes' $(VAR) rules, in one place
 
     container["image"] = played.image
     container["imagePullPolicy"] = "Never"
@@ -142,7 +142,7 @@ def _test_copy(container: dict[str, Any], played: Sidecar) -> None:
 
 def resolve_env(container: Mapping[str, Any], secrets: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
     """The container's environment as the kubelet builds it, from ``secrets`` (name -> key -> value)."""
-    from test_runtime_auth import expand
+    from testkit.redis_runtime import k8s_expand as expand
 
     env: dict[str, str] = {}
     for variable in container.get("env", []):

@@ -43,11 +43,11 @@ from _podman import (
     resolve_env,
     write_manifest,
 )
-from test_runtime_auth import expand
 
 from agentsmith import EphemeralRedis, RedisAuth, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 from testkit.redis_runtime import client, free_port
+from testkit.redis_runtime import k8s_expand as expand
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from _support import in_memory_app, require_redis_server, require_tool
 from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
 from testkit.redis_runtime import (
     LOOPBACK,
+    background_process,
     container_env,
     free_port,
     raw_command,
@@ -111,23 +111,6 @@ def answers(url: str) -> bool:
     except OSError:
         return False
     return True
-
-
-@contextmanager
-def process(command: list[str], *, log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` with output in ``log``; stop it (TERM, then KILL) when the block ends."""
-    with log.open("wb") as out:
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    try:
-        yield child
-    finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=10)
 
 
 def exporter_command(exporter: dict[str, Any], *, redis_port: int, listen: int) -> list[str]:
@@ -241,7 +224,7 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         listen = free_port()
         exporter_env = {"PATH": os.environ["PATH"], **container_env(manifests["exporter"], mode.secrets)}
         stack.enter_context(
-            process(
+            background_process(
                 exporter_command(manifests["exporter"], redis_port=server.port, listen=listen),
                 log=tmp_path / "exporter.log",
                 env=exporter_env,
@@ -253,7 +236,7 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         config = prometheus_config(tmp_path, manifests["rule"], target=listen)
         started = time.monotonic()
         stack.enter_context(
-            process(
+            background_process(
                 [
                     prometheus_binary,
                     f"--config.file={config}",
