@@ -10,24 +10,19 @@ import pytest
 from _support import assert_config_error, in_memory_app
 
 from agentsmith import (
-    AgentsmithNamespace,
     EphemeralRedis,
-    ExternalRedis,
-    RedisConnectionSecret,
 )
+from testkit.constructs import CONSTRUCTS as REGISTRY
 
-#: Each construct with one invalid and one valid set of props.
+#: Each construct with one invalid and one valid set of props (the registry, testkit/constructs.py).
 CONSTRUCTS: dict[str, tuple[Callable[..., Any], dict[str, Any], dict[str, Any]]] = {
-    "EphemeralRedis": (EphemeralRedis, {"maxmemory": "300mb"}, {}),
-    "ExternalRedis": (ExternalRedis, {"url": "http://cache:6379"}, {"url": "redis://cache:6379"}),
-    "AgentsmithNamespace": (AgentsmithNamespace, {"name": "kube-system"}, {}),
-    "RedisConnectionSecret": (RedisConnectionSecret, {"url": "redis://:pw@cache:6379"}, {"url": "redis://cache:6379"}),
+    name: (entry.cls, entry.bad, entry.required) for name, entry in REGISTRY.items()
 }
 
 
 def chart_for(kind: str) -> cdk8s.Chart:
     # A Namespace is cluster-scoped: its chart has no namespace.
-    return cdk8s.Chart(in_memory_app(), "bus", namespace=None if kind == "AgentsmithNamespace" else "jobs")
+    return cdk8s.Chart(in_memory_app(), "bus", namespace=None if REGISTRY[kind].cluster_scoped else "jobs")
 
 
 @pytest.mark.parametrize("kind", sorted(CONSTRUCTS))

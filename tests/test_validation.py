@@ -39,13 +39,11 @@ from agentsmith import (
     Resources,
     SecretKeyRef,
 )
+from testkit.constructs import BY_KEY
 
-CONSTRUCTS: dict[str, Any] = {
-    "redis": EphemeralRedis,
-    "namespace": AgentsmithNamespace,
-    "secret": RedisConnectionSecret,
-}
-REQUIRED: dict[str, dict[str, Any]] = {"secret": {"url": "redis://redis:6379"}}
+#: The public constructs by short name, and the props each needs (testkit/constructs.py).
+CONSTRUCTS: dict[str, Any] = {key: entry.cls for key, entry in BY_KEY.items()}
+REQUIRED: dict[str, dict[str, Any]] = {key: entry.required for key, entry in BY_KEY.items() if entry.required}
 HEX64 = "0123456789abcdef" * 4
 
 # Rules and fixes shared by several rows, spelled out once.
