@@ -44,6 +44,7 @@ from testkit.job_lifecycle import (  # noqa: E402
     run_lifecycle,
     table,
 )
+from testkit.manifests import containers  # noqa: E402
 from testkit.redis_runtime import make_workdir, parse_redis_args, start_redis  # noqa: E402
 
 #: The TTL convention each policy is measured with (as in the tests).
@@ -68,7 +69,7 @@ def container_args(maxmemory: str, policy: str) -> list[str]:
     chart = cdk8s.Chart(app, "bench", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", maxmemory=maxmemory, maxmemory_policy=policy, resources=resources)
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    args: list[str] = containers(deployment)[0]["args"]
     shutil.rmtree(app.outdir, ignore_errors=True)
     return args
 

@@ -30,6 +30,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from testkit.manifests import the_container
+
 LOOPBACK = "127.0.0.1"
 #: A test-only admin user, appended after the container's args where a test
 #: needs CONFIG GET, FLUSHALL or SHUTDOWN, which the command guard denies to the
@@ -445,5 +447,5 @@ def synth_container(**props: Any) -> dict[str, Any]:
     chart = cdk8s.Chart(in_memory_app(), "runtime", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", **props)
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return dict(container)

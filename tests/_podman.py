@@ -48,6 +48,8 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
+from testkit.manifests import containers
+
 CONTAINERS_CONF = ROOT / "tools" / "podman" / "containers.conf"
 BUILD_STANDIN = ROOT / "tools" / "podman" / "build-standin.sh"
 #: upstream: Redis's compiled defaults (protected-mode yes); official: the official image's (no).
@@ -114,7 +116,7 @@ def played_copy(
     """
     played = copy.deepcopy(dict(deployment))
     played["metadata"]["name"] = f"{deployment['metadata']['name']}-{run_id}"
-    first, *others = played["spec"]["template"]["spec"]["containers"]
+    first, *others = containers(played)
     _test_copy(first, Sidecar(image, host_port, env))
     given = dict(sidecars or {})
     assert sorted(given) == sorted(c["name"] for c in others), f"sidecars {sorted(given)} for {others}"

@@ -8,6 +8,7 @@ from _support import SynthChart, assert_config_error
 
 from agentsmith import EphemeralRedis, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
+from testkit.manifests import the_container
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
 #: Memory amplifiers, denied to every user (docs/security.md, "Memory abuse by clients").
@@ -38,7 +39,7 @@ ALIVE = ["sh", "-c", 'case "$(redis-cli ping 2>&1)" in PONG|*"max number of clie
 def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
-    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    only = the_container(deployment)
     return dict(only)
 
 

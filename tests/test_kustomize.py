@@ -22,6 +22,7 @@ import yaml
 from _support import ROOT, require_tool
 
 from testkit.kustomize import K8S_VERSION, KUBECTL_HINT
+from testkit.manifests import containers, the_container
 
 OVERLAY = "k8s/overlays/dev"
 NAMESPACE = "agentsmith"
@@ -90,7 +91,7 @@ def build() -> Build:
 @pytest.fixture(scope="module")
 def redis_container(build: Build) -> KubeObject:
     container: KubeObject
-    (container,) = build.get("Deployment", "redis")["spec"]["template"]["spec"]["containers"]
+    container = the_container(build.get("Deployment", "redis"))
     return container
 
 
@@ -171,7 +172,7 @@ def test_validator_rejects_a_broken_deployment(build: Build, breakage: str, erro
     # GIVEN the built Deployment with one deliberate mistake
     broken = copy.deepcopy(build.get("Deployment", "redis"))
     if breakage == "unknown-field":
-        broken["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+        containers(broken)[0]["imagePullPolicyy"] = "Always"
     else:
         broken["spec"]["replicas"] = "one"
     # WHEN validated THEN strict validation fails and says where and why

@@ -11,6 +11,7 @@ from _seed_diff import field_diff
 from _support import SynthChart, assert_config_error, in_memory_app
 
 from agentsmith import EphemeralRedis, RedisAuth, Resources
+from testkit.manifests import containers, the_container
 
 #: Fields the construct adds on top of the seed, each a documented hardening
 #: default (see the EphemeralRedis docstring and docs/security.md, "Secure by default").
@@ -44,7 +45,7 @@ def default(synth_chart: SynthChart) -> dict[str, dict[str, Any]]:
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
     only: dict[str, Any]
-    (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    only = the_container(objects["Deployment"])
     return only
 
 
@@ -65,8 +66,8 @@ def test_defaults_carry_every_seed_field_and_value(
     if kind == "Deployment":
         # The seed's args come first, unchanged; hardening args (the command
         # guard, tests/test_acl.py) are appended after them.
-        seed_args = seed["spec"]["template"]["spec"]["containers"][0]["args"]
-        args = actual["spec"]["template"]["spec"]["containers"][0]["args"]
+        seed_args = containers(seed)[0]["args"]
+        args = containers(actual)[0]["args"]
         assert args[: len(seed_args)] == seed_args
         del args[len(seed_args) :]
     differences, extras = field_diff(seed, actual)

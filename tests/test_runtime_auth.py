@@ -22,6 +22,7 @@ import redis
 from _support import require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, RedisAuth
+from testkit.manifests import the_container
 from testkit.redis_runtime import RedisProcess, client, container_env, k8s_expand, point_probe, run_container, run_probe
 
 pytestmark = pytest.mark.runtime
@@ -38,7 +39,7 @@ def auth_container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     chart = cdk8s.Chart(app, "auth", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", auth=RedisAuth(secret_name="redis-auth"))
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return dict(container)
 
 

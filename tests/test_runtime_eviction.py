@@ -55,6 +55,7 @@ from testkit.job_lifecycle import (
     run_lifecycle,
     table,
 )
+from testkit.manifests import the_container
 from testkit.redis_runtime import TEST_ADMIN_ARGS, make_workdir, parse_redis_args, run_as, start_redis
 
 pytestmark = pytest.mark.runtime
@@ -102,7 +103,7 @@ def synthesised_container(policy: str) -> dict[str, Any]:
         resources=Resources(memory_request=MEMORY_LIMIT, memory_limit=MEMORY_LIMIT),
     )
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     assert "command" not in container, "the runtime tests assume the image's redis-server entrypoint"
     return dict(container)
 

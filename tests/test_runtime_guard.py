@@ -22,6 +22,7 @@ import redis
 from _support import ROOT, require_redis_server, require_tool
 
 from agentsmith import RedisAuth, RedisRole
+from testkit.manifests import the_container
 from testkit.redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 
 pytestmark = pytest.mark.runtime
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.runtime
 
 @pytest.fixture(scope="module")
 def seed_container(manifests: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    (container,) = manifests[("Deployment", "redis")]["spec"]["template"]["spec"]["containers"]
+    container = the_container(manifests[("Deployment", "redis")])
     return dict(container)
 
 

@@ -28,6 +28,7 @@ import yaml
 from _support import in_memory_app, require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
+from testkit.manifests import containers
 from testkit.redis_runtime import (
     LOOPBACK,
     background_process,
@@ -95,8 +96,8 @@ def synthesise(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
     chart = cdk8s.Chart(in_memory_app(), "e2e", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", **SMALL, **props)
     objects = {o["kind"]: o for o in cdk8s.Testing.synth(chart) if o["metadata"]["name"] == "redis"}
-    containers = {c["name"]: c for c in objects["Deployment"]["spec"]["template"]["spec"]["containers"]}
-    return {"redis": containers["redis"], "exporter": containers["redis-exporter"], "rule": objects["PrometheusRule"]}
+    by_name = {c["name"]: c for c in containers(objects["Deployment"])}
+    return {"redis": by_name["redis"], "exporter": by_name["redis-exporter"], "rule": objects["PrometheusRule"]}
 
 
 def http_get(url: str) -> str:

@@ -40,6 +40,7 @@ from agentsmith import (
     SecretKeyRef,
 )
 from testkit.constructs import BY_KEY
+from testkit.manifests import the_container
 
 #: The public constructs by short name, and the props each needs (testkit/constructs.py).
 CONSTRUCTS: dict[str, Any] = {key: entry.cls for key, entry in BY_KEY.items()}
@@ -1184,7 +1185,7 @@ def test_namespace_name_may_start_with_a_digit(synth_chart: SynthChart) -> None:
 def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: SynthChart) -> None:
     # GIVEN a non-default port WHEN synthesised
     objects = {obj["kind"]: obj for obj in synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380))}
-    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    container = the_container(objects["Deployment"])
     # THEN Redis listens there, the probes ask there, and the Service forwards there
     assert container["args"][:10] == [
         "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", "", "--port", "6380",
@@ -1202,7 +1203,7 @@ def test_quantities_in_nano_and_micro_pass(synth_chart: SynthChart) -> None:
     resources = Resources(cpu_request="100000000n", cpu_limit="500000u")
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", resources=resources))
     (deployment,) = (obj for obj in objects if obj["kind"] == "Deployment")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     assert container["resources"]["requests"]["cpu"] == "100000000n"
     assert container["resources"]["limits"]["cpu"] == "500000u"
 

@@ -27,6 +27,7 @@ from agentsmith import (
     redis_url_env,
 )
 from imports import k8s as own_k8s  # an app's own generated bindings (cdk8s import k8s@1.27.0)
+from testkit.manifests import the_container
 
 
 def secret_env(name: str, key: str) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def secret_env(name: str, key: str) -> dict[str, Any]:
 
 def worker_env(objects: list[dict[str, Any]], name: str = "worker") -> list[dict[str, Any]]:
     (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return list(container["env"])
 
 
