@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -134,32 +135,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     JOBS.close()
 
 
-def _starts_no_process(item: pytest.Item) -> bool:
-    return not any(item.get_closest_marker(name) for name in PROCESS_MARKERS)
+def _process_guard(item: pytest.Item) -> AbstractContextManager[None]:
+    """A test without a process marker may not start a process (_no_process.py); a marked one may."""
+    if any(item.get_closest_marker(name) for name in PROCESS_MARKERS):
+        return nullcontext()
+    return forbid_processes(item.nodeid)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    """Setup, call and teardown of a test with no process marker may not start a process (_no_process.py)."""
-    if not _starts_no_process(item):
-        return (yield)
-    with forbid_processes(item.nodeid):
+    with _process_guard(item):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    if not _starts_no_process(item):
-        return (yield)
-    with forbid_processes(item.nodeid):
+    with _process_guard(item):
         return (yield)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    if not _starts_no_process(item):
-        return (yield)
-    with forbid_processes(item.nodeid):
+    with _process_guard(item):
         return (yield)
 
 
