@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -66,9 +67,7 @@ def test_scope_and_id_are_checked_before_anything_exists(
     chart = chart_for(kind)
     app = chart.node.root
     given = {"none": None, "string": "bus", "app": app, "chart": chart}[scope]
-    caught = assert_config_error(lambda: construct(given, id, **good))
-    assert caught.prop == prop
-    assert str(caught).startswith(message)
+    assert_config_error(lambda: construct(given, id, **good), prop=prop, match=f"^{re.escape(message)}")
     # nothing was created: the app still holds only the chart, and the chart nothing
     assert [child.node.id for child in app.node.children] == ["bus"]
     assert chart.node.children == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import cdk8s
@@ -110,10 +111,9 @@ def test_never_synthesises_a_redis_workload(synth_chart: SynthChart) -> None:
     ],
 )
 def test_bad_input(synth_chart: SynthChart, props: dict[str, Any], prop: str, words: str) -> None:
-    caught = assert_config_error(lambda: build_external(synth_chart, **props))
-    assert caught.prop == prop
-    assert words in str(caught)
-    assert str(caught).startswith("[test/redis] ")
+    assert_config_error(
+        lambda: build_external(synth_chart, **props), prop=prop, path="test/redis", match=re.escape(words)
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,8 +134,7 @@ def test_bad_input(synth_chart: SynthChart, props: dict[str, Any], prop: str, wo
 )
 def test_password_never_appears_in_the_error(url: str) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test")
-    caught = assert_config_error(lambda: ExternalRedis(chart, "redis", url=url))
-    assert "hunter2" not in str(caught) and "hunter2" not in repr(caught.value)
+    assert_config_error(lambda: ExternalRedis(chart, "redis", url=url), secret="hunter2")
 
 
 @pytest.mark.parametrize(

@@ -253,12 +253,12 @@ def test_metrics_are_a_one_line_switch_for_the_in_cluster_bus() -> None:
         ("ServiceMonitor", "redis"),
     ]
     # AND with a managed Redis there is no pod to put an exporter in: a clear error
-    caught = assert_config_error(
-        lambda: main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics())
+    assert_config_error(
+        lambda: main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics()),
+        prop="REDIS_METRICS",
+        match=r"^'REDIS_METRICS' needs the in-cluster bus \(got RedisMetrics\(",
+        fix="Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None.",
     )
-    assert caught.prop == "REDIS_METRICS"
-    assert str(caught).startswith("'REDIS_METRICS' needs the in-cluster bus (got RedisMetrics(")
-    assert str(caught).endswith("Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None.")
 
 
 def test_managed_bus_is_a_one_line_switch(tmp_path: Path) -> None:

@@ -206,8 +206,11 @@ def test_bad_roles_raise_one_exact_error_before_any_api_object(
     kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str
 ) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
-    caught = assert_config_error(lambda: EphemeralRedis(chart, "redis", **kwargs))
-    error = caught
-    assert (error.prop, error.value, error.path) == (prop, value, "test/redis")
-    assert str(error) == f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}"
+    assert_config_error(
+        lambda: EphemeralRedis(chart, "redis", **kwargs),
+        prop=prop,
+        value=value,
+        path="test/redis",
+        message=f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}",
+    )
     assert cdk8s.Testing.synth(chart) == []

@@ -273,9 +273,8 @@ class _OwnEndpoint:
 )
 def test_your_own_endpoints_secret_reference_is_checked(ref: SecretKeyRef, prop: str) -> None:
     # GIVEN an endpoint of the user's own whose Secret reference the API server would reject
-    caught = assert_config_error(lambda: redis_url_env(_OwnEndpoint(connection=ref)))
     # THEN the error names the field, before anything is written
-    assert caught.prop == prop
+    assert_config_error(lambda: redis_url_env(_OwnEndpoint(connection=ref)), prop=prop)
 
 
 def test_your_own_endpoint_with_a_valid_reference_is_wired() -> None:
