@@ -9,7 +9,7 @@ strings come back as numbers: ``0o17`` and ``0_o17`` are 15, ``0X1F`` is 31,
 error) after ``kubectl kustomize``.
 
 The constructs cannot make cdk8s quote a value, so they refuse these strings
-(:func:`yaml_ambiguous`); ``tests/test_yaml_roundtrip.py`` checks the rule
+(:func:`yaml_ambiguous`); ``tests/test_yaml_types.py`` checks the rule
 against the real writer and the real ``kubectl kustomize``.
 """
 

@@ -1,4 +1,4 @@
-"""Run the eviction lifecycle of ``tests/_job_lifecycle.py`` outside CI, at any size (issue 14).
+"""Run the eviction lifecycle of ``testkit/job_lifecycle.py`` outside CI, at any size (issue 14).
 
 Usage (from the project folder)::
 
@@ -28,10 +28,13 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "tests")]
+sys.path.insert(0, str(PROJECT_DIR))  # the checkout: agentsmith, testkit
 
 import cdk8s  # noqa: E402
-from _job_lifecycle import (  # noqa: E402
+
+from agentsmith import EphemeralRedis, Resources  # noqa: E402
+from agentsmith._quantity import parse_redis_memory  # noqa: E402
+from testkit.job_lifecycle import (  # noqa: E402
     FINISHED_ONLY_TTLS,
     SEED_TTLS,
     SEED_TTLS_OTHER_DATA_TOO,
@@ -41,10 +44,8 @@ from _job_lifecycle import (  # noqa: E402
     run_lifecycle,
     table,
 )
-from _redis_runtime import make_workdir, parse_redis_args, start_redis  # noqa: E402
-
-from agentsmith import EphemeralRedis, Resources  # noqa: E402
-from agentsmith._quantity import parse_redis_memory  # noqa: E402
+from testkit.manifests import containers  # noqa: E402
+from testkit.redis_runtime import make_workdir, parse_redis_args, start_redis  # noqa: E402
 
 #: The TTL convention each policy is measured with (as in the tests).
 CONVENTIONS: dict[str, TtlConvention] = {
@@ -68,7 +69,7 @@ def container_args(maxmemory: str, policy: str) -> list[str]:
     chart = cdk8s.Chart(app, "bench", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", maxmemory=maxmemory, maxmemory_policy=policy, resources=resources)
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    args: list[str] = containers(deployment)[0]["args"]
     shutil.rmtree(app.outdir, ignore_errors=True)
     return args
 

@@ -6,46 +6,40 @@ Starts redis-server (the one on PATH) with the seed's flags (``--save ""``,
 ``--maxmemory-policy allkeys-lru``) and a given ``--maxmemory``, opens N
 redis-py clients that each send PING, then tries 50 XADDs of a 100-byte job
 entry. Prints ``used_memory`` with the clients connected and how many writes
-succeeded. Every server is stopped by its PID.
+succeeded. Every server is started and stopped (by its PID) by testkit/redis_runtime.py.
 """
 
 from __future__ import annotations
 
-import socket
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: testkit
 
 import redis
+
+from testkit.redis_runtime import start_redis
 
 SIZES = ["1mb", "2mb", "4mb", "8mb", "16mb"]
 CLIENTS = [0, 10, 50, 100, 200]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def measure(maxmemory: str, clients: int) -> tuple[int, int]:
-    port = free_port()
+    redis_server = shutil.which("redis-server") or "redis-server"
     with tempfile.TemporaryDirectory() as workdir:
-        server = subprocess.Popen(
-            ["redis-server", "--save", "", "--maxmemory-policy", "allkeys-lru", "--maxmemory", maxmemory,
-             "--bind", "127.0.0.1", "--port", str(port)],
-            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        server = start_redis(
+            redis_server,
+            ["--save", "", "--maxmemory-policy", "allkeys-lru", "--maxmemory", maxmemory],
+            user_prefix=[],
+            workdir=Path(workdir),
+            log_path=Path(workdir) / "redis.log",
+        )
         try:
-            writer = redis.Redis(port=port)
-            for _ in range(200):
-                try:
-                    writer.ping()
-                    break
-                except redis.exceptions.ConnectionError:
-                    time.sleep(0.02)
-            idle = [redis.Redis(port=port) for _ in range(clients)]
+            writer = server.client(decode_responses=False)
+            idle = [server.client() for _ in range(clients)]
             for connection in idle:
                 connection.ping()
             used = int(writer.info("memory")["used_memory"])
@@ -60,8 +54,7 @@ def measure(maxmemory: str, clients: int) -> tuple[int, int]:
                 connection.close()
             return used, succeeded
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
 
 
 def main() -> int:

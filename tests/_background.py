@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 Job = Callable[[Path], Any]
+#: Names of the jobs' threads (``_no_process.py`` lets them start processes during in-process tests).
+THREAD_PREFIX = "test-job"
 
 
 class Jobs:
     """Named background jobs, each run at most once per test session in its own folder."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="test-job")
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=THREAD_PREFIX)
         self._futures: dict[str, Future[Any]] = {}
         self._root: Path | None = None
 

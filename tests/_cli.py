@@ -16,11 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from _kill import BAD as BAD_BUS
-from _kill import CLI
-from _kill import IN_CLUSTER as GOOD_BUS
-from _kill import MANAGED as MANAGED_BUS
 from _support import APP_FILES, ROOT
+
+from testkit.kill import BAD as BAD_BUS
+from testkit.kill import CLI
+from testkit.kill import IN_CLUSTER as GOOD_BUS
+from testkit.kill import MANAGED as MANAGED_BUS
 
 SCRATCH = ".cdk8s-cli.out"  # cdk8s.yaml's output
 

@@ -11,7 +11,7 @@ stops the server (``SHUTDOWN ABORT``, ``REPLICAOF NO ONE``, ``CLIENT PAUSE 1``):
 * ``NAMES``: commands that show key or channel names outside ``job:*``, or switch databases;
 * ``ADMIN``: administrative and destructive commands, run last (FLUSHALL wipes).
 
-Every probe runs on a new connection (``_redis_runtime.raw_command``), so
+Every probe runs on a new connection (``testkit.redis_runtime.raw_command``), so
 MONITOR, SUBSCRIBE or HELLO 3 never leak into the next probe.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from _redis_runtime import raw_command, refused, unknown
+from testkit.redis_runtime import raw_command, refused, unknown
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
+from testkit.manifests import containers
+
 CONTAINERS_CONF = ROOT / "tools" / "podman" / "containers.conf"
 BUILD_STANDIN = ROOT / "tools" / "podman" / "build-standin.sh"
 #: upstream: Redis's compiled defaults (protected-mode yes); official: the official image's (no).
@@ -114,7 +116,7 @@ def played_copy(
     """
     played = copy.deepcopy(dict(deployment))
     played["metadata"]["name"] = f"{deployment['metadata']['name']}-{run_id}"
-    first, *others = played["spec"]["template"]["spec"]["containers"]
+    first, *others = containers(played)
     _test_copy(first, Sidecar(image, host_port, env))
     given = dict(sidecars or {})
     assert sorted(given) == sorted(c["name"] for c in others), f"sidecars {sorted(given)} for {others}"
@@ -125,7 +127,7 @@ def played_copy(
 
 def _test_copy(container: dict[str, Any], played: Sidecar) -> None:
     """One container's changes (module docstring), in place."""
-    from test_runtime_auth import expand  # Kubernetes' $(VAR) rules, in one place
+    from testkit.redis_runtime import k8s_expand as expand  # Kubernetes' $(VAR) rules, in one place
 
     container["image"] = played.image
     container["imagePullPolicy"] = "Never"
@@ -142,7 +144,7 @@ def _test_copy(container: dict[str, Any], played: Sidecar) -> None:
 
 def resolve_env(container: Mapping[str, Any], secrets: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
     """The container's environment as the kubelet builds it, from ``secrets`` (name -> key -> value)."""
-    from test_runtime_auth import expand
+    from testkit.redis_runtime import k8s_expand as expand
 
     env: dict[str, str] = {}
     for variable in container.get("env", []):

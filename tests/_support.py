@@ -7,7 +7,9 @@ folder on ``sys.path`` (rootdir-based ``prepend`` import mode).
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,24 +17,34 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 import yaml
 
+from testkit.kustomize import KUBECTL_HINT
+from testkit.kustomize import run_kustomize as run_kustomize_with
+from testkit.project import APP_FILES as APP_FILES
+from testkit.project import IN_CLUSTER_BUS as IN_CLUSTER_BUS
+from testkit.project import ROOT as ROOT
+from testkit.project import bus_line as bus_line
+from testkit.project import in_memory_app as in_memory_app
+
 if TYPE_CHECKING:
     import cdk8s
 
-#: The checkout: main.py, agentsmith/, node_modules/ (the one definition; other test modules import it).
-ROOT = Path(__file__).resolve().parent.parent
-#: main.py's one-line bus setting, as shipped; tests that run main.py in a copy of the project edit this line.
-IN_CLUSTER_BUS = "MANAGED_REDIS_URL: str | None = None"
-#: The app: main.py, its output-folder module and the cdk8s-cli configuration (copies of the project hold these).
-APP_FILES = ("main.py", "outdir.py", "cdk8s.yaml")
-
-
-def bus_line(url: str) -> str:
-    """main.py's bus setting switched to ``url``, as a user edits it."""
-    return f"MANAGED_REDIS_URL: str | None = {url!r}"
-
+    from agentsmith import AgentsmithConfigError
 
 #: The design seed, vendored from shared/seed/ (tests/data/seed/README.md): a clone alone runs every test.
 SEED = ROOT / "tests" / "data" / "seed" / "000_7557595a55f133eb.txt"
+
+
+#: Hypothesis example counts: ``full`` under CI=true and from tools/test.sh (so .ci/run), ``fast`` otherwise
+#: (the fast loop at a prompt); AGENTSMITH_HYPOTHESIS=full|fast chooses. conftest.py loads it as a profile.
+HYPOTHESIS_PROFILE = os.environ.get("AGENTSMITH_HYPOTHESIS") or (
+    "full" if os.environ.get("CI", "").lower() == "true" else "fast"
+)
+HYPOTHESIS_PROFILES = ("fast", "full")
+
+
+def examples(full: int) -> int:
+    """Examples for a property that runs ``full`` of them in the full profile: a tenth (at least 10) when fast."""
+    return full if HYPOTHESIS_PROFILE == "full" else max(full // 10, 10)
 
 
 def require_tool(name: str, install_hint: str) -> str:
@@ -51,9 +63,7 @@ def require_redis_server(image: str) -> str:
 
     Missing or mismatched: skip outside CI, fail under CI=true, with an install hint.
     """
-    import re
-
-    from _redis_runtime import redis_server_version
+    from testkit.redis_runtime import redis_server_version
 
     path = require_tool("redis-server", "apt-get install redis-server")
     require_tool("redis-cli", "apt-get install redis-server")
@@ -71,22 +81,65 @@ def require_redis_server(image: str) -> str:
     return path
 
 
+class _NotChecked:
+    def __repr__(self) -> str:
+        return "NOT_CHECKED"
+
+
+#: The default of :func:`assert_config_error`'s ``value`` and ``path``: not checked.
+NOT_CHECKED: Any = _NotChecked()
+
+
+def assert_config_error(
+    build: Callable[[], object],
+    *,
+    prop: str | None = None,
+    value: object = NOT_CHECKED,
+    path: str | None = NOT_CHECKED,
+    message: str | None = None,
+    fix: str | None = None,
+    match: str | None = None,
+    secret: str | None = None,
+) -> AgentsmithConfigError:
+    """``build()`` raises exactly ``AgentsmithConfigError``; every keyword given is checked. Returns the error.
+
+    ``prop``: ``error.prop`` and ``'<prop>'`` in the message; ``value``: ``error.value`` and ``(got <value!r>)``
+    in the message; ``path``: ``error.path`` (``None`` outside a construct); ``message``: the whole message;
+    ``fix``: the message's end; ``match``: a regular expression searched in the message; ``secret``: in
+    neither the message nor ``repr(error.value)``. The one way the tests assert a configuration error.
+    """
+    from agentsmith import AgentsmithConfigError
+
+    with pytest.raises(AgentsmithConfigError) as caught:
+        build()
+    error = caught.value
+    text = str(error)
+    assert type(error) is AgentsmithConfigError, f"{type(error).__name__}: {text}"
+    if prop is not None:
+        assert error.prop == prop, text
+        assert f"'{prop}'" in text, f"the message does not name {prop!r}: {text}"
+    if value is not NOT_CHECKED:
+        assert error.value == value, text
+        assert f"(got {value!r})" in text, f"the message does not show {value!r}: {text}"
+    if path is not NOT_CHECKED:
+        assert error.path == path, text
+    if message is not None:
+        assert text == message
+    if fix is not None:
+        assert text.endswith(fix), f"the message does not end with the fix {fix!r}: {text}"
+    if match is not None:
+        assert re.search(match, text), f"{match!r} not found in: {text}"
+    if secret is not None:
+        assert secret not in text and secret not in repr(error.value), f"the error repeats {secret!r}"
+    return error
+
+
 class SynthChart(Protocol):
     """The ``synth_chart`` fixture: build constructs in a fresh chart, return the synthesised objects."""
 
     def __call__(
         self, build: Callable[[cdk8s.Chart], object], *, namespace: str | None = "agentsmith"
     ) -> list[dict[str, Any]]: ...
-
-
-def in_memory_app() -> cdk8s.App:
-    """A cdk8s App for ``Testing.synth``/``to_json`` only: ``app.synth()`` would fail loudly.
-
-    ``cdk8s.Testing.app()`` creates a temporary folder per call and leaves it behind.
-    """
-    import cdk8s
-
-    return cdk8s.App(outdir="/dev/null/in-memory-app-never-synthesised")
 
 
 def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -116,3 +169,17 @@ def read_seed() -> dict[tuple[str, str], dict[str, Any]]:
             objects[(document["kind"], document["metadata"]["name"])] = document
     assert set(objects) == {("Deployment", "redis"), ("Service", "redis")}, objects.keys()
     return objects
+
+
+def run_kustomize(folder: Path, documents: list[str]) -> subprocess.CompletedProcess[str]:
+    """``kubectl kustomize`` over ``documents`` written as one base in ``folder`` (testkit/kustomize.py)."""
+    return run_kustomize_with(require_tool("kubectl", KUBECTL_HINT), folder, documents)
+
+
+def kustomize(folder: Path, documents: list[str]) -> list[dict[str, Any]]:
+    """Write ``documents`` as one Kustomize base in ``folder`` and return ``kubectl kustomize``'s objects."""
+    from testkit.yaml12 import load_all
+
+    result = run_kustomize(folder, documents)
+    assert result.returncode == 0, result.stderr
+    return load_all(result.stdout)  # Kustomize writes YAML 1.2: read it as such

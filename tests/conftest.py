@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,25 @@ from _background import Jobs
 from _checkov import checkov_command, scan_with_checkov
 from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
-from _kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
-from _support import load_dir, read_seed, require_tool
+from _no_process import PROCESS_MARKERS, forbid_processes
+from _support import HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES, load_dir, read_seed, require_tool
+from hypothesis import settings
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from testkit.kill import CLI, ConcurrentRuns, Trials, run_concurrent_synths, run_kill_trials
 
 if str(ROOT) not in sys.path:  # main.py and the agentsmith checkout
     sys.path.insert(0, str(ROOT))
 
 import main
+
+# Derandomized (CI sees the same examples every run), no example database written under .hypothesis/.
+settings.register_profile("full", derandomize=True, database=None, deadline=None)
+settings.register_profile("fast", parent=settings.get_profile("full"), max_examples=10)
+if HYPOTHESIS_PROFILE not in HYPOTHESIS_PROFILES:
+    raise pytest.UsageError(f"AGENTSMITH_HYPOTHESIS={HYPOTHESIS_PROFILE!r}: use one of {HYPOTHESIS_PROFILES}")
+settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 @pytest.fixture(scope="session")
@@ -90,16 +101,25 @@ BACKGROUND: dict[str, Callable[[Path], Any]] = {
 }
 
 
-def _waits_for_a_job(item: pytest.Item) -> bool:
-    return bool(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
+def _jobs_waited_for(item: pytest.Item) -> list[str]:
+    return sorted(set(getattr(item, "fixturenames", ())) & set(BACKGROUND))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that wait for a background job ``subprocess`` and run them last, so the jobs overlap."""
-    for item in items:
-        if _waits_for_a_job(item):
-            item.add_marker(pytest.mark.subprocess)
-    items.sort(key=_waits_for_a_job)
+    """Check that the tests that wait for a background job say so (``subprocess``); run them last to overlap.
+
+    The marker is written on the test (``@pytest.mark.subprocess`` or a module's ``pytestmark``), not inferred:
+    a test that uses a job's fixture without it fails collection and names the marker to add.
+    """
+    unmarked = [
+        f"{item.nodeid} waits for the background job(s) {', '.join(jobs)} (processes): "
+        "add @pytest.mark.subprocess to it (or `pytestmark = pytest.mark.subprocess` to its module)"
+        for item in items
+        if (jobs := _jobs_waited_for(item)) and not item.get_closest_marker("subprocess")
+    ]
+    if unmarked:
+        raise pytest.UsageError("\n".join(unmarked))
+    items.sort(key=lambda item: bool(_jobs_waited_for(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -113,6 +133,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     JOBS.close()
+
+
+def _process_guard(item: pytest.Item) -> AbstractContextManager[None]:
+    """A test without a process marker may not start a process (_no_process.py); a marked one may."""
+    if any(item.get_closest_marker(name) for name in PROCESS_MARKERS):
+        return nullcontext()
+    return forbid_processes(item.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _process_guard(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _process_guard(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    with _process_guard(item):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +187,7 @@ def cli_synths() -> CliRuns:
 
 @pytest.fixture(scope="session")
 def kill_trials() -> Trials:
-    """`python main.py` and `cdk8s synth` signalled at many points (see _kill.py)."""
+    """`python main.py` and `cdk8s synth` signalled at many points (see testkit/kill.py)."""
     if not CLI.exists():
         require_tool("cdk8s-cli-in-node_modules", "run `bash tools/setup.sh` (npm ci installs cdk8s-cli)")
     trials: Trials = JOBS.result("kill_trials", run_kill_trials)
@@ -151,6 +196,6 @@ def kill_trials() -> Trials:
 
 @pytest.fixture(scope="session")
 def concurrent_synths() -> ConcurrentRuns:
-    """Four `python main.py` runs into one folder at once (see _kill.py)."""
+    """Four `python main.py` runs into one folder at once (see testkit/kill.py)."""
     runs: ConcurrentRuns = JOBS.result("concurrent_synths", run_concurrent_synths)
     return runs

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, get_args
 
 import pytest
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 
 import agentsmith
 from agentsmith import (
     DEFAULT_ACCESS,
     DEFAULT_MAX_CLIENTS,
     AccessMode,
-    AgentsmithConfigError,
     EphemeralRedis,
     RedisAccess,
     RedisAuth,
     RedisRole,
     SecretKeyRef,
 )
+from testkit.manifests import the_container
 
 AUTH = RedisAuth(secret_name="redis-auth")
 ROLES = (RedisRole.dispatcher(secret_name="d"), RedisRole.agent(secret_name="a"))
@@ -44,9 +45,10 @@ VALUES = [
 
 
 def container(synth_chart: SynthChart, access: RedisAccess) -> dict[str, Any]:
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=access))
-    (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
-    return dict(deployment["spec"]["template"]["spec"]["containers"][0])
+    (deployment,) = [
+        o for o in synth_chart(lambda c: EphemeralRedis(c, "redis", access=access)) if o["kind"] == "Deployment"
+    ]
+    return the_container(deployment)
 
 
 def test_the_default_is_open_with_the_guard() -> None:
@@ -128,10 +130,11 @@ def test_mode_names_the_factory() -> None:
 def test_a_factory_given_the_wrong_type_is_refused_by_the_construct(
     synth_chart: SynthChart, access: RedisAccess, prop: str, rule: str
 ) -> None:
-    with pytest.raises(AgentsmithConfigError) as caught:
-        synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=access))
-    assert caught.value.prop == prop
-    assert rule in str(caught.value)
+    assert_config_error(
+        lambda: synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=access)),
+        prop=prop,
+        match=re.escape(rule),
+    )
 
 
 def test_value_is_frozen_and_built_only_by_factories() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAccess, RedisAuth, RedisRole, redis_url_env
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
+from testkit.manifests import the_container
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
 #: Memory amplifiers, denied to every user (docs/security.md, "Memory abuse by clients").
@@ -40,7 +40,7 @@ ALIVE = ["sh", "-c", 'case "$(redis-cli ping 2>&1)" in PONG|*"max number of clie
 def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
-    (only,) = deployment["spec"]["template"]["spec"]["containers"]
+    only = the_container(deployment)
     return dict(only)
 
 
@@ -189,8 +189,10 @@ def test_endpoint_for_hands_out_each_roles_secret(synth_chart: SynthChart) -> No
     assert (agent.connection.name, agent.connection.key) == ("redis-agent", "url")
     # the Redis's own handle is the first role's
     assert (handles["redis"].connection.name, handles["redis"].connection.key) == ("redis-dispatcher", "redis-url")
-    with pytest.raises(AgentsmithConfigError, match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)"):
-        handles["redis"].endpoint_for("admin")
+    assert_config_error(
+        lambda: handles["redis"].endpoint_for("admin"),
+        match=r"'role' is not a role of this Redis \(roles: agent, dispatcher\)",
+    )
     # the endpoint wires a client like any RedisEndpoint
     assert redis_url_env(agent) == {
         "name": "REDIS_URL",

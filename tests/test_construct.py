@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import assert_config_error, in_memory_app
 
 from agentsmith import (
-    AgentsmithConfigError,
-    AgentsmithNamespace,
     EphemeralRedis,
-    ExternalRedis,
-    RedisConnectionSecret,
 )
+from testkit.constructs import CONSTRUCTS as REGISTRY
 
-#: Each construct with one invalid and one valid set of props.
+#: Each construct with one invalid and one valid set of props (the registry, testkit/constructs.py).
 CONSTRUCTS: dict[str, tuple[Callable[..., Any], dict[str, Any], dict[str, Any]]] = {
-    "EphemeralRedis": (EphemeralRedis, {"maxmemory": "300mb"}, {}),
-    "ExternalRedis": (ExternalRedis, {"url": "http://cache:6379"}, {"url": "redis://cache:6379"}),
-    "AgentsmithNamespace": (AgentsmithNamespace, {"name": "kube-system"}, {}),
-    "RedisConnectionSecret": (RedisConnectionSecret, {"url": "redis://:pw@cache:6379"}, {"url": "redis://cache:6379"}),
+    name: (entry.cls, entry.bad, entry.required) for name, entry in REGISTRY.items()
 }
 
 
 def chart_for(kind: str) -> cdk8s.Chart:
     # A Namespace is cluster-scoped: its chart has no namespace.
-    return cdk8s.Chart(in_memory_app(), "bus", namespace=None if kind == "AgentsmithNamespace" else "jobs")
+    return cdk8s.Chart(in_memory_app(), "bus", namespace=None if REGISTRY[kind].cluster_scoped else "jobs")
 
 
 @pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
@@ -36,8 +31,7 @@ def test_a_failed_construction_can_be_retried_with_the_same_id(kind: str) -> Non
     construct, bad, good = CONSTRUCTS[kind]
     chart = chart_for(kind)
     # GIVEN an invalid prop WHEN the construct is built THEN the error, and no child is left behind
-    with pytest.raises(AgentsmithConfigError):
-        construct(chart, "it", **bad)
+    assert_config_error(lambda: construct(chart, "it", **bad))
     assert chart.node.try_find_child("it") is None
     # WHEN the prop is fixed, same id THEN it builds, and its objects are not refused as duplicates
     built = construct(chart, "it", **good)
@@ -73,10 +67,7 @@ def test_scope_and_id_are_checked_before_anything_exists(
     chart = chart_for(kind)
     app = chart.node.root
     given = {"none": None, "string": "bus", "app": app, "chart": chart}[scope]
-    with pytest.raises(AgentsmithConfigError) as caught:
-        construct(given, id, **good)
-    assert caught.value.prop == prop
-    assert str(caught.value).startswith(message)
+    assert_config_error(lambda: construct(given, id, **good), prop=prop, match=f"^{re.escape(message)}")
     # nothing was created: the app still holds only the chart, and the chart nothing
     assert [child.node.id for child in app.node.children] == ["bus"]
     assert chart.node.children == []

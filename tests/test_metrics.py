@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from _crd import errors as crd_errors
-from _redis_runtime import parse_redis_args
 from _support import SynthChart
 
 from agentsmith import (
@@ -22,6 +21,7 @@ from agentsmith import (
 )
 from agentsmith._alerts import ALERTS
 from agentsmith._exporter import EXPORTER_COMMANDS
+from testkit.redis_runtime import parse_redis_args
 
 METRICS_PASSWORD = SecretKeyRef(name="redis-metrics", key="redis-password")
 EXPORTER_ACL = [

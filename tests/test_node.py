@@ -50,6 +50,7 @@ def test_a_supported_lts_is_pinned_exactly() -> None:
     assert json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["allowScripts"] == {"node": True}
 
 
+@pytest.mark.subprocess  # node, python, npx
 def test_the_installed_node_is_the_pinned_one(project_node: Path) -> None:
     result = subprocess.run([str(project_node), "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"v{pinned_version()}"
@@ -70,6 +71,7 @@ def test_jsii_in_this_test_session_runs_on_the_project_node(project_node: Path) 
     assert str(project_node.resolve()) in children, children
 
 
+@pytest.mark.subprocess  # node, python, npx
 def test_main_py_uses_the_project_node_without_any_setting(project_node: Path, tmp_path: Path) -> None:
     # GIVEN no JSII_NODE and a PATH whose first `node` fails
     env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_")}
@@ -88,6 +90,7 @@ def test_main_py_uses_the_project_node_without_any_setting(project_node: Path, t
     assert result.stdout.startswith("synthesised 6 files into ")
 
 
+@pytest.mark.subprocess  # node, python, npx
 def test_a_users_jsii_node_wins(tmp_path: Path) -> None:
     env = {**os.environ, "JSII_NODE": str(failing_node(tmp_path) / "node"), "AGENTSMITH_DEBUG": ""}
     result = subprocess.run(
@@ -102,6 +105,7 @@ def test_a_users_jsii_node_wins(tmp_path: Path) -> None:
     assert "the PATH node ran" in result.stderr
 
 
+@pytest.mark.subprocess  # node, python, npx
 def test_npx_runs_cdk8s_cli_on_the_project_node(project_node: Path) -> None:
     # `npx cdk8s synth` (README) puts node_modules/.bin first on PATH, so cdk8s-cli runs on the pinned node
     npx = require_tool("npx", "apt-get install npm")

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _support import ROOT
+from _support import ROOT, assert_config_error
 
 import main
 import outdir as _outdir
-from agentsmith import AgentsmithConfigError
 
 
 def tree(folder: Path) -> dict[str, bytes | str]:
@@ -103,10 +102,13 @@ def test_refuses_what_is_not_a_synth_output(
 def test_more_than_three_foreign_entries_are_counted(tmp_path: Path) -> None:
     for name in ("a", "b", "c", "d", "e"):
         (tmp_path / name).touch()
-    with pytest.raises(AgentsmithConfigError, match=r"holds 'a', 'b', 'c' and 2 more, which no synth wrote"):
-        _outdir.check_target(tmp_path, source="--outdir")
+    assert_config_error(
+        lambda: _outdir.check_target(tmp_path, source="--outdir"),
+        match=r"holds 'a', 'b', 'c' and 2 more, which no synth wrote",
+    )
 
 
+@pytest.mark.subprocess  # python
 def test_the_current_folder_is_refused_as_a_process(tmp_path: Path) -> None:
     # The case: `python main.py --outdir .` inside a clone emptied it, .git included.
     clone_like(tmp_path)
@@ -239,8 +241,9 @@ def test_the_target_is_checked_again_right_before_the_swap(tmp_path: Path) -> No
 
     before_names = sorted(path.name for path in target.iterdir())
     # THEN the swap is refused, the folder keeps the added file, and no staging folder is left
-    with pytest.raises(AgentsmithConfigError, match=r"'added-meanwhile\.txt', which no synth wrote"):
-        _outdir.publish(target, write, source="--outdir")
+    assert_config_error(
+        lambda: _outdir.publish(target, write, source="--outdir"), match=r"'added-meanwhile\.txt', which no synth wrote"
+    )
     assert sorted(path.name for path in target.iterdir()) == sorted([*before_names, "added-meanwhile.txt"])
     assert sorted(path.name for path in tmp_path.iterdir()) == ["dist"]
 

@@ -43,11 +43,12 @@ from _podman import (
     resolve_env,
     write_manifest,
 )
-from _redis_runtime import client, free_port
-from test_runtime_auth import expand
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.manifests import containers, the_container
+from testkit.redis_runtime import client, free_port
+from testkit.redis_runtime import k8s_expand as expand
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
 
@@ -109,11 +110,6 @@ def synth_deployment(props: Mapping[str, Any], outdir: Path) -> dict[str, Any]:
     EphemeralRedis(chart, "redis", **props)
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
     return dict(deployment)
-
-
-def the_container(deployment: Mapping[str, Any]) -> dict[str, Any]:
-    (only,) = deployment["spec"]["template"]["spec"]["containers"]
-    return dict(only)
 
 
 def secret_values(container: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -398,7 +394,7 @@ def test_the_seed_args_alone_depend_on_the_official_image_patch(flavour: str, tm
     """The finding: without ``--protected-mode no``, upstream's default refuses every other pod."""
     require_podman()
     deployment = synth_deployment({}, tmp_path / "out")
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container = containers(deployment)[0]
     assert container["args"][6:8] == ["--protected-mode", "no"]
     container["args"] = container["args"][:6]  # the seed's six args, as the seed writes them
     with played(PodMode(f"seed-args-{flavour}", flavour=flavour), deployment, tmp_path) as running:

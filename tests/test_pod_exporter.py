@@ -61,12 +61,13 @@ from _podman import (
     resolve_env,
     write_manifest,
 )
-from _redis_runtime import client, free_port
 from _support import require_tool
 from test_pod import FAILURE_THRESHOLD
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
 from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.manifests import containers
+from testkit.redis_runtime import client, free_port
 
 pytestmark = [pytest.mark.runtime, pytest.mark.pod]
 
@@ -205,7 +206,7 @@ class PlayedExporter:
 def played(mode: ExporterMode, folder: Path) -> Iterator[PlayedExporter]:
     """Play the mode's Deployment with both stand-ins; always removed by name afterwards."""
     deployment = synth_deployment(mode.props, folder / "cdk8s.out")
-    redis_spec, exporter_spec = deployment["spec"]["template"]["spec"]["containers"]
+    redis_spec, exporter_spec = containers(deployment)
     assert (redis_spec["name"], exporter_spec["name"]) == ("redis", EXPORTER)
     values = secret_values([redis_spec, exporter_spec], mode.props)
     redis_env, exporter_env = resolve_env(redis_spec, values), resolve_env(exporter_spec, values)
@@ -439,7 +440,7 @@ def test_exporter_standin_is_laid_out_like_the_official_image() -> None:
     finally:
         podman("rm", "--force", "--ignore", name, check=False)
     assert exit_code == "0" and "Redis Metrics Exporter 1." in version, version
-    wanted = synth_deployment({"metrics": RedisMetrics()}, Path("unused"))["spec"]["template"]["spec"]["containers"]
+    wanted = containers(synth_deployment({"metrics": RedisMetrics()}, Path("unused")))
     manifest_image = wanted[1]["image"]
     assert manifest_image.split(":v", 1)[1].split(".")[0] == "1", manifest_image
     found = version.split("Redis Metrics Exporter", 1)[1].split()[0]

@@ -12,13 +12,14 @@ import time
 from fractions import Fraction
 
 import pytest
+from _support import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentsmith._quantity import QuantityError, parse_quantity, parse_redis_memory
 
-#: Fast and side-effect free: no example database written under .hypothesis/.
-FAST = settings(max_examples=120, deadline=None, database=None)
+#: Side-effect free: no example database written under .hypothesis/; fewer examples in the fast profile.
+FAST = settings(max_examples=examples(120), deadline=None, database=None)
 
 KUBERNETES_SUFFIXES: dict[str, Fraction] = {
     "": Fraction(1),

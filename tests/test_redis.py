@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import cdk8s
 import pytest
 from _seed_diff import field_diff
-from _support import SynthChart, in_memory_app
+from _support import SynthChart, assert_config_error, in_memory_app
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, Resources
-from agentsmith.errors import AgentsmithConfigError
+from testkit.manifests import containers, the_container
 
 #: Fields the construct adds on top of the seed, each a documented hardening
 #: default (see the EphemeralRedis docstring and docs/security.md, "Secure by default").
@@ -45,7 +46,7 @@ def default(synth_chart: SynthChart) -> dict[str, dict[str, Any]]:
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
     only: dict[str, Any]
-    (only,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    only = the_container(objects["Deployment"])
     return only
 
 
@@ -66,8 +67,8 @@ def test_defaults_carry_every_seed_field_and_value(
     if kind == "Deployment":
         # The seed's args come first, unchanged; hardening args (the command
         # guard, tests/test_acl.py) are appended after them.
-        seed_args = seed["spec"]["template"]["spec"]["containers"][0]["args"]
-        args = actual["spec"]["template"]["spec"]["containers"][0]["args"]
+        seed_args = containers(seed)[0]["args"]
+        args = containers(actual)[0]["args"]
         assert args[: len(seed_args)] == seed_args
         del args[len(seed_args) :]
     differences, extras = field_diff(seed, actual)
@@ -208,8 +209,9 @@ def test_fqdn_uses_the_namespace_prop_over_the_chart(synth_chart: SynthChart) ->
 
 def test_fqdn_without_any_namespace_is_a_clear_error(synth_chart: SynthChart) -> None:
     def build(chart: cdk8s.Chart) -> None:
-        with pytest.raises(AgentsmithConfigError, match=r"\[test/redis\] 'namespace' is needed for 'fqdn'"):
-            _ = EphemeralRedis(chart, "redis").fqdn
+        assert_config_error(
+            lambda: EphemeralRedis(chart, "redis").fqdn, match=r"\[test/redis\] 'namespace' is needed for 'fqdn'"
+        )
 
     synth_chart(build, namespace=None)
 
@@ -349,11 +351,12 @@ def test_a_chart_label_on_the_construct_s_own_keys_is_refused(key: str) -> None:
     chart = cdk8s.Chart(in_memory_app(), "bus", namespace="agentsmith", labels={key: "mine", "team": "a"})
     # WHEN an EphemeralRedis is added THEN refused before anything exists (cdk8s would keep the chart's
     # value on the Secret and silently replace it on the Deployment, Service and NetworkPolicy)
-    with pytest.raises(AgentsmithConfigError) as raised:
-        EphemeralRedis(chart, "redis")
-    assert raised.value.prop == "scope"
-    assert str(raised.value).startswith(f"[bus/redis] 'scope' is a chart whose labels set {key!r}, which this")
-    assert str(raised.value).endswith(f"without {key!r} in its labels, or remove that chart label.")
+    assert_config_error(
+        lambda: EphemeralRedis(chart, "redis"),
+        prop="scope",
+        match="^" + re.escape(f"[bus/redis] 'scope' is a chart whose labels set {key!r}, which this"),
+        fix=f"without {key!r} in its labels, or remove that chart label.",
+    )
     assert chart.node.try_find_child("redis") is None
 
 

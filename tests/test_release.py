@@ -30,7 +30,7 @@ def test_release_command_builds_and_checks_both_artifacts(tmp_path: Path) -> Non
         names = sdist.getnames()
     for name in ("LICENSE", "CHANGELOG.md", "PACKAGE.md", "pyproject.toml", "agentsmith/py.typed"):
         assert f"agentsmith_infra-0.1.0/{name}" in names, name
-    assert not [n for n in names if "/tests/" in n or "/dist/" in n]
+    assert not [n for n in names if "/tests/" in n or "/testkit/" in n or "/dist/" in n]
     with zipfile.ZipFile(out / "agentsmith_infra-0.1.0-py3-none-any.whl") as wheel:
         assert "agentsmith_infra-0.1.0.dist-info/licenses/LICENSE" in wheel.namelist()
     # AND nothing was written to the repository

@@ -7,9 +7,9 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _support import in_memory_app
+from _support import assert_config_error, in_memory_app
 
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisAccess, RedisAuth, RedisRole, SecretKeyRef
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole, SecretKeyRef
 
 D = RedisRole.dispatcher(secret_name="redis-dispatcher")
 A = RedisRole.agent(secret_name="redis-agent")
@@ -189,21 +189,22 @@ def test_bad_roles_raise_one_exact_error_before_any_api_object(
     kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str
 ) -> None:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
-    with pytest.raises(AgentsmithConfigError) as caught:
-        EphemeralRedis(chart, "redis", access=RedisAccess.roles(kwargs["roles"]))
-    error = caught.value
-    assert (error.prop, error.value, error.path) == (prop, value, "test/redis")
-    assert str(error) == f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}"
+    assert_config_error(
+        lambda: EphemeralRedis(chart, "redis", access=RedisAccess.roles(kwargs["roles"])),
+        prop=prop,
+        value=value,
+        path="test/redis",
+        message=f"[test/redis] '{prop}' {rule} (got {value!r}). {fix}",
+    )
     assert cdk8s.Testing.synth(chart) == []
 
 
 def test_a_guard_that_is_not_a_bool_is_refused() -> None:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
     access = RedisAccess.password(RedisAuth(secret_name="a"), command_guard="no")  # type: ignore[arg-type]
-    with pytest.raises(AgentsmithConfigError) as caught:
-        EphemeralRedis(chart, "redis", access=access)
-    assert str(caught.value) == (
-        "[test/redis] 'access.command_guard' must be True or False (got 'no'). "
-        "Use access.command_guard=True or access.command_guard=False."
+    assert_config_error(
+        lambda: EphemeralRedis(chart, "redis", access=access),
+        message="[test/redis] 'access.command_guard' must be True or False (got 'no'). "
+        "Use access.command_guard=True or access.command_guard=False.",
     )
     assert cdk8s.Testing.synth(chart) == []

@@ -22,7 +22,11 @@ from typing import Any
 
 import pytest
 import redis
-from _redis_runtime import (
+from _support import require_redis_server, require_tool
+from redis.typing import EncodableT, FieldT
+
+from agentsmith._quantity import parse_quantity, parse_redis_memory
+from testkit.redis_runtime import (
     TEST_ADMIN,
     TEST_ADMIN_ARGS,
     RedisProcess,
@@ -34,10 +38,6 @@ from _redis_runtime import (
     start_redis,
     wait_until,
 )
-from _support import require_redis_server, require_tool
-from redis.typing import EncodableT, FieldT
-
-from agentsmith._quantity import parse_quantity, parse_redis_memory
 
 pytestmark = pytest.mark.runtime
 

@@ -28,7 +28,11 @@ from typing import Any
 
 import pytest
 import redis
-from _redis_runtime import (
+from _support import require_redis_server, require_tool
+
+from agentsmith import RedisAccess, RedisRole
+from agentsmith._quantity import parse_quantity
+from testkit.redis_runtime import (
     LOOPBACK,
     TEST_ADMIN,
     TEST_ADMIN_ARGS,
@@ -43,10 +47,6 @@ from _redis_runtime import (
     synth_container,
     wait_until,
 )
-from _support import require_redis_server, require_tool
-
-from agentsmith import RedisAccess, RedisRole
-from agentsmith._quantity import parse_quantity
 
 pytestmark = pytest.mark.runtime
 

@@ -10,9 +10,7 @@ through ``REDISCLI_AUTH`` while a client without the password gets ``NOAUTH``.
 from __future__ import annotations
 
 import os
-import re
 import secrets
-import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -21,30 +19,18 @@ from typing import Any
 import cdk8s
 import pytest
 import redis
-from _redis_runtime import RedisProcess, client, make_workdir, point_probe, run_as, run_probe, start_redis
 from _support import require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth
+from testkit.manifests import the_container
+from testkit.redis_runtime import RedisProcess, client, container_env, k8s_expand, point_probe, run_container, run_probe
 
 pytestmark = pytest.mark.runtime
-
-_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
-
-
-def expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' ``$(VAR)`` expansion: known variables replaced, ``$$`` escapes, unknown kept."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match[0] == "$$":
-            return "$"
-        return env.get(match[1], match[0])
-
-    return _REFERENCE.sub(replace, text)
 
 
 def test_expand_follows_kubernetes_rules() -> None:
     env = {"A": "1"}
-    assert expand("$(A)-$(B)-$$(A)", env) == "1-$(B)-$(A)"
+    assert k8s_expand("$(A)-$(B)-$$(A)", env) == "1-$(B)-$(A)"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +39,7 @@ def auth_container(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     chart = cdk8s.Chart(app, "auth", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return dict(container)
 
 
@@ -65,48 +51,22 @@ def password() -> str:
 @pytest.fixture(scope="module")
 def resolved_env(auth_container: dict[str, Any], password: str) -> dict[str, str]:
     """The container's environment as the kubelet builds it, with the Secret holding ``password``."""
-    env: dict[str, str] = {}
-    for variable in auth_container["env"]:
-        if "valueFrom" in variable:
-            ref = variable["valueFrom"]["secretKeyRef"]
-            assert (ref["name"], ref["key"]) == ("redis-auth", "redis-password")
-            env[variable["name"]] = password
-        else:
-            env[variable["name"]] = expand(variable["value"], env)
-    return env
+    return container_env(auth_container, {("redis-auth", "redis-password"): password})
 
 
 @pytest.fixture(scope="module")
 def auth_server(
-    auth_container: dict[str, Any],
-    resolved_env: dict[str, str],
-    password: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    auth_container: dict[str, Any], password: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RedisProcess]:
-    redis_server = require_redis_server(auth_container["image"])
-    uid = auth_container["securityContext"]["runAsUser"]
-    prefix = (
-        run_as(uid, setpriv=require_tool("setpriv", "apt-get install util-linux"), no_new_privs=True)
-        if os.geteuid() == 0
-        else []
-    )
-    args = [expand(arg, resolved_env) for arg in auth_container["args"]]
-    workdir = make_workdir(uid if prefix else None)
-    try:
-        server = start_redis(
-            redis_server,
-            args,
-            user_prefix=prefix,
-            workdir=workdir,
-            log_path=tmp_path_factory.mktemp("auth-log") / "redis.log",
-            password=password,
-        )
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    """The container's args on a real redis-server, as its runAsUser (testkit/redis_runtime.py)."""
+    with run_container(
+        auth_container,
+        {("redis-auth", "redis-password"): password},
+        log_path=tmp_path_factory.mktemp("auth-log") / "redis.log",
+        redis_server=require_redis_server(auth_container["image"]),
+        password=password,
+    ) as (server, _env):
+        yield server
 
 
 def test_manifest_holds_only_a_reference_to_the_password(auth_container: dict[str, Any]) -> None:

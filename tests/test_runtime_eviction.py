@@ -3,7 +3,7 @@
 The seed promised that under ``allkeys-lru`` "old stream entries are evicted
 before active ones". A job whose agent waits in ``XREADGROUP ... BLOCK`` is in
 flight, yet its stream is an idle key to LRU. These tests run the job lifecycle
-of ``tests/_job_lifecycle.py`` (queued, blocked, writing and finished jobs plus
+of ``testkit/job_lifecycle.py`` (queued, blocked, writing and finished jobs plus
 other data, then new data worth 2 x ``maxmemory``) on a real redis-server per
 scenario and assert what each policy keeps and what the clients see.
 
@@ -42,7 +42,11 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _job_lifecycle import (
+from _support import in_memory_app, require_redis_server, require_tool
+
+from agentsmith import EphemeralRedis, Resources
+from agentsmith._quantity import parse_redis_memory
+from testkit.job_lifecycle import (
     FINISHED_ONLY_TTLS,
     SEED_TTLS,
     SEED_TTLS_OTHER_DATA_TOO,
@@ -51,11 +55,8 @@ from _job_lifecycle import (
     run_lifecycle,
     table,
 )
-from _redis_runtime import TEST_ADMIN_ARGS, make_workdir, parse_redis_args, run_as, start_redis
-from _support import in_memory_app, require_redis_server, require_tool
-
-from agentsmith import EphemeralRedis, Resources
-from agentsmith._quantity import parse_redis_memory
+from testkit.manifests import the_container
+from testkit.redis_runtime import TEST_ADMIN_ARGS, make_workdir, parse_redis_args, run_as, start_redis
 
 pytestmark = pytest.mark.runtime
 
@@ -102,7 +103,7 @@ def synthesised_container(policy: str) -> dict[str, Any]:
         resources=Resources(memory_request=MEMORY_LIMIT, memory_limit=MEMORY_LIMIT),
     )
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     assert "command" not in container, "the runtime tests assume the image's redis-server entrypoint"
     return dict(container)
 

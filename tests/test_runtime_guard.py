@@ -19,17 +19,18 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from _redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 from _support import ROOT, require_redis_server, require_tool
 
 from agentsmith import RedisAccess, RedisAuth, RedisRole
+from testkit.manifests import the_container
+from testkit.redis_runtime import RedisProcess, client, raw_command, refused, run_container, synth_container, unknown
 
 pytestmark = pytest.mark.runtime
 
 
 @pytest.fixture(scope="module")
 def seed_container(manifests: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
-    (container,) = manifests[("Deployment", "redis")]["spec"]["template"]["spec"]["containers"]
+    container = the_container(manifests[("Deployment", "redis")])
     return dict(container)
 
 

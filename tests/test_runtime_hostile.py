@@ -25,7 +25,13 @@ from typing import Any
 
 import pytest
 import redis
-from _redis_runtime import (
+from _support import require_redis_server, require_tool
+
+from agentsmith import DEFAULT_MAX_CLIENTS, RedisAccess, RedisAuth, RedisRole, Resources
+from agentsmith._quantity import parse_quantity
+from agentsmith.auth import MAX_PASSWORD_BYTES
+from agentsmith.resources import MAX_MEMORY_BYTES
+from testkit.redis_runtime import (
     LOOPBACK,
     TEST_ADMIN,
     TEST_ADMIN_ARGS,
@@ -40,12 +46,6 @@ from _redis_runtime import (
     synth_container,
     wait_until,
 )
-from _support import require_redis_server, require_tool
-
-from agentsmith import DEFAULT_MAX_CLIENTS, RedisAccess, RedisAuth, RedisRole, Resources
-from agentsmith._quantity import parse_quantity
-from agentsmith.auth import MAX_PASSWORD_BYTES
-from agentsmith.resources import MAX_MEMORY_BYTES
 
 pytestmark = pytest.mark.runtime
 
@@ -256,7 +256,7 @@ def probe_in_time(container: dict[str, Any], server: RedisProcess, probe: str) -
 
 
 def run_probe_timeout(command: Sequence[str], port: int, container: dict[str, Any], timeout: float) -> int:
-    from _redis_runtime import point_probe
+    from testkit.redis_runtime import point_probe
 
     env = {"PATH": os.environ["PATH"], **container_env(container, SECRETS)}
     return subprocess.run(

@@ -31,10 +31,10 @@ from _permissions import (
     summary,
     unknown_anywhere,
 )
-from _redis_runtime import refused, run_container, synth_container, unknown
 from _support import require_redis_server, require_tool
 
 from agentsmith import RedisAccess, RedisAuth, RedisRole
+from testkit.redis_runtime import refused, run_container, synth_container, unknown
 
 pytestmark = pytest.mark.runtime
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,13 @@ from typing import Any
 import cdk8s
 import pytest
 import yaml
-from _redis_runtime import (
+from _support import in_memory_app, require_redis_server, require_tool
+
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
+from testkit.manifests import containers
+from testkit.redis_runtime import (
     LOOPBACK,
+    background_process,
     container_env,
     free_port,
     raw_command,
@@ -36,9 +40,6 @@ from _redis_runtime import (
     run_container,
     wait_until,
 )
-from _support import in_memory_app, require_redis_server, require_tool
-
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
 
 pytestmark = pytest.mark.runtime
 
@@ -98,8 +99,8 @@ def synthesise(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
     chart = cdk8s.Chart(in_memory_app(), "e2e", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", **SMALL, **props)
     objects = {o["kind"]: o for o in cdk8s.Testing.synth(chart) if o["metadata"]["name"] == "redis"}
-    containers = {c["name"]: c for c in objects["Deployment"]["spec"]["template"]["spec"]["containers"]}
-    return {"redis": containers["redis"], "exporter": containers["redis-exporter"], "rule": objects["PrometheusRule"]}
+    by_name = {c["name"]: c for c in containers(objects["Deployment"])}
+    return {"redis": by_name["redis"], "exporter": by_name["redis-exporter"], "rule": objects["PrometheusRule"]}
 
 
 def http_get(url: str) -> str:
@@ -114,23 +115,6 @@ def answers(url: str) -> bool:
     except OSError:
         return False
     return True
-
-
-@contextmanager
-def process(command: list[str], *, log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``command`` with output in ``log``; stop it (TERM, then KILL) when the block ends."""
-    with log.open("wb") as out:
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    try:
-        yield child
-    finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=10)
 
 
 def exporter_command(exporter: dict[str, Any], *, redis_port: int, listen: int) -> list[str]:
@@ -244,7 +228,7 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         listen = free_port()
         exporter_env = {"PATH": os.environ["PATH"], **container_env(manifests["exporter"], mode.secrets)}
         stack.enter_context(
-            process(
+            background_process(
                 exporter_command(manifests["exporter"], redis_port=server.port, listen=listen),
                 log=tmp_path / "exporter.log",
                 env=exporter_env,
@@ -256,7 +240,7 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         config = prometheus_config(tmp_path, manifests["rule"], target=listen)
         started = time.monotonic()
         stack.enter_context(
-            process(
+            background_process(
                 [
                     prometheus_binary,
                     f"--config.file={config}",

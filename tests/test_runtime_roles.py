@@ -21,7 +21,10 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from _redis_runtime import (
+from _support import require_redis_server, require_tool
+
+from agentsmith import RedisAccess, RedisRole
+from testkit.redis_runtime import (
     LOOPBACK,
     RedisProcess,
     container_args,
@@ -35,9 +38,6 @@ from _redis_runtime import (
     synth_container,
     wait_until,
 )
-from _support import require_redis_server, require_tool
-
-from agentsmith import RedisAccess, RedisRole
 
 pytestmark = pytest.mark.runtime
 
@@ -72,7 +72,7 @@ def server(container: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
 
 def probe_env(container: dict[str, Any], **overrides: str) -> dict[str, str]:
     """The probe's environment in the pod: every variable of the container, from the Secrets."""
-    from _redis_runtime import container_env
+    from testkit.redis_runtime import container_env
 
     return {**container_env(container, SECRETS), **overrides}
 

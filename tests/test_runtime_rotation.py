@@ -19,10 +19,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 import redis
-from _redis_runtime import RedisProcess, client, raw_command, run_container, synth_container
 from _support import require_redis_server, require_tool
 
 from agentsmith import RedisAccess, RedisAuth, RedisRole
+from testkit.redis_runtime import RedisProcess, client, raw_command, run_container, synth_container
 
 pytestmark = pytest.mark.runtime
 

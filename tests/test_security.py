@@ -9,10 +9,9 @@ import cdk8s
 import pytest
 from _checkov import DIGEST, HARDENED
 from _pss import violations
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 
 from agentsmith import (
-    AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
     NetworkPeer,
@@ -110,12 +109,11 @@ def test_network_policy_can_be_turned_off(synth_chart: SynthChart) -> None:
 
 
 def test_network_peer_selectors_are_validated(synth_chart: SynthChart) -> None:
-    with pytest.raises(
-        AgentsmithConfigError, match=r"'network\.allow_from\[0\]\.pod_selector\['app'\]' must be a label"
-    ):
-        objects_of(
-            synth_chart, network=RedisNetwork.policy(allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
-        )
+    network = RedisNetwork.policy(allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
+    assert_config_error(
+        lambda: objects_of(synth_chart, network=network),
+        match=r"'network\.allow_from\[0\]\.pod_selector\['app'\]' must be a label value",
+    )
 
 
 # -- namespace ------------------------------------------------------------
@@ -143,8 +141,10 @@ def test_namespace_pod_security_is_configurable(synth_chart: SynthChart) -> None
 
 
 def test_namespace_pod_security_level_is_validated(synth_chart: SynthChart) -> None:
-    with pytest.raises(AgentsmithConfigError, match=r"'pod_security.enforce' must be one of privileged, baseline"):
-        synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict")))
+    assert_config_error(
+        lambda: synth_chart(lambda chart: AgentsmithNamespace(chart, "ns", pod_security=PodSecurity(enforce="strict"))),
+        match=r"'pod_security.enforce' must be one of privileged, baseline",
+    )
 
 
 # -- opt-in: read-only root filesystem ----------------------------------
@@ -249,11 +249,13 @@ SEED_DECISIONS = {
 }
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_defaults_fail_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
     assert checkov_scans["defaults"]["failed"] == set(SEED_DECISIONS)
     assert checkov_scans["defaults"]["passed"] > 80
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_with_metrics_fails_only_seed_decisions(checkov_scans: dict[str, dict[str, Any]]) -> None:
     # The exporter container adds no finding of its own; pinned by digest, the hardened pod fails nothing.
     assert checkov_scans["metrics"]["failed"] == set(SEED_DECISIONS)
@@ -261,11 +263,13 @@ def test_checkov_with_metrics_fails_only_seed_decisions(checkov_scans: dict[str,
     assert checkov_scans["hardened-metrics"]["failed"] == set()
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_hardened_example_fails_nothing(checkov_scans: dict[str, dict[str, Any]]) -> None:
     assert checkov_scans["hardened"]["failed"] == set()
     assert checkov_scans["hardened"]["passed"] > 80
 
 
+@pytest.mark.subprocess  # checkov, a background job
 def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, Any]]) -> None:
     failed = checkov_scans["seed"]["failed"]
     assert {"CKV_K8S_28", "CKV_K8S_31", "CKV_K8S_37"} <= failed  # NET_RAW/capabilities, seccomp
@@ -274,5 +278,7 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
 
 def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: SynthChart) -> None:
     # A NetworkPolicy rule with `from: []` matches every source.
-    with pytest.raises(AgentsmithConfigError, match=r"'network\.allow_from' must not be empty: .* admits every"):
-        objects_of(synth_chart, network=RedisNetwork.policy(allow_from=()))
+    assert_config_error(
+        lambda: objects_of(synth_chart, network=RedisNetwork.policy(allow_from=())),
+        match=r"'network\.allow_from' must not be empty: .* admits every source",
+    )

@@ -18,16 +18,16 @@ Valid edge cases that must keep passing are at the end of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import cdk8s
 import pytest
-from _support import SynthChart, in_memory_app
+from _support import SynthChart, assert_config_error, in_memory_app
 
 from agentsmith import (
     DEFAULT_LIVENESS,
-    AgentsmithConfigError,
     AgentsmithNamespace,
     EphemeralRedis,
     ExternalRedis,
@@ -45,13 +45,12 @@ from agentsmith import (
     Resources,
     SecretKeyRef,
 )
+from testkit.constructs import BY_KEY
+from testkit.manifests import the_container
 
-CONSTRUCTS: dict[str, Any] = {
-    "redis": EphemeralRedis,
-    "namespace": AgentsmithNamespace,
-    "secret": RedisConnectionSecret,
-}
-REQUIRED: dict[str, dict[str, Any]] = {"secret": {"url": "redis://redis:6379"}}
+#: The public constructs by short name, and the props each needs (testkit/constructs.py).
+CONSTRUCTS: dict[str, Any] = {key: entry.cls for key, entry in BY_KEY.items()}
+REQUIRED: dict[str, dict[str, Any]] = {key: entry.required for key, entry in BY_KEY.items() if entry.required}
 HEX64 = "0123456789abcdef" * 4
 
 # Rules and fixes shared by several rows, spelled out once.
@@ -1190,18 +1189,16 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
     chart = fresh_chart()
 
     # WHEN the construct is built with one bad prop
-    with pytest.raises(AgentsmithConfigError) as caught:
-        build(chart, construct, kwargs)
-
     # THEN the error names the prop, the value, the path and the fix, exactly
-    error = caught.value
-    assert type(error) is AgentsmithConfigError
+    error = assert_config_error(
+        lambda: build(chart, construct, kwargs),
+        prop=prop,
+        value=value,
+        path=f"test/{construct}",
+        message=f"[test/{construct}] '{prop}' {rule} (got {value!r}). {fix}",
+    )
     assert isinstance(error, ValueError)
-    assert error.prop == prop
-    assert error.value == value
     assert type(error.value) is type(value)
-    assert error.path == f"test/{construct}"
-    assert str(error) == f"[test/{construct}] '{prop}' {rule} (got {value!r}). {fix}"
     # AND no exception from a parser leaks through as context of the traceback
     assert error.__cause__ is None
     assert error.__suppress_context__ or error.__context__ is None
@@ -1214,8 +1211,7 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
 def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
     # GIVEN a construct that failed validation
     chart = fresh_chart()
-    with pytest.raises(AgentsmithConfigError):
-        EphemeralRedis(chart, "redis", port=0)
+    assert_config_error(lambda: EphemeralRedis(chart, "redis", port=0))
     # WHEN the same id is used again in the same chart, with the prop fixed THEN it builds
     redis = EphemeralRedis(chart, "redis")
     assert chart.node.try_find_child("redis") is redis
@@ -1281,7 +1277,7 @@ def test_namespace_name_may_start_with_a_digit(synth_chart: SynthChart) -> None:
 def test_port_6380_moves_redis_its_probes_and_the_service(synth_chart: SynthChart) -> None:
     # GIVEN a non-default port WHEN synthesised
     objects = {obj["kind"]: obj for obj in synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380))}
-    (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+    container = the_container(objects["Deployment"])
     # THEN Redis listens there, the probes ask there, and the Service forwards there
     assert container["args"][:10] == [
         "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", "", "--port", "6380",
@@ -1299,7 +1295,7 @@ def test_quantities_in_nano_and_micro_pass(synth_chart: SynthChart) -> None:
     resources = Resources(cpu_request="100000000n", cpu_limit="500000u")
     objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", resources=resources))
     (deployment,) = (obj for obj in objects if obj["kind"] == "Deployment")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     assert container["resources"]["requests"]["cpu"] == "100000000n"
     assert container["resources"]["limits"]["cpu"] == "500000u"
 
@@ -1350,12 +1346,15 @@ def test_env_var_name_follows_kubernetes_rule(name: str, fix: str) -> None:
     from agentsmith import redis_url_env
 
     redis = EphemeralRedis(fresh_chart(), "redis")
-    with pytest.raises(AgentsmithConfigError) as caught:
-        redis_url_env(redis, name=name)
-    assert (caught.value.prop, caught.value.value, caught.value.path) == ("name", name, None)
-    assert str(caught.value) == (
-        f"'name' must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit "
-        f"(got {name!r}). {fix}"
+    assert_config_error(
+        lambda: redis_url_env(redis, name=name),
+        prop="name",
+        value=name,
+        path=None,
+        message=(
+            f"'name' must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a "
+            f"digit (got {name!r}). {fix}"
+        ),
     )
 
 
@@ -1371,15 +1370,15 @@ def test_env_var_names_kubernetes_accepts_are_accepted(name: str) -> None:
 def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint: object) -> None:
     from agentsmith import add_redis_url, redis_url_env
 
-    with pytest.raises(AgentsmithConfigError) as caught:
-        redis_url_env(endpoint)  # type: ignore[arg-type]
-    assert str(caught.value) == (
-        "'endpoint' must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a "
-        f"{type(endpoint).__name__} (got {endpoint!r}). "
-        "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...)."
+    assert_config_error(
+        lambda: redis_url_env(endpoint),  # type: ignore[arg-type]
+        message=(
+            "'endpoint' must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a "
+            f"{type(endpoint).__name__} (got {endpoint!r}). "
+            "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...)."
+        ),
     )
-    with pytest.raises(AgentsmithConfigError):
-        add_redis_url(fresh_chart(), None, endpoint)  # type: ignore[arg-type]
+    assert_config_error(lambda: add_redis_url(fresh_chart(), None, endpoint))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -1412,6 +1411,4 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
 def test_wrong_types_get_a_hint_of_the_right_type(build_bad: Callable[[cdk8s.Chart], object], message: str) -> None:
     # A hint never suggests the wrong value itself ('None', 'True'), and a value that holds no
     # credentials is shown as given rather than '<redacted>'.
-    with pytest.raises(AgentsmithConfigError) as caught:
-        build_bad(fresh_chart())
-    assert message in str(caught.value)
+    assert_config_error(lambda: build_bad(fresh_chart()), match=re.escape(message))

@@ -13,12 +13,11 @@ from typing import Any
 import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
-from _support import SynthChart
+from _support import SynthChart, assert_config_error
 from cdk8s_plus_27 import k8s
 
 from agentsmith import (
     REDIS_URL_ENV,
-    AgentsmithConfigError,
     EphemeralRedis,
     ExternalRedis,
     RedisAccess,
@@ -29,6 +28,7 @@ from agentsmith import (
     redis_url_env,
 )
 from imports import k8s as own_k8s  # an app's own generated bindings (cdk8s import k8s@1.27.0)
+from testkit.manifests import the_container
 
 
 def secret_env(name: str, key: str) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def secret_env(name: str, key: str) -> dict[str, Any]:
 
 def worker_env(objects: list[dict[str, Any]], name: str = "worker") -> list[dict[str, Any]]:
     (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return list(container["env"])
 
 
@@ -138,10 +138,11 @@ def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: S
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         given = container()
-        with pytest.raises(AgentsmithConfigError, match=r"^'container' must be a cdk8s-plus Container") as error:
-            add_redis_url(chart, given, bus)
-        assert error.value.prop == "container" and error.value.value is given
-        assert "redis_url_env(endpoint)" in str(error.value)
+        error = assert_config_error(
+            lambda: add_redis_url(chart, given, bus), match=r"^'container' must be a cdk8s-plus Container"
+        )
+        assert error.prop == "container" and error.value is given
+        assert "redis_url_env(endpoint)" in str(error)
         # nothing was added: no Secret reference under the scope
         assert chart.node.try_find_child("ConnectionSecret-agentsmith-secrets") is None
 
@@ -152,14 +153,15 @@ def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: S
 def test_env_name_is_checked(synth_chart: SynthChart, name: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
-        with pytest.raises(
-            AgentsmithConfigError,
+        assert_config_error(
+            lambda: redis_url_env(bus, name=name),
             match=r"^'name' must be an environment variable name: .* (a name such as|Did you mean) 'REDIS_URL'",
-        ):
-            redis_url_env(bus, name=name)
+        )
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
-        with pytest.raises(AgentsmithConfigError, match=r"^'name' must be an environment variable name"):
-            add_redis_url(chart, worker.add_container(image="worker:1"), bus, name=name)
+        assert_config_error(
+            lambda: add_redis_url(chart, worker.add_container(image="worker:1"), bus, name=name),
+            match=r"^'name' must be an environment variable name",
+        )
 
     synth_chart(build)
 
@@ -167,13 +169,14 @@ def test_env_name_is_checked(synth_chart: SynthChart, name: Any) -> None:
 @pytest.mark.parametrize("endpoint", ["redis://redis:6379", None], ids=["url-string", "none"])
 def test_endpoint_must_be_a_redis_endpoint(synth_chart: SynthChart, endpoint: Any) -> None:
     def build(chart: cdk8s.Chart) -> None:
-        with pytest.raises(
-            AgentsmithConfigError, match=r"^'endpoint' must be a RedisEndpoint .* Pass the construct itself"
-        ):
-            redis_url_env(endpoint)
+        assert_config_error(
+            lambda: redis_url_env(endpoint), match=r"^'endpoint' must be a RedisEndpoint .* Pass the construct itself"
+        )
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
-        with pytest.raises(AgentsmithConfigError, match=r"^'endpoint' must be a RedisEndpoint"):
-            add_redis_url(chart, worker.add_container(image="worker:1"), endpoint)
+        assert_config_error(
+            lambda: add_redis_url(chart, worker.add_container(image="worker:1"), endpoint),
+            match=r"^'endpoint' must be a RedisEndpoint",
+        )
 
     synth_chart(build)
 
@@ -182,8 +185,10 @@ def test_add_redis_url_scope_must_be_a_construct(synth_chart: SynthChart) -> Non
     def build(chart: cdk8s.Chart) -> None:
         bus = EphemeralRedis(chart, "bus")
         worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
-        with pytest.raises(AgentsmithConfigError, match=r"^'scope' must be a construct"):
-            add_redis_url("chart", worker.add_container(image="worker:1"), bus)  # type: ignore[arg-type]
+        assert_config_error(
+            lambda: add_redis_url("chart", worker.add_container(image="worker:1"), bus),  # type: ignore[arg-type]
+            match=r"^'scope' must be a construct",
+        )
 
     synth_chart(build)
 
@@ -244,8 +249,7 @@ def test_objects_that_would_overwrite_each_other_are_refused(synth_chart: SynthC
         EphemeralRedis(chart, "a")
         make_second(chart)
 
-    with pytest.raises(AgentsmithConfigError, match=r"\[test/b\] .* which \[test/a\] already defines"):
-        synth_chart(build)
+    assert_config_error(lambda: synth_chart(build), match=r"\[test/b\] .* which \[test/a\] already defines")
 
 
 def test_same_name_in_another_namespace_is_fine(synth_chart: SynthChart) -> None:
@@ -275,10 +279,8 @@ class _OwnEndpoint:
 )
 def test_your_own_endpoints_secret_reference_is_checked(ref: SecretKeyRef, prop: str) -> None:
     # GIVEN an endpoint of the user's own whose Secret reference the API server would reject
-    with pytest.raises(AgentsmithConfigError) as caught:
-        redis_url_env(_OwnEndpoint(connection=ref))
     # THEN the error names the field, before anything is written
-    assert caught.value.prop == prop
+    assert_config_error(lambda: redis_url_env(_OwnEndpoint(connection=ref)), prop=prop)
 
 
 def test_your_own_endpoint_with_a_valid_reference_is_wired() -> None:

@@ -10,11 +10,10 @@ import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
 import yaml
-from _support import in_memory_app
+from _support import assert_config_error, in_memory_app
 from cdk8s_plus_27 import k8s
 
 from agentsmith import (
-    AgentsmithConfigError,
     EphemeralRedis,
     ExternalRedis,
     RedisAccess,
@@ -87,12 +86,14 @@ def test_redis_url_env_across_namespaces_is_refused() -> None:
     app = in_memory_app()
     bus_chart, jobs = charts(app)
     l1_worker(jobs, EphemeralRedis(bus_chart, "redis"))
-    with pytest.raises(AgentsmithConfigError) as raised:
-        check_app(app)
-    assert raised.value.prop == "containers[w].env[REDIS_URL]"
-    assert str(raised.value).startswith(
-        "[jobs/worker] 'containers[w].env[REDIS_URL]' reads Secret 'agentsmith-secrets' in namespace 'jobs', "
-        "but [bus/redis] publishes it in namespace 'agentsmith' only"
+    assert_config_error(
+        lambda: check_app(app),
+        prop="containers[w].env[REDIS_URL]",
+        match="^"
+        + re.escape(
+            "[jobs/worker] 'containers[w].env[REDIS_URL]' reads Secret 'agentsmith-secrets' in namespace 'jobs', "
+            "but [bus/redis] publishes it in namespace 'agentsmith' only"
+        ),
     )
 
 
@@ -100,8 +101,7 @@ def test_external_redis_across_namespaces_names_the_connection_secret_fix() -> N
     app = in_memory_app()
     bus_chart, jobs = charts(app)
     l1_worker(jobs, ExternalRedis(bus_chart, "redis", url="rediss://cache.example.com:6380"))
-    with pytest.raises(AgentsmithConfigError, match=re.escape("Publish it there too, e.g. RedisConnectionSecret(<a")):
-        check_app(app)
+    assert_config_error(lambda: check_app(app), match=re.escape("Publish it there too, e.g. RedisConnectionSecret(<a"))
 
 
 def test_a_connection_secret_in_the_client_namespace_satisfies_the_check() -> None:
@@ -178,9 +178,8 @@ def test_client_namespaces_default_changes_nothing() -> None:
 )
 def test_client_namespaces_is_checked(value: Any, message: str) -> None:
     chart = charts(in_memory_app())[0]
-    with pytest.raises(AgentsmithConfigError) as raised:
-        EphemeralRedis(chart, "redis", client_namespaces=value)
-    assert str(raised.value).startswith(f"[bus/redis] {message}"), str(raised.value)
+    raised = assert_config_error(lambda: EphemeralRedis(chart, "redis", client_namespaces=value))
+    assert str(raised).startswith(f"[bus/redis] {message}"), str(raised)
     assert chart.node.try_find_child("redis") is None
 
 
@@ -210,9 +209,8 @@ def test_client_namespaces_with_one_file_per_resource_is_refused(output: cdk8s.Y
     # GIVEN an app that writes one file per resource: the Secret and its copy would share one file
     app = cdk8s.App(outdir="/dev/null/never", yaml_output_type=output)
     chart = charts(app)[0]
-    with pytest.raises(AgentsmithConfigError) as raised:
-        EphemeralRedis(chart, "redis", client_namespaces=["jobs"])
-    assert str(raised.value) == (
+    raised = assert_config_error(lambda: EphemeralRedis(chart, "redis", client_namespaces=["jobs"]))
+    assert str(raised) == (
         "[bus/redis] 'client_namespaces' would publish Secret 'agentsmith-secrets' in 'agentsmith' and in 'jobs', "
         f"and with YamlOutputType.{output.name} cdk8s writes both to one file (Secret.agentsmith-secrets.k8s.yaml, "
         "no namespace) (got ['jobs']). Use YamlOutputType.FILE_PER_CHART (the default), or pass "
@@ -248,9 +246,8 @@ def test_a_published_url_of_a_bus_that_does_not_admit_the_namespace_is_refused()
     RedisConnectionSecret(jobs, "redis-url", url=redis.cluster_url)
     l1_worker(jobs, redis)
     # WHEN checked THEN the NetworkPolicy is named, with the fix
-    with pytest.raises(AgentsmithConfigError) as raised:
-        check_app(app)
-    assert str(raised.value) == (
+    raised = assert_config_error(lambda: check_app(app))
+    assert str(raised) == (
         "[jobs/worker] 'containers[w].env[REDIS_URL]' reads Secret 'agentsmith-secrets', whose URL is the Redis of "
         "[bus/redis] in namespace 'agentsmith', but its NetworkPolicy does not admit pods of namespace 'jobs': "
         "connections would time out (got 'agentsmith-secrets'). Pass client_namespaces=['jobs'] to [bus/redis] "

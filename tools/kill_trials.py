@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python tools/kill_trials.py [--delays N] [--seed S]
 Each entry point gets every test-hook step x SIGINT/SIGTERM/SIGKILL, plus N
-seeded random delays (see tests/_kill.py). Works in a temporary copy; prints
+seeded random delays (see testkit/kill.py). Works in a temporary copy; prints
 one line per trial and a summary. Exit 1 if any trial lost or corrupted dist/.
 """
 
@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: agentsmith, testkit
 
-from _kill import ENTRIES, run_kill_trials
+from testkit.kill import ENTRIES, run_kill_trials
 
 
 def main() -> int:

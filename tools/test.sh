@@ -10,6 +10,9 @@ export PATH="$PWD/.venv/bin:$PATH"
 # [tool.mypy] files), then on examples/consumer, an app of its own whose `main` module would shadow main.py.
 .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy || exit 1
 .venv/bin/mypy --no-explicit-package-bases examples/consumer/main.py examples/consumer/test_main.py || exit 1
+# The whole suite runs Hypothesis's full example counts (tests/_support.py HYPOTHESIS_PROFILE); the fast loop
+# at a prompt runs a tenth of them.
+export AGENTSMITH_HYPOTHESIS="${AGENTSMITH_HYPOTHESIS:-full}"
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

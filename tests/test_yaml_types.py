@@ -2,7 +2,7 @@
 
 cdk8s writes YAML 1.1 (yaml@2 with ``version: '1.1'``); PyYAML reads YAML 1.1;
 ``kubectl kustomize`` reads and writes YAML 1.2 with go-yaml v3, and its output is
-read here with a YAML 1.2 core-schema loader (``tests/_yaml12.py``). The real writer
+read here with a YAML 1.2 core-schema loader (``testkit/yaml12.py``). The real writer
 (``cdk8s.Yaml.stringify``) and one real ``kubectl kustomize`` run check:
 
 * every object of the committed ``dist/`` comes out of Kustomize exactly as
@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import itertools
 import re
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import cdk8s
+import pytest
 import yaml
-from _support import ROOT, require_tool
-from _yaml12 import load_all
-from test_kustomize import KUBECTL_HINT
+from _support import ROOT, kustomize, run_kustomize
 
 from agentsmith._yaml_types import yaml_ambiguous
+from testkit.yaml12 import load_all
 
 #: Strings YAML readers are known to disagree on, or that look like they might.
 NAMED = [
@@ -42,26 +40,7 @@ NAMED = [
 GENERATED = ["".join(chars) for size in range(1, 5) for chars in itertools.product("0o1xX_.e+-", repeat=size)]
 
 
-def kustomize(folder: Path, documents: list[str]) -> list[dict[str, Any]]:
-    """Write ``documents`` as one Kustomize base in ``folder`` and return ``kubectl kustomize``'s objects."""
-    result = run_kustomize(folder, documents)
-    assert result.returncode == 0, result.stderr
-    return load_all(result.stdout)  # Kustomize writes YAML 1.2: read it as such
-
-
-def run_kustomize(folder: Path, documents: list[str]) -> subprocess.CompletedProcess[str]:
-    kubectl = require_tool("kubectl", KUBECTL_HINT)
-    folder.mkdir(parents=True, exist_ok=True)
-    names = []
-    for index, text in enumerate(documents):
-        name = f"doc{index}.yaml"
-        (folder / name).write_text(text, encoding="utf-8")
-        names.append(name)
-    resources = "".join(f"  - {name}\n" for name in names)
-    (folder / "kustomization.yaml").write_text(f"resources:\n{resources}", encoding="utf-8")
-    return subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=False)
-
-
+@pytest.mark.subprocess  # kubectl kustomize
 def test_dist_reads_back_identically_in_yaml_1_1_and_1_2(tmp_path: Path) -> None:
     # GIVEN the committed dist/ as PyYAML (YAML 1.1) reads it
     files = sorted((ROOT / "dist").glob("*.k8s.yaml"))
@@ -72,6 +51,7 @@ def test_dist_reads_back_identically_in_yaml_1_1_and_1_2(tmp_path: Path) -> None
     assert sorted(kustomize(tmp_path / "dist", texts), key=repr) == by_pyyaml
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_yaml_ambiguous_is_exactly_the_strings_that_do_not_round_trip(tmp_path: Path) -> None:
     # GIVEN thousands of strings written by cdk8s's own writer, as one ConfigMap's data
     strings = sorted(set(NAMED + GENERATED))
@@ -110,6 +90,7 @@ def test_yaml12_loader_reads_numbers_as_yaml_1_2_does() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.subprocess  # kubectl kustomize
 def test_mapping_keys_follow_the_same_rule(tmp_path: Path) -> None:
     # Secret keys and label keys are mapping keys: GIVEN every corpus string that is a valid key
     keys = sorted({text for text in NAMED + GENERATED if re.fullmatch(r"[-._a-zA-Z0-9]+", text)})

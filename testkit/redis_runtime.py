@@ -1,6 +1,8 @@
 """Run a real ``redis-server`` the way the synthesised Redis container would run it.
 
-Used by ``tests/test_runtime.py`` only. The container has no ``command``, so the
+The one runtime harness: every runtime test and benchmark that starts redis-server
+(or an exporter or Prometheus beside it, :func:`background_process`) does so here;
+the pod tier (``tests/_podman.py``) shares its ``$(VAR)`` expansion. The container has no ``command``, so the
 ``redis`` image's entrypoint runs ``redis-server <args>`` as ``runAsUser`` in an
 empty working directory (``/data``). :func:`start_redis` does the same on the
 host: the container's args unchanged, then only a loopback bind and a free port.
@@ -27,6 +29,8 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from testkit.manifests import the_container
 
 LOOPBACK = "127.0.0.1"
 #: A test-only admin user, appended after the container's args where a test
@@ -188,6 +192,25 @@ class RedisProcess:
             except subprocess.TimeoutExpired:
                 os.kill(self.pid, signal.SIGKILL)
         return self.process.wait(timeout=timeout)
+
+
+@contextlib.contextmanager
+def background_process(
+    command: list[str], *, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` (an exporter, Prometheus) with output in ``log``; TERM, then KILL, when the block ends."""
+    with log.open("wb") as out:
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=STOP_TIMEOUT)
 
 
 def _answers_ping(port: int, password: str | None = None, username: str | None = None) -> bool:
@@ -417,12 +440,12 @@ def run_container(
 def synth_container(**props: Any) -> dict[str, Any]:
     """The redis container of ``EphemeralRedis(chart, "redis", **props)`` in namespace agentsmith."""
     import cdk8s
-    from _support import in_memory_app
 
     from agentsmith import EphemeralRedis
+    from testkit.project import in_memory_app
 
     chart = cdk8s.Chart(in_memory_app(), "runtime", namespace="agentsmith", disable_resource_name_hashes=True)
     EphemeralRedis(chart, "redis", **props)
     (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    container = the_container(deployment)
     return dict(container)

@@ -15,12 +15,13 @@ from pathlib import Path
 import cdk8s
 import pytest
 import redis
-from _redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 from _support import in_memory_app, require_redis_server
 from redis.typing import EncodableT, FieldT
 
 from agentsmith import EphemeralRedis
 from agentsmith._redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
+from testkit.manifests import containers
+from testkit.redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 
 pytestmark = pytest.mark.runtime
 CLIENTS = 100
@@ -31,7 +32,7 @@ def container_args(maxmemory: str) -> list[str]:
     chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith")
     redis_construct = EphemeralRedis(chart, "redis")
     (deployment,) = (o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment")
-    args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    args: list[str] = containers(deployment)[0]["args"]
     assert parse_redis_args(args)["maxmemory"] == redis_construct.maxmemory
     return [*args, "--maxmemory", maxmemory]  # the last --maxmemory wins, as in redis.conf
 

@@ -39,7 +39,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import redis
-from _redis_runtime import TEST_ADMIN, client, wait_until
+
+from testkit.redis_runtime import TEST_ADMIN, client, wait_until
 
 #: The seed: "Stream TTL is 2 hours; streams are explicitly deleted on job completion".
 JOB_STREAM_TTL_SECONDS = 2 * 60 * 60

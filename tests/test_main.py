@@ -12,10 +12,10 @@ import cdk8s
 import pytest
 import yaml
 from _cli import CliRuns
-from _support import ROOT, in_memory_app
+from _support import ROOT, assert_config_error, in_memory_app
 
 import main
-from agentsmith import AgentsmithConfigError, EphemeralRedis, RedisMetrics
+from agentsmith import EphemeralRedis, RedisMetrics
 
 EXPECTED_FILES = [
     "Deployment.redis.k8s.yaml",
@@ -86,6 +86,7 @@ def test_failed_synth_leaves_previous_dist_byte_identical(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"], "no staging folder or backup left"
 
 
+@pytest.mark.subprocess  # python main.py
 def test_failed_synth_as_a_process_prints_one_line(tmp_path: Path) -> None:
     # A broken consumer of main.build, run as its own process, as a user would.
     script = tmp_path / "bad.py"
@@ -121,11 +122,13 @@ def cli_runs(cli_synths: CliRuns) -> CliRuns:
     return cli_synths
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_cdk8s_cli_synth_writes_the_same_manifests(cli_runs: CliRuns, synth_dir: Path) -> None:
     assert cli_runs.good.returncode == 0, cli_runs.good.stderr
     assert cli_runs.good.dist == snapshot_dir(synth_dir)
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_failed_cdk8s_cli_synth_leaves_the_previous_dist(cli_runs: CliRuns) -> None:
     # GIVEN a good `cdk8s synth`; WHEN the one bus setting is changed to an invalid URL and the
     # CLI runs again (it deletes its output folder, now a scratch folder, before it runs the app)
@@ -140,6 +143,7 @@ def test_failed_cdk8s_cli_synth_leaves_the_previous_dist(cli_runs: CliRuns) -> N
     assert len(cli_runs.good.dist) == len(EXPECTED_FILES)
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_cdk8s_cli_lists_a_copy_in_its_scratch_folder(cli_runs: CliRuns) -> None:
     # cdk8s.yaml points the CLI at a scratch folder; the app copies dist/ there for the CLI's listing
     assert cli_runs.good.scratch == cli_runs.good.dist
@@ -156,6 +160,7 @@ def kinds_and_names(documents: list[Any]) -> list[tuple[str, str]]:
     return sorted((document["kind"], document["metadata"]["name"]) for document in documents)
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 @pytest.mark.parametrize("bus", ["in-cluster", "managed"])
 def test_cdk8s_cli_synth_to_stdout_prints_every_manifest_as_one_yaml_stream(cli_runs: CliRuns, bus: str) -> None:
     # GIVEN the `cdk8s synth` outputs for both bus settings (dist/ after `good` and `managed`)
@@ -182,6 +187,7 @@ def test_cdk8s_cli_synth_to_stdout_prints_every_manifest_as_one_yaml_stream(cli_
     assert documents[0]["kind"] == "Namespace"
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_cdk8s_cli_synth_to_stdout_leaves_dist_and_scratch_alone(cli_runs: CliRuns) -> None:
     # GIVEN dist/ with the in-cluster output WHEN `cdk8s synth --stdout` runs with the managed bus, then the
     # in-cluster one THEN dist/ is not touched and nothing is left in the CLI's scratch folder
@@ -192,6 +198,7 @@ def test_cdk8s_cli_synth_to_stdout_leaves_dist_and_scratch_alone(cli_runs: CliRu
     assert "kind: Deployment" not in cli_runs.stdout.stdout  # the managed bus: no Redis workload
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_failed_cdk8s_cli_synth_to_stdout_prints_nothing(cli_runs: CliRuns) -> None:
     run = cli_runs.stdout_bad
     assert run.returncode != 0
@@ -203,6 +210,7 @@ def test_failed_cdk8s_cli_synth_to_stdout_prints_nothing(cli_runs: CliRuns) -> N
     assert run.dist == cli_runs.good.dist
 
 
+@pytest.mark.subprocess  # cdk8s-cli, a background job
 def test_failed_cdk8s_cli_synth_never_restores_an_older_output(cli_runs: CliRuns) -> None:
     # GIVEN a `cdk8s synth` with the managed bus, THEN main.py and dist/ put back to the in-cluster
     # version by hand (as `git checkout main.py dist` does) and a typo made in the bus URL
@@ -245,12 +253,11 @@ def test_metrics_are_a_one_line_switch_for_the_in_cluster_bus() -> None:
         ("ServiceMonitor", "redis"),
     ]
     # AND with a managed Redis there is no pod to put an exporter in: a clear error
-    with pytest.raises(AgentsmithConfigError) as caught:
-        main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics())
-    assert caught.value.prop == "REDIS_METRICS"
-    assert str(caught.value).startswith("'REDIS_METRICS' needs the in-cluster bus (got RedisMetrics(")
-    assert str(caught.value).endswith(
-        "Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None."
+    assert_config_error(
+        lambda: main.build(in_memory_app(), "rediss://agentsmith.cache.example.com:6380", RedisMetrics()),
+        prop="REDIS_METRICS",
+        match=r"^'REDIS_METRICS' needs the in-cluster bus \(got RedisMetrics\(",
+        fix="Monitor a managed Redis with its provider's metrics, or set MANAGED_REDIS_URL = None.",
     )
 
 

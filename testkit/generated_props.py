@@ -10,21 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 import cdk8s
-from _support import in_memory_app
 from hypothesis import strategies as st
 
 from agentsmith import (
-    AgentsmithNamespace,
-    EphemeralRedis,
-    ExternalRedis,
     PodSecurity,
     RedisAccess,
     RedisAuth,
-    RedisConnectionSecret,
     RedisFilesystem,
     Resources,
     SecretKeyRef,
 )
+from testkit.constructs import BY_KEY, PublicConstruct
+from testkit.project import in_memory_app
 
 #: A credential that must never reach dist/ or a message.
 PASSWORD = "hunter2"
@@ -222,12 +219,13 @@ def _props(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 
 PROPS = _props()
 
-CONSTRUCTS: dict[str, Any] = {
-    "redis": EphemeralRedis,
-    "namespace": AgentsmithNamespace,
-    "secret": RedisConnectionSecret,
-    "external-url": ExternalRedis,
-    "external-secret": ExternalRedis,
+#: The registry's constructs (testkit/constructs.py) by strategy: ExternalRedis has two, by URL and by Secret.
+CONSTRUCTS: dict[str, PublicConstruct] = {
+    "redis": BY_KEY["redis"],
+    "namespace": BY_KEY["namespace"],
+    "secret": BY_KEY["secret"],
+    "external-url": BY_KEY["external"],
+    "external-secret": BY_KEY["external"],
 }
 
 
@@ -236,8 +234,8 @@ def build(construct: str, props: dict[str, Any], namespace: str) -> list[dict[st
     chart = cdk8s.Chart(
         in_memory_app(),
         "test",
-        namespace=None if construct == "namespace" else namespace,
+        namespace=None if CONSTRUCTS[construct].cluster_scoped else namespace,
         disable_resource_name_hashes=True,
     )
-    CONSTRUCTS[construct](chart, construct, **props)
+    CONSTRUCTS[construct].cls(chart, construct, **props)
     return [dict(obj) for obj in cdk8s.Testing.synth(chart)]

@@ -1,6 +1,6 @@
 """Kill trials: `python main.py` and `cdk8s synth` signalled at many points; did dist/ survive?
 
-Subprocesses and files only (it runs as a background job, see _background.py,
+Subprocesses and files only (it runs as a background job, see tests/_background.py,
 and from tools/kill_trials.py). A project is a copy of main.py and cdk8s.yaml;
 agentsmith comes from the environment. Every trial switches the bus setting
 (in-cluster <-> managed, whose outputs differ in files and bytes), starts one
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _support import APP_FILES, IN_CLUSTER_BUS, ROOT, bus_line
+from testkit.project import APP_FILES, IN_CLUSTER_BUS, ROOT, bus_line
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 ENTRIES = ("main.py", "cdk8s synth")
