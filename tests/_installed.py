@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from _background import THREAD_PREFIX
 from _readme import as_pasted, package_blocks, readme_blocks
 from _support import ROOT
 
@@ -328,7 +329,8 @@ def run_installed_apps(base: Path) -> InstalledRuns:
 
     jobs = [lean, plus27, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
     results: dict[str, Run] = {}
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="installed") as pool:
+    # Named as a background job's thread: _no_process.py lets those start processes during in-process tests.
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"{THREAD_PREFIX}-installed") as pool:
         for part in pool.map(lambda job: job(), jobs):
             results.update(part)
     interpreters = {this: results["consumer"]}

@@ -8,7 +8,9 @@ starts a process (``subprocess.Popen`` and so ``subprocess.run``, ``os.system``,
 jsii's Node.js kernel: ``conftest.py`` imports cdk8s (through ``main``) before any
 test runs, so the kernel is already up and jsii only talks to it over pipes.
 The background jobs' threads (``_background.py``) start their processes while
-in-process tests run; they are not refused.
+in-process tests run; they are not refused: every thread whose name starts with
+``_background.THREAD_PREFIX``, so a pool a job starts names its threads with it too
+(``tests/test_no_process.py`` checks every pool of the test code).
 """
 
 from __future__ import annotations

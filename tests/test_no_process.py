@@ -29,3 +29,35 @@ def test_the_calls_are_restored_afterwards() -> None:
     with forbid_processes("t"):
         assert os.fork is not saved[1]
     assert (subprocess.Popen._execute_child, os.fork, os.system) == saved  # type: ignore[attr-defined]
+
+
+def test_every_thread_pool_of_the_test_code_is_named_as_a_background_job() -> None:
+    # A job's own pool (the installed-wheel job runs three venvs at once) starts processes while in-process
+    # tests run: unless its threads carry THREAD_PREFIX, the guard refuses them (and fails that test).
+    from _support import ROOT
+
+    pools = []
+    # The jobs' code (tests/_*.py, testkit/); a marked test's own pools run with no guard.
+    for path in sorted([*(ROOT / "tests").glob("_*.py"), *(ROOT / "testkit").glob("*.py")]):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "ThreadPoolExecutor(" in line and "import" not in line:
+                pools.append((path.name, number, "thread_name_prefix=" in line and "THREAD_PREFIX" in line))
+    assert len(pools) >= 2, pools  # _background.py's and _installed.py's
+    assert [pool for pool in pools if not pool[2]] == []
+
+
+@pytest.mark.subprocess
+def test_a_background_job_thread_may_start_a_process() -> None:
+    import threading
+
+    from _background import THREAD_PREFIX
+
+    codes: list[int] = []
+    with forbid_processes("t"):
+        job = threading.Thread(
+            target=lambda: codes.append(subprocess.run([sys.executable, "-c", "pass"], check=False).returncode),
+            name=f"{THREAD_PREFIX}-check",
+        )
+        job.start()
+        job.join(timeout=60)
+    assert codes == [0]
