@@ -12,7 +12,7 @@ because neither moment sees everything the other does:
   other, with every object an agentsmith construct created in the app (any
   chart; :func:`mark` indexes them by app) and with the objects of the app's
   own defined directly in the construct's chart. The error names the
-  construct's own prop (``name``, ``connection_secret``, ``metrics`` ...),
+  construct's own prop (``name``, ``access.connection_secret``, ``metrics`` ...),
   which a check at synth cannot know, and nothing has been created yet.
   Nothing is reserved: a construct that fails half-way is removed from the
   tree (``_construct.checked_init``) with its objects, so there is nothing to

@@ -48,8 +48,11 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
         _check_scope(scope, id)
         try:
             init(self, scope, id, *args, **kwargs)
-        except BaseException:
+        except BaseException as error:
             _undo(self, scope, id)
+            moved = _moved_prop(type(self), kwargs) if isinstance(error, TypeError) else None
+            if moved is not None:
+                raise TypeError(moved) from None
             raise
         object.__setattr__(self, _SEALED, True)
 
@@ -57,6 +60,15 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
 
 
 _SEALED = "_agentsmith_sealed"
+
+
+def _moved_prop(cls: type, kwargs: dict[str, object]) -> str | None:
+    """For a prop the class no longer takes (its ``MOVED_PROPS``): where it went, else None."""
+    moved: dict[str, str] = getattr(cls, "MOVED_PROPS", {})
+    for name in kwargs:
+        if name in moved:
+            return f"{cls.__name__}() no longer takes {name}=: use {moved[name]} (see CHANGELOG.md, 'Changed')."
+    return None
 
 
 def read_only(cls: _T) -> _T:

@@ -133,15 +133,15 @@ def login(
                 "is required with RedisAccess.roles(...): the exporter logs in as its own ACL user 'metrics'",
                 "Pass RedisMetrics(password=SecretKeyRef(name='redis-metrics', key='redis-password')).",
             )
-        clash = [role.name for role in roles if role.name == METRICS_USER]
-        if clash:
-            raise fail(
-                path,
-                "access.roles",
-                clash[0],
-                f"cannot name a role {METRICS_USER!r} with 'metrics': the exporter's ACL user has that name",
-                "Rename the role.",
-            )
+        for index, role in enumerate(roles):
+            if role.name == METRICS_USER:
+                raise fail(
+                    path,
+                    f"access.roles[{index}].name",
+                    role.name,
+                    f"cannot be {METRICS_USER!r} with metrics=RedisMetrics(...): the exporter's ACL user has that name",
+                    "Rename the role.",
+                )
     if own is not None:
         return ExporterLogin(user=METRICS_USER, password=own, redis_env=METRICS_PASSWORD_ENV)
     if auth is not None:

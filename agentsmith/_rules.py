@@ -191,10 +191,10 @@ def label_value(path: PathArg, prop: str, value: object) -> str:
     return yaml_safe(path, prop, value)
 
 
-def label_key(path: PathArg, key: object) -> str:
-    """A label key: ``[prefix/]name``, prefix a DNS subdomain, name like a label value."""
+def label_key(path: PathArg, key: object, *, prop: str = "labels") -> str:
+    """A label key: ``[prefix/]name``, prefix a DNS subdomain, name like a label value (errors name ``prop``)."""
     if not isinstance(key, str) or not key:
-        raise fail(path, "labels", key, "keys must be non-empty strings", "Use a key such as 'team'.")
+        raise fail(path, prop, key, "keys must be non-empty strings", "Use a key such as 'team'.")
     prefix, slash, name = key.rpartition("/")
     if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         candidate = f"{prefix.lower()}/{name}" if prefix else name
@@ -202,16 +202,16 @@ def label_key(path: PathArg, key: object) -> str:
             len(name) <= 63 and _LABEL_NAME.fullmatch(name)
         )
         fix = did_you_mean(key, candidate if fixable else None, "Use e.g. 'team' or 'example.com/team'.")
-        raise fail(path, "labels", key, "key prefix must be a lowercase DNS subdomain such as 'example.com'", fix)
+        raise fail(path, prop, key, "key prefix must be a lowercase DNS subdomain such as 'example.com'", fix)
     if not name or not _is_label_value(name):
         raise fail(
             path,
-            "labels",
+            prop,
             key,
             f"key name must be {_LABEL_RULE}",
             _label_hint(name, "Use e.g. 'team' or 'example.com/team'.", prefix=prefix + slash),
         )
-    return yaml_safe(path, "labels", key)
+    return yaml_safe(path, prop, key)
 
 
 def _label_hint(text: str, fallback: str, *, prefix: str = "") -> str:
@@ -264,7 +264,7 @@ def selector(path: PathArg, prop: str, value: object) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise fail(path, prop, value, "must be a mapping of label keys to values", "Pass a dict such as {'app': 'x'}.")
     for key, item in value.items():
-        label_key(path, key)
+        label_key(path, key, prop=prop)
         label_value(path, f"{prop}[{key!r}]", item)
     return dict(value)
 
@@ -318,7 +318,8 @@ def quantity(path: PathArg, prop: str, value: object, *, example: str, whole: bo
     try:
         amount = parse_quantity(value)  # type: ignore[arg-type]
     except QuantityError as error:
-        raise fail(path, prop, value, error.reason, error.fix) from None
+        fix = error.fix if isinstance(value, str) else f"Use a string such as {example!r}."
+        raise fail(path, prop, value, error.reason, fix) from None
     if amount <= 0:
         raise fail(path, prop, value, "must be greater than 0", f"Use a quantity such as {example!r}.")
     if whole and amount.denominator != 1:
@@ -351,8 +352,8 @@ def port(path: PathArg, value: object) -> int:
     return integer(path, "port", value, minimum=1, maximum=65535, fix="Use a TCP port such as 6379.")
 
 
-def boolean(path: PathArg, prop: str, value: object) -> bool:
-    """A real ``bool`` (``"false"`` is truthy, so strings are refused)."""
+def boolean(path: PathArg, prop: str, value: object, *, fix: str | None = None) -> bool:
+    """A real ``bool`` (``"false"`` is truthy, so strings are refused); ``fix`` replaces ``Use prop=True ...``."""
     if not isinstance(value, bool):
-        raise fail(path, prop, value, "must be True or False", f"Use {prop}=True or {prop}=False.")
+        raise fail(path, prop, value, "must be True or False", fix or f"Use {prop}=True or {prop}=False.")
     return value

@@ -80,7 +80,7 @@ class RedisAccess:
     connection_secret: SecretKeyRef | None
     publish_connection_secret: bool
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
         raise TypeError(f"Build a RedisAccess with a factory: {_FACTORIES}.")
 
     @classmethod
@@ -219,7 +219,9 @@ class RedisAccess:
             max_clients: as for :meth:`open` (with the guard only). Default ``10000``.
         """
         if command_guard is False:
-            return cls._new("password", auth=auth, command_guard=False, strict_readiness=True)
+            # max_clients bounds connections as part of the guard: a value given here is refused by _check.
+            given = None if max_clients == DEFAULT_MAX_CLIENTS else max_clients
+            return cls._new("password", auth=auth, command_guard=False, max_clients=given, strict_readiness=True)
         return cls._new(
             "password", auth=auth, command_guard=command_guard, max_clients=max_clients, strict_readiness=True
         )
@@ -270,13 +272,36 @@ class RedisAccess:
                     "RedisRole.agent(secret_name=...)]).",
                 )
             RedisRole._check_all(path, value.acl_roles, prop="access.roles")
-        boolean(path, "access.command_guard", value.command_guard)
-        if value.max_clients is not None:
+        boolean(
+            path,
+            "access.command_guard",
+            value.command_guard,
+            fix="Use RedisAccess.password(auth, command_guard=False), or leave it out (True).",
+        )
+        if value.command_guard:
             _redis_props.max_clients(path, value.max_clients, prop="access.max_clients")
-        boolean(path, "access.strict_readiness", value.strict_readiness)
+        elif value.max_clients is not None:
+            raise fail(
+                path,
+                "access.max_clients",
+                value.max_clients,
+                "applies only with the command guard (--maxclients is one of its bounds)",
+                "Drop max_clients, or keep command_guard=True.",
+            )
+        boolean(
+            path,
+            "access.strict_readiness",
+            value.strict_readiness,
+            fix="Use RedisAccess.open(strict_readiness=True), or leave it out (False).",
+        )
         if value.connection_secret is not None:
             SecretKeyRef._check(path, "access.connection_secret", value.connection_secret)
-        boolean(path, "access.publish_connection_secret", value.publish_connection_secret)
+        boolean(
+            path,
+            "access.publish_connection_secret",
+            value.publish_connection_secret,
+            fix="Use RedisAccess.open(publish_connection_secret=False), or leave it out (True).",
+        )
         return value
 
     # -- what the mode implies (asked by EphemeralRedis) -------------------

@@ -30,7 +30,7 @@ class RedisFilesystem:
     read_only_root: bool
     data_size_limit: str | None
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
         raise TypeError(f"Build a RedisFilesystem with a factory: {_FACTORIES}.")
 
     @classmethod
@@ -69,7 +69,7 @@ class RedisFilesystem:
         if not isinstance(value, RedisFilesystem):
             raise fail(path, "filesystem", value, "must be an agentsmith.RedisFilesystem", f"Use {_FACTORIES}.")
         boolean(path, "filesystem.read_only_root", value.read_only_root)
-        if value.data_size_limit is not None:
+        if value.read_only_root:  # the /data emptyDir needs its sizeLimit
             _redis_props.data_size_limit(
                 path, value.data_size_limit, prop="filesystem.data_size_limit", example=DEFAULT_DATA_SIZE_LIMIT
             )

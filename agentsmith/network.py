@@ -93,24 +93,28 @@ class RedisNetwork:
     """Who may reach ``EphemeralRedis`` over the network (``network=``). Build it with a factory.
 
     Attributes:
+        creates_policy: whether ``EphemeralRedis`` creates a NetworkPolicy:
+            ``True`` for :meth:`policy`, ``False`` for :meth:`unmanaged`.
         allow_from: the peers the NetworkPolicy admits on the Redis port
-            (:meth:`policy`), or ``None`` (:meth:`unmanaged`: no NetworkPolicy).
+            (:meth:`policy`), or ``None`` (:meth:`unmanaged`).
     """
 
+    creates_policy: bool
     allow_from: tuple[NetworkPeer, ...] | None
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
         raise TypeError(f"Build a RedisNetwork with a factory: {_FACTORIES}.")
 
     @classmethod
-    def _new(cls, allow_from: Any) -> RedisNetwork:
+    def _new(cls, *, creates_policy: bool, allow_from: Any) -> RedisNetwork:
         self = object.__new__(cls)
+        object.__setattr__(self, "creates_policy", creates_policy)
         object.__setattr__(self, "allow_from", allow_from)
         return self
 
     def __repr__(self) -> str:
         """The factory call that builds this value."""
-        if self.allow_from is None:
+        if not self.creates_policy:
             return "RedisNetwork.unmanaged()"
         return f"RedisNetwork.policy(allow_from={self.allow_from!r})"
 
@@ -125,28 +129,23 @@ class RedisNetwork:
                 :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must
                 not be empty: a rule with no peers would admit every source.
         """
-        # A wrong type is kept as given, for _check to name it.
-        listed = (
-            tuple(allow_from) if isinstance(allow_from, Sequence) and not isinstance(allow_from, str) else allow_from
-        )
-        return cls._new(listed)
+        # A wrong type (None, a string, bytes) is kept as given, for _check to name it.
+        listed: Any = allow_from
+        if isinstance(allow_from, Sequence) and not isinstance(allow_from, (str, bytes)):
+            listed = tuple(allow_from)
+        return cls._new(creates_policy=True, allow_from=listed)
 
     @classmethod
     def unmanaged(cls) -> RedisNetwork:
         """No NetworkPolicy: use it only where another policy layer (a service mesh) restricts who reaches Redis."""
-        return cls._new(None)
-
-    @property
-    def creates_policy(self) -> bool:
-        """Whether ``EphemeralRedis`` creates a NetworkPolicy (:meth:`policy`)."""
-        return self.allow_from is not None
+        return cls._new(creates_policy=False, allow_from=None)
 
     @staticmethod
     def _check(path: PathArg, value: object) -> RedisNetwork:
         """``network``: a RedisNetwork from a factory, with valid peers."""
         if not isinstance(value, RedisNetwork):
             raise fail(path, "network", value, "must be an agentsmith.RedisNetwork", f"Use {_FACTORIES}.")
-        if value.allow_from is not None:
+        if value.creates_policy:
             NetworkPeer._check_all(path, value.allow_from, prop="network.allow_from")
         return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import cdk8s
 from constructs import Construct
@@ -224,6 +224,25 @@ class EphemeralRedis(Construct):
     Raises:
         AgentsmithConfigError: a prop is invalid; no API object has been created.
     """
+
+    #: Props that moved into value classes, and where (a TypeError naming the new form instead of Python's own).
+    MOVED_PROPS: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "auth": "access=RedisAccess.password(RedisAuth(...))",
+            "roles": "access=RedisAccess.roles([...])",
+            "command_guard": "access=RedisAccess.seed_exact() (or RedisAccess.password(auth, command_guard=False))",
+            "strict_readiness": "access=RedisAccess.open(strict_readiness=True)",
+            "max_clients": "access=RedisAccess.open(max_clients=...) (or password()/roles() with max_clients=)",
+            "connection_secret": "access=RedisAccess.open(connection_secret=SecretKeyRef(...))",
+            "publish_connection_secret": "access=RedisAccess.open(publish_connection_secret=False)",
+            "liveness": "probes=RedisProbes(liveness=...)",
+            "readiness": "probes=RedisProbes(readiness=...)",
+            "allow_from": "network=RedisNetwork.policy(allow_from=...)",
+            "network_policy": "network=RedisNetwork.unmanaged() (no NetworkPolicy)",
+            "read_only_root_filesystem": "filesystem=RedisFilesystem.read_only()",
+            "data_size_limit": "filesystem=RedisFilesystem.read_only(data_size_limit=...)",
+        }
+    )
 
     @checked_init
     def __init__(
@@ -625,7 +644,7 @@ class EphemeralRedis(Construct):
         }
         if self.metrics is not None and self._exporter_login is not None:
             spec["containers"].append(_exporter.container(self.metrics, self._exporter_login, redis_port=self.port))
-        if self.filesystem.data_size_limit is not None:
+        if self.filesystem.read_only_root:
             spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.filesystem.data_size_limit}}]
         return spec
 

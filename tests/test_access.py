@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import re
 from typing import Any, get_args
 
@@ -16,6 +18,8 @@ from agentsmith import (
     EphemeralRedis,
     RedisAccess,
     RedisAuth,
+    RedisFilesystem,
+    RedisNetwork,
     RedisRole,
     SecretKeyRef,
 )
@@ -173,3 +177,26 @@ def test_each_mode_adds_its_own_args_after_the_seed_args(synth_chart: SynthChart
     guarded = ("open", "password", "roles")
     assert all(by_mode[name][-2:] == ["--maxclients", "10000"] for name in guarded)
     assert not any("--maxclients" in by_mode[name] for name in ("seed", "requirepass"))
+
+
+@pytest.mark.parametrize("name", sorted(EphemeralRedis.MOVED_PROPS))
+def test_a_prop_that_moved_says_where_it_went(name: str, synth_chart: SynthChart) -> None:
+    # GIVEN a prop of the flag API WHEN it is passed THEN a TypeError names its new form, and nothing is left behind
+    assert name not in inspect.signature(EphemeralRedis).parameters
+    made: list[str] = []
+
+    def build(chart: Any) -> None:
+        with pytest.raises(TypeError) as moved:
+            EphemeralRedis(chart, "redis", **{name: None})  # type: ignore[arg-type]
+        assert str(moved.value).startswith(f"EphemeralRedis() no longer takes {name}=: use ")
+        assert EphemeralRedis.MOVED_PROPS[name] in str(moved.value)
+        made.append(EphemeralRedis(chart, "redis").name)  # the id is free again
+
+    assert [o["kind"] for o in synth_chart(build)].count("Deployment") == 1
+    assert made == ["redis"]
+
+
+def test_replace_points_to_the_factories() -> None:
+    for value in (RedisAccess.open(), RedisFilesystem.writable(), RedisNetwork.unmanaged()):
+        with pytest.raises(TypeError, match="with a factory"):
+            dataclasses.replace(value)

@@ -205,6 +205,6 @@ def test_a_guard_that_is_not_a_bool_is_refused() -> None:
     assert_config_error(
         lambda: EphemeralRedis(chart, "redis", access=access),
         message="[test/redis] 'access.command_guard' must be True or False (got 'no'). "
-        "Use access.command_guard=True or access.command_guard=False.",
+        "Use RedisAccess.password(auth, command_guard=False), or leave it out (True).",
     )
     assert cdk8s.Testing.synth(chart) == []

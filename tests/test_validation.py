@@ -600,7 +600,7 @@ BAD = [
         "resources.cpu_limit",
         0.5,
         "must be a string",
-        "Use a string such as '500m' or '384Mi'.",
+        "Use a string such as '500m'.",
         resources=Resources(cpu_limit=0.5),  # type: ignore[arg-type]
     ),
     bad(
@@ -789,6 +789,70 @@ BAD = [
         "is not a Kubernetes quantity",
         "Use a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, ...), e.g. '500m' or '384Mi'.",
         filesystem=RedisFilesystem.read_only(data_size_limit="64 megs"),
+    ),
+    bad(
+        "data-size-limit-int",
+        "redis",
+        "filesystem.data_size_limit",
+        64,
+        "must be a string",
+        "Use a string such as '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit=64),  # type: ignore[arg-type]
+    ),
+    bad(
+        "data-size-limit-none-with-read-only-root",
+        "redis",
+        "filesystem.data_size_limit",
+        None,
+        "must be a string",
+        "Use a string such as '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit=None),  # type: ignore[arg-type]
+    ),
+    bad(
+        "network-policy-with-no-peers-none",
+        "redis",
+        "network.allow_from",
+        None,
+        "must be a sequence of NetworkPeer",
+        "Pass a tuple of NetworkPeer.",
+        network=RedisNetwork.policy(allow_from=None),  # type: ignore[arg-type]
+    ),
+    bad(
+        "network-selector-key",
+        "redis",
+        "network.allow_from[0].pod_selector",
+        "a b",
+        "key name must be at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a "
+        "letter or digit",
+        "Did you mean 'a-b'?",
+        network=RedisNetwork.policy(allow_from=[NetworkPeer(pod_selector={"a b": "c"})]),
+    ),
+    bad(
+        "max-clients-none-with-the-guard",
+        "redis",
+        "access.max_clients",
+        None,
+        "must be an integer, not a NoneType",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.open(max_clients=None),  # type: ignore[arg-type]
+    ),
+    bad(
+        "max-clients-without-the-guard",
+        "redis",
+        "access.max_clients",
+        5,
+        "applies only with the command guard (--maxclients is one of its bounds)",
+        "Drop max_clients, or keep command_guard=True.",
+        access=RedisAccess.password(RedisAuth(secret_name="s"), command_guard=False, max_clients=5),
+    ),
+    bad(
+        "strict-readiness-a-string",
+        "redis",
+        "access.strict_readiness",
+        "false",
+        "must be True or False",
+        "Use RedisAccess.open(strict_readiness=True), or leave it out (False).",
+        access=RedisAccess.open(strict_readiness="false"),  # type: ignore[arg-type]
     ),
     bad(
         "filesystem-a-bool",
@@ -1144,9 +1208,9 @@ BAD = [
     bad(
         "metrics-role-named-metrics",
         "redis",
-        "access.roles",
+        "access.roles[0].name",
         "metrics",
-        "cannot name a role 'metrics' with 'metrics': the exporter's ACL user has that name",
+        "cannot be 'metrics' with metrics=RedisMetrics(...): the exporter's ACL user has that name",
         "Rename the role.",
         metrics=RedisMetrics(password=SecretKeyRef(name="m", key="p")),
         access=RedisAccess.roles([RedisRole.agent(secret_name="agent", name="metrics")]),
