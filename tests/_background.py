@@ -9,16 +9,22 @@ write files: they never touch jsii, whose Python client is not thread-safe.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 Job = Callable[[Path], Any]
 #: Names of the jobs' threads (``_no_process.py`` lets them start processes during in-process tests).
 THREAD_PREFIX = "test-job"
+#: The environment as it was when the test session started (``conftest.py`` imports this module before any test
+#: runs): every job starts its processes with it, never with ``os.environ``, which in-process tests change while the
+#: jobs run (``monkeypatch.setenv("CDK8S_OUTDIR", ...)`` made an app of the installed-wheel job write elsewhere).
+JOB_ENV = MappingProxyType(dict(os.environ))
 
 
 class Jobs:

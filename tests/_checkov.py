@@ -7,7 +7,6 @@ checkov runs offline: ``--skip-download`` and ``BC_SKIP_MAPPING``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _background import JOB_ENV
 from _support import ROOT
 
 from agentsmith import RedisFilesystem
@@ -48,6 +48,7 @@ def checkov_command() -> str | None:
 
 
 def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    kwargs.setdefault("env", dict(JOB_ENV))  # not os.environ: in-process tests change it meanwhile
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, **kwargs)
 
 
@@ -83,7 +84,7 @@ def scan_with_checkov(base: Path, seed: dict[tuple[str, str], dict[str, Any]]) -
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT_RUN_ID": "1"},
+        env={**JOB_ENV, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT_RUN_ID": "1"},
         check=False,
     )
     assert result.returncode in (0, 1), result.stderr

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from _background import JOB_ENV
 from _support import APP_FILES, ROOT
 
 from testkit.kill import BAD as BAD_BUS
@@ -57,8 +58,8 @@ def run_cli_synths(base: Path) -> CliRuns:
         (project / name).write_bytes((ROOT / name).read_bytes())
     # as `npx cdk8s synth` runs it: cdk8s-cli on the project's Node.js (node_modules/.bin first on PATH)
     env = {
-        **os.environ,
-        "PATH": os.pathsep.join([str(CLI.parent), str(Path(sys.executable).parent), os.environ["PATH"]]),
+        **JOB_ENV,
+        "PATH": os.pathsep.join([str(CLI.parent), str(Path(sys.executable).parent), JOB_ENV["PATH"]]),
     }
 
     def synth(*options: str) -> Synth:

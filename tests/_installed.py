@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from _background import THREAD_PREFIX
+from _background import JOB_ENV, THREAD_PREFIX
 from _readme import as_pasted, package_blocks, readme_blocks
 from _support import ROOT
 
@@ -212,7 +212,7 @@ def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinne
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment's variables (JSII_NODE included) without ones that would leak the repository in."""
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "REDIS_EXTERNAL_URL"}}
+    env = {k: v for k, v in JOB_ENV.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "REDIS_EXTERNAL_URL"}}
     return {**env, **extra}
 
 
@@ -249,7 +249,7 @@ def init_app(base: Path, apps: Path, wheel: str) -> Run:
     venv = make_venv(base / "venv-init-app", Path(sys.executable), requirements, pinned=False).parent
     cli = ROOT / "node_modules" / ".bin" / "cdk8s"
     # The CLI runs `python main.py` from cdk8s.yaml: the app's venv first on PATH, as after `source .venv/bin/activate`.
-    env = clean_env(PATH=f"{venv}{os.pathsep}{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}")
+    env = clean_env(PATH=f"{venv}{os.pathsep}{ROOT / 'node_modules' / '.bin'}{os.pathsep}{JOB_ENV['PATH']}")
     return run([str(cli), "synth"], folder, "dist", env)
 
 
