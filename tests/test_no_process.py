@@ -61,3 +61,14 @@ def test_a_background_job_thread_may_start_a_process() -> None:
         job.start()
         job.join(timeout=60)
     assert codes == [0]
+
+
+def test_background_jobs_start_with_the_sessions_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An in-process test's setenv (here the variable cdk8s reads its output folder from) must not reach the
+    # processes a background job starts meanwhile: the installed-wheel job's example once wrote its manifests there.
+    from _background import JOB_ENV
+    from _installed import clean_env
+
+    monkeypatch.setenv("CDK8S_OUTDIR", "/elsewhere")
+    assert clean_env().get("CDK8S_OUTDIR") == JOB_ENV.get("CDK8S_OUTDIR")
+    assert JOB_ENV.get("CDK8S_OUTDIR") != "/elsewhere"
