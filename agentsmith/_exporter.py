@@ -205,10 +205,7 @@ def container(metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_por
         },
     }
     if exporter_login.password is not None:
-        ref = exporter_login.password
-        spec["env"] = [
-            {"name": _EXPORTER_PASSWORD_ENV, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
-        ]
+        spec["env"] = [exporter_login.password._env_var(_EXPORTER_PASSWORD_ENV)]
     elif exporter_login.user is not None:
         spec["env"] = [{"name": _EXPORTER_PASSWORD_ENV, "value": _NOPASS}]
     return spec

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 from . import _acl, _exporter, _limits, _probe_command, _redis_props, _seed
+from ._factory_built import FactoryBuilt, frozen_sequence
 from ._rules import PathArg, boolean, dns_subdomain, fail
 from .auth import RedisAuth
 from .endpoint import SecretKeyRef
@@ -48,7 +49,7 @@ _FACTORIES: Final = (
 
 
 @dataclass(frozen=True, init=False, repr=False)
-class RedisAccess:
+class RedisAccess(FactoryBuilt):
     """How clients log in to an ``EphemeralRedis`` (``access=``). Build it with a factory.
 
     The default, :meth:`open`, is the seed's password-free Redis with the
@@ -80,8 +81,7 @@ class RedisAccess:
     connection_secret: SecretKeyRef | None
     publish_connection_secret: bool
 
-    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
-        raise TypeError(f"Build a RedisAccess with a factory: {_FACTORIES}.")
+    _factories: ClassVar[str] = _FACTORIES
 
     @classmethod
     def _new(
@@ -96,20 +96,16 @@ class RedisAccess:
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = False,
     ) -> RedisAccess:
-        self = object.__new__(cls)
-        fields = {
-            "mode": mode,
-            "auth": auth,
-            "acl_roles": acl_roles,
-            "command_guard": command_guard,
-            "max_clients": max_clients,
-            "strict_readiness": strict_readiness,
-            "connection_secret": connection_secret,
-            "publish_connection_secret": publish_connection_secret,
-        }
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
-        return self
+        return cls._build(
+            mode=mode,
+            auth=auth,
+            acl_roles=acl_roles,
+            command_guard=command_guard,
+            max_clients=max_clients,
+            strict_readiness=strict_readiness,
+            connection_secret=connection_secret,
+            publish_connection_secret=publish_connection_secret,
+        )
 
     def __repr__(self) -> str:
         """The factory call that builds this value (arguments that differ from the defaults only)."""
@@ -240,9 +236,7 @@ class RedisAccess:
             roles: at least one role, distinct names, variables and Secret keys.
             max_clients: as for :meth:`open`. Default ``10000``.
         """
-        # A wrong type is kept as given, for _check to name it.
-        listed: Any = tuple(roles) if isinstance(roles, Sequence) and not isinstance(roles, (str, bytes)) else roles
-        return cls._new("roles", acl_roles=listed, max_clients=max_clients, strict_readiness=True)
+        return cls._new("roles", acl_roles=frozen_sequence(roles), max_clients=max_clients, strict_readiness=True)
 
     # -- checks ----------------------------------------------------------
 
@@ -349,12 +343,12 @@ class RedisAccess:
         """The Redis container's password variables (none without a password)."""
         if self.auth is not None:
             return [
-                _secret_env(_acl.PASSWORD_ENV, SecretKeyRef(name=self.auth.secret_name, key=self.auth.password_key)),
+                SecretKeyRef(name=self.auth.secret_name, key=self.auth.password_key)._env_var(_acl.PASSWORD_ENV),
                 # redis-cli (the probes) reads the password from REDISCLI_AUTH.
                 {"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({_acl.PASSWORD_ENV})"},
             ]
         if self.acl_roles is not None:
-            env = [_secret_env(name, ref) for role in self.acl_roles for name, ref in role.password_refs()]
+            env = [ref._env_var(name) for role in self.acl_roles for name, ref in role.password_refs()]
             # The probes log in as the first role (redis-cli --user <name>).
             env.append({"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({self.acl_roles[0].password_env})"})
             return env
@@ -388,10 +382,6 @@ class RedisAccess:
                 "Pass the name of one of the RedisRole objects given to RedisAccess.roles([...]).",
             )
         return by_name[role]
-
-
-def _secret_env(name: str, ref: SecretKeyRef) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
 
 
 #: The seed's access: no password, with the command guard (:meth:`RedisAccess.open` with its defaults).

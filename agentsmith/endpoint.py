@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ._rules import PathArg, dns_subdomain, fail, secret_key
 
@@ -30,6 +30,10 @@ class SecretKeyRef:
         dns_subdomain(path, f"{prop}.name", value.name)
         secret_key(path, f"{prop}.key", value.key)
         return value
+
+    def _env_var(self, name: str) -> dict[str, Any]:
+        """A container variable ``name`` read from this key, in Kubernetes' ``EnvVar`` shape (camelCase keys)."""
+        return {"name": name, "valueFrom": {"secretKeyRef": {"name": self.name, "key": self.key}}}
 
 
 @runtime_checkable

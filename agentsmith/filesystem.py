@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import ClassVar, Final
 
 from . import _redis_props
+from ._factory_built import FactoryBuilt
 from ._rules import PathArg, boolean, fail
 
 __all__ = ["DEFAULT_DATA_SIZE_LIMIT", "DEFAULT_FILESYSTEM", "RedisFilesystem"]
@@ -16,7 +17,7 @@ _FACTORIES: Final = "RedisFilesystem.writable() or RedisFilesystem.read_only(dat
 
 
 @dataclass(frozen=True, init=False, repr=False)
-class RedisFilesystem:
+class RedisFilesystem(FactoryBuilt):
     """Whether Redis's root filesystem is read-only (``filesystem=``). Build it with a factory.
 
     Attributes:
@@ -30,15 +31,7 @@ class RedisFilesystem:
     read_only_root: bool
     data_size_limit: str | None
 
-    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
-        raise TypeError(f"Build a RedisFilesystem with a factory: {_FACTORIES}.")
-
-    @classmethod
-    def _new(cls, *, read_only_root: bool, data_size_limit: str | None) -> RedisFilesystem:
-        self = object.__new__(cls)
-        object.__setattr__(self, "read_only_root", read_only_root)
-        object.__setattr__(self, "data_size_limit", data_size_limit)
-        return self
+    _factories: ClassVar[str] = _FACTORIES
 
     def __repr__(self) -> str:
         """The factory call that builds this value."""
@@ -49,7 +42,7 @@ class RedisFilesystem:
     @classmethod
     def writable(cls) -> RedisFilesystem:
         """``readOnlyRootFilesystem: false``, as the seed sets it, and no volume. The default."""
-        return cls._new(read_only_root=False, data_size_limit=None)
+        return cls._build(read_only_root=False, data_size_limit=None)
 
     @classmethod
     def read_only(cls, *, data_size_limit: str = DEFAULT_DATA_SIZE_LIMIT) -> RedisFilesystem:
@@ -61,7 +54,7 @@ class RedisFilesystem:
                 whole 4 KiB blocks). Default ``"64Mi"``; with ``--save ""``
                 Redis writes nothing there in normal operation.
         """
-        return cls._new(read_only_root=True, data_size_limit=data_size_limit)
+        return cls._build(read_only_root=True, data_size_limit=data_size_limit)
 
     @staticmethod
     def _check(path: PathArg, value: object) -> RedisFilesystem:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
+from ._factory_built import FactoryBuilt, frozen_sequence
 from ._rules import PathArg, fail, selector
 
 __all__ = ["DEFAULT_NETWORK", "SAME_NAMESPACE", "NetworkPeer", "RedisNetwork"]
@@ -89,7 +90,7 @@ _FACTORIES: Final = "RedisNetwork.policy(allow_from=...) or RedisNetwork.unmanag
 
 
 @dataclass(frozen=True, init=False, repr=False)
-class RedisNetwork:
+class RedisNetwork(FactoryBuilt):
     """Who may reach ``EphemeralRedis`` over the network (``network=``). Build it with a factory.
 
     Attributes:
@@ -102,15 +103,7 @@ class RedisNetwork:
     creates_policy: bool
     allow_from: tuple[NetworkPeer, ...] | None
 
-    def __init__(self, *args: object, **kwargs: object) -> None:  # also what dataclasses.replace() calls
-        raise TypeError(f"Build a RedisNetwork with a factory: {_FACTORIES}.")
-
-    @classmethod
-    def _new(cls, *, creates_policy: bool, allow_from: Any) -> RedisNetwork:
-        self = object.__new__(cls)
-        object.__setattr__(self, "creates_policy", creates_policy)
-        object.__setattr__(self, "allow_from", allow_from)
-        return self
+    _factories: ClassVar[str] = _FACTORIES
 
     def __repr__(self) -> str:
         """The factory call that builds this value."""
@@ -129,16 +122,12 @@ class RedisNetwork:
                 :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must
                 not be empty: a rule with no peers would admit every source.
         """
-        # A wrong type (None, a string, bytes) is kept as given, for _check to name it.
-        listed: Any = allow_from
-        if isinstance(allow_from, Sequence) and not isinstance(allow_from, (str, bytes)):
-            listed = tuple(allow_from)
-        return cls._new(creates_policy=True, allow_from=listed)
+        return cls._build(creates_policy=True, allow_from=frozen_sequence(allow_from))
 
     @classmethod
     def unmanaged(cls) -> RedisNetwork:
         """No NetworkPolicy: use it only where another policy layer (a service mesh) restricts who reaches Redis."""
-        return cls._new(creates_policy=False, allow_from=None)
+        return cls._build(creates_policy=False, allow_from=None)
 
     @staticmethod
     def _check(path: PathArg, value: object) -> RedisNetwork:

@@ -622,8 +622,8 @@ class EphemeralRedis(Construct):
         env = self.access._env()
         login = self._exporter_login
         if login is not None and login.own_secret and login.password is not None:
-            ref = login.password
-            env.append({"name": login.redis_env, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+            # own_secret: the metrics user's own password, in METRICS_PASSWORD_ENV (its redis_env)
+            env.append(login.password._env_var(_exporter.METRICS_PASSWORD_ENV))
         if env:
             container["env"] = env
         if self.filesystem.read_only_root:

@@ -68,10 +68,7 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict
     ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). A fresh dict each call.
     """
     _check_wiring(endpoint, name)
-    return {
-        "name": name,
-        "valueFrom": {"secretKeyRef": {"name": endpoint.connection.name, "key": endpoint.connection.key}},
-    }
+    return endpoint.connection._env_var(name)
 
 
 def add_redis_url(
