@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 import os
+import secrets
 import shlex
 import subprocess
 import time
@@ -81,14 +83,47 @@ def podman(*args: str, check: bool = True, stdin: str | None = None, timeout: fl
     return result.stdout
 
 
+@functools.cache
 def build_standin(flavour: str) -> str:
-    """The stand-in image reference, built when its content hash is new (see the script's header)."""
+    """The stand-in image reference, built when its content hash is new (see the script's header); once a session."""
     env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
     result = subprocess.run(
         ["bash", str(BUILD_STANDIN), flavour], capture_output=True, text=True, timeout=300, env=env, check=False
     )
     assert result.returncode == 0, f"{BUILD_STANDIN.name} {flavour} failed: {result.stderr.strip()}"
     return result.stdout.strip().splitlines()[-1]
+
+
+def synth_deployment(props: Mapping[str, Any], outdir: Path) -> dict[str, Any]:
+    """The Deployment of ``EphemeralRedis(chart, "redis", **props)`` in namespace agentsmith."""
+    import cdk8s
+
+    from agentsmith import EphemeralRedis
+
+    app = cdk8s.App(outdir=str(outdir))
+    chart = cdk8s.Chart(app, "pod", namespace="agentsmith", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis", **props)
+    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
+    return dict(deployment)
+
+
+def secret_values(pod_containers: list[dict[str, Any]], props: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """One random value per Secret key any container reads (shared when two read one key); the connection URL
+    where a ``RedisAccess.password`` Secret keeps it."""
+    from agentsmith import RedisAccess
+
+    values: dict[str, dict[str, str]] = {}
+    for container in pod_containers:
+        for variable in container.get("env", []):
+            ref = variable.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                values.setdefault(ref["name"], {}).setdefault(ref["key"], secrets.token_urlsafe(24))
+    access = props.get("access")
+    auth = access.auth if isinstance(access, RedisAccess) else None
+    if auth is not None:
+        password = values[auth.secret_name][auth.password_key]
+        values[auth.secret_name][auth.url_key] = f"redis://:{password}@redis:6379"
+    return values
 
 
 @dataclass(frozen=True)

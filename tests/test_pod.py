@@ -17,10 +17,8 @@ Run only this tier: ``pytest -m pod -rP`` (``-rP`` shows the printed figures).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cdk8s
 import pytest
 import redis
 from _podman import (
@@ -41,10 +38,12 @@ from _podman import (
     podman,
     require_podman,
     resolve_env,
+    secret_values,
+    synth_deployment,
     write_manifest,
 )
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, RedisRole
+from agentsmith import RedisAccess, RedisAuth, RedisFilesystem, RedisRole
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import containers, the_container
 from testkit.redis_runtime import client, free_port
@@ -99,34 +98,6 @@ MODES = [
 ]
 
 
-@functools.cache
-def standin(flavour: str) -> str:
-    return build_standin(flavour)
-
-
-def synth_deployment(props: Mapping[str, Any], outdir: Path) -> dict[str, Any]:
-    app = cdk8s.App(outdir=str(outdir))
-    chart = cdk8s.Chart(app, "pod", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **props)
-    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    return dict(deployment)
-
-
-def secret_values(container: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """A random value for every Secret key the container reads; the connection URL where ``auth`` keeps it."""
-    values: dict[str, dict[str, str]] = {}
-    for variable in container.get("env", []):
-        ref = variable.get("valueFrom", {}).get("secretKeyRef")
-        if ref:
-            values.setdefault(ref["name"], {})[ref["key"]] = secrets.token_urlsafe(24)
-    access = props.get("access")
-    auth = access.auth if isinstance(access, RedisAccess) else None
-    if auth is not None:
-        password = values[auth.secret_name][auth.password_key]
-        values[auth.secret_name][auth.url_key] = f"redis://:{password}@redis:6379"
-    return values
-
-
 @dataclass
 class Played:
     """A running mode: the synthesised (unchanged) container and the pod playing its test copy."""
@@ -171,9 +142,9 @@ def probe_passes(command: list[str], result: Any) -> bool:
 def played(mode: PodMode, deployment: Mapping[str, Any], folder: Path) -> Iterator[Played]:
     """Play ``deployment``'s test copy for ``mode``; always removed by name afterwards."""
     container = the_container(deployment)
-    values = secret_values(container, mode.props)
+    values = secret_values([container], mode.props)
     env = resolve_env(container, values)
-    image = standin(mode.flavour)
+    image = build_standin(mode.flavour)
     host_port = free_port()
     run_id = f"{mode.id}-{os.getpid()}"
     copy = played_copy(deployment, image=image, host_port=host_port, run_id=run_id, env=env)
@@ -417,7 +388,7 @@ def test_standin_has_the_stated_redis_and_defaults(
 ) -> None:
     """tools/podman/build-standin.sh's header: Redis 7 (the manifest image's major), uid 999, /data, protected mode."""
     require_podman()
-    image = standin(flavour)
+    image = build_standin(flavour)
     manifest_image = the_container(manifests[("Deployment", "redis")])["image"]
     config = json.loads(podman("image", "inspect", image, "--format", "{{json .Config}}"))
     assert (config["WorkingDir"], config["Entrypoint"], config["Cmd"]) == (

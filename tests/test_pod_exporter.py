@@ -31,10 +31,8 @@ port, as the kubelet GETs the pod's IP.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -44,7 +42,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cdk8s
 import pytest
 import redis
 from _podman import (
@@ -59,12 +56,14 @@ from _podman import (
     read_int,
     require_podman,
     resolve_env,
+    secret_values,
+    synth_deployment,
     write_manifest,
 )
 from _support import require_tool
 from test_pod import FAILURE_THRESHOLD
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
+from agentsmith import RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import containers
 from testkit.redis_runtime import client, free_port
@@ -118,35 +117,6 @@ MODES = [
         "no-guard-official-image", {"metrics": RedisMetrics(), "access": RedisAccess.seed_exact()}, flavour="official"
     ),
 ]
-
-
-@functools.cache
-def standin(kind: str) -> str:
-    return build_standin(kind)
-
-
-def synth_deployment(props: Mapping[str, Any], outdir: Path) -> dict[str, Any]:
-    app = cdk8s.App(outdir=str(outdir))
-    chart = cdk8s.Chart(app, "pod", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **props)
-    (deployment,) = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Deployment"]
-    return dict(deployment)
-
-
-def secret_values(containers: list[dict[str, Any]], props: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """One random value per Secret key any container reads (shared: both containers read the same key)."""
-    values: dict[str, dict[str, str]] = {}
-    for container in containers:
-        for variable in container.get("env", []):
-            ref = variable.get("valueFrom", {}).get("secretKeyRef")
-            if ref:
-                values.setdefault(ref["name"], {}).setdefault(ref["key"], secrets.token_urlsafe(24))
-    access = props.get("access")
-    auth = access.auth if isinstance(access, RedisAccess) else None
-    if auth is not None:
-        password = values[auth.secret_name][auth.password_key]
-        values[auth.secret_name][auth.url_key] = f"redis://:{password}@redis:6379"
-    return values
 
 
 def parse_metrics(text: str) -> dict[str, float]:
@@ -210,12 +180,12 @@ def played(mode: ExporterMode, folder: Path) -> Iterator[PlayedExporter]:
     assert (redis_spec["name"], exporter_spec["name"]) == ("redis", EXPORTER)
     values = secret_values([redis_spec, exporter_spec], mode.props)
     redis_env, exporter_env = resolve_env(redis_spec, values), resolve_env(exporter_spec, values)
-    exporter_image = standin("exporter")
+    exporter_image = build_standin("exporter")
     run_id = f"exporter-{mode.id}-{_RUN}"
     redis_port, exporter_port = free_port(), free_port()
     copy = played_copy(
         deployment,
-        image=standin(mode.flavour),
+        image=build_standin(mode.flavour),
         host_port=redis_port,
         run_id=run_id,
         env=redis_env,
@@ -424,7 +394,7 @@ def test_exporter_standin_is_laid_out_like_the_official_image() -> None:
     """tools/podman/build-standin.sh's header: /redis_exporter as entrypoint, user 59000, port 9121."""
     require_podman()
     require_tool("prometheus-redis-exporter", "apt-get install prometheus-redis-exporter (or `bash tools/setup.sh`)")
-    image = standin("exporter")
+    image = build_standin("exporter")
     config = json.loads(podman("image", "inspect", image, "--format", "{{json .Config}}"))
     assert (config["Entrypoint"], config["User"], sorted(config["ExposedPorts"])) == (
         ["/redis_exporter"],
