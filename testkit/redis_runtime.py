@@ -289,6 +289,39 @@ def start_redis(
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
+@contextlib.contextmanager
+def serve_container(
+    container: dict[str, Any],
+    secrets: dict[tuple[str, str], str],
+    redis_server: str,
+    log_path: Path,
+    *,
+    prefix: Sequence[str] = (),
+) -> Iterator[RedisProcess]:
+    """The container's redis-server args (Secrets expanded) plus the test admin user, run as the container's
+    ``runAsUser`` (through setpriv when this process is root) after ``prefix``; stopped and cleaned up at the end."""
+    uid = container["securityContext"]["runAsUser"]
+    as_user = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
+    args = [*container_args(container, container_env(container, secrets)), *TEST_ADMIN_ARGS]
+    workdir = make_workdir(uid if as_user else None)
+    try:
+        server = start_redis(
+            redis_server,
+            args,
+            user_prefix=[*prefix, *as_user],
+            workdir=workdir,
+            log_path=log_path,
+            username=TEST_ADMIN[0],
+            password=TEST_ADMIN[1],
+        )
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def k8s_expand(text: str, env: dict[str, str]) -> str:
     """Kubernetes' ``$(VAR)`` expansion: known variables replaced, ``$$`` escapes, unknown kept."""
 

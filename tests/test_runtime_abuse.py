@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import socket
 import time
 from collections.abc import Iterator, Sequence
@@ -35,15 +34,10 @@ from agentsmith._quantity import parse_quantity
 from testkit.redis_runtime import (
     LOOPBACK,
     TEST_ADMIN,
-    TEST_ADMIN_ARGS,
     RedisProcess,
     client,
-    container_args,
-    container_env,
-    make_workdir,
     raw_command,
-    run_as,
-    start_redis,
+    serve_container,
     synth_container,
     wait_until,
 )
@@ -65,29 +59,9 @@ DISPATCH_KEYS = [f"dispatch:state:{i}" for i in range(50)]
 VALUE = b"x" * (MB - 64)
 
 
-@contextlib.contextmanager
-def bus(container: dict[str, Any], tmp: Path) -> Iterator[RedisProcess]:
+def bus(container: dict[str, Any], tmp: Path) -> contextlib.AbstractContextManager[RedisProcess]:
     """The container's args (Secrets expanded) plus the test admin user, as its runAsUser."""
-    uid = container["securityContext"]["runAsUser"]
-    prefix = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
-    args = [*container_args(container, container_env(container, SECRETS)), *TEST_ADMIN_ARGS]
-    workdir = make_workdir(uid if prefix else None)
-    try:
-        server = start_redis(
-            require_redis_server(container["image"]),
-            args,
-            user_prefix=prefix,
-            workdir=workdir,
-            log_path=tmp / "redis.log",
-            username=TEST_ADMIN[0],
-            password=TEST_ADMIN[1],
-        )
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return serve_container(container, SECRETS, require_redis_server(container["image"]), tmp / "redis.log")
 
 
 def admin(server: RedisProcess) -> redis.Redis:

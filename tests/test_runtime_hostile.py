@@ -19,7 +19,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,8 @@ from testkit.redis_runtime import (
     container_args,
     container_env,
     make_workdir,
-    run_as,
     run_probe,
+    serve_container,
     start_redis,
     synth_container,
     wait_until,
@@ -84,30 +84,13 @@ def attacker(mode: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-@contextlib.contextmanager
-def serve(container: dict[str, Any], tmp: Path, *, prefix: Sequence[str] = ()) -> Iterator[RedisProcess]:
+def serve(
+    container: dict[str, Any], tmp: Path, *, prefix: Sequence[str] = ()
+) -> contextlib.AbstractContextManager[RedisProcess]:
     """The container's args (Secrets expanded) plus the test admin, as its runAsUser, after ``prefix``."""
     require_tool("setpriv", "apt-get install util-linux")
-    uid = container["securityContext"]["runAsUser"]
-    as_user = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
-    args = [*container_args(container, container_env(container, SECRETS)), *TEST_ADMIN_ARGS]
-    workdir = make_workdir(uid if as_user else None)
-    try:
-        server = start_redis(
-            require_redis_server(container["image"]),
-            args,
-            user_prefix=[*prefix, *as_user],
-            workdir=workdir,
-            log_path=tmp / "redis.log",
-            username=TEST_ADMIN[0],
-            password=TEST_ADMIN[1],
-        )
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    redis_server = require_redis_server(container["image"])
+    return serve_container(container, SECRETS, redis_server, tmp / "redis.log", prefix=prefix)
 
 
 def admin(server: RedisProcess) -> redis.Redis:
