@@ -121,6 +121,19 @@ def holding(server: RedisProcess, name: str) -> bool | None:
     return None
 
 
+def settled(connection: redis.Redis) -> bool:
+    """Whether used memory is back under maxmemory (no eviction pending)."""
+    memory = connection.info("memory")
+    return int(memory["used_memory"]) <= int(memory["maxmemory"])
+
+
+def reader_state(server: RedisProcess, name: str, key: str) -> str:
+    """What a stuck reader looks like, for a timeout's message: its CLIENT LIST entry and whether ``key`` exists."""
+    with admin(server) as connection:
+        entry = next((e for e in connection.client_list() if e["name"] == name), None)
+        return f"client {entry}, {key} exists: {connection.exists(key)}"
+
+
 def calls(server: RedisProcess, command: str) -> int:
     """How many times ``command`` ran (INFO commandstats)."""
     with admin(server) as connection:
@@ -416,13 +429,18 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
                 for i in range(320):
                     pipe.set(f"job:{i}:fill", VALUE)
                 pipe.execute()
-            evicted_before = connection.info("stats")["evicted_keys"]
-            kept = min(key.decode() for key in connection.scan_iter(match="job:*:fill", count=1000))
-            # Redis's LRU clock ticks once a second: keys written in the same second look equally
-            # old, so the readers' key could be evicted by their own replies. A second later,
-            # touch it: now it is the newest key and eviction takes older ones first.
+            # Redis may go on evicting in the background after the pipeline (maxmemory-eviction-
+            # tenacity), and the fill keys, written within a second, look equally old to its LRU:
+            # any of them may still go. Wait for the eviction to settle, then, since Redis's LRU
+            # clock ticks once a second, a second later write the readers' key: now it is the
+            # newest key, eviction takes older ones first, and the readers' GETs keep it the newest.
+            wait_until(lambda: settled(connection), timeout=30, what="the fill's evictions to settle")
             time.sleep(1.1)
-            connection.touch(kept)
+            kept = "job:readers:value"
+            connection.set(kept, VALUE)
+            wait_until(lambda: settled(connection), timeout=30, what="the readers' key's evictions to settle")
+            assert connection.exists(kept) == 1
+            evicted_before = connection.info("stats")["evicted_keys"]
         # WHEN 8 clients leave 30 MB of replies each unread and 3 queue 90 MB in a MULTI each
         user = hostile_user(mode)
         socks: list[socket.socket] = []
@@ -432,7 +450,10 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
                 socks.append(sock)
                 sock.sendall(encode([["GET", kept]] * 30))  # read just now: LRU keeps it
                 name = f"reader{n}"
-                wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=name)  # noqa: B023
+                try:
+                    wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=name)  # noqa: B023
+                except TimeoutError as stuck:
+                    raise AssertionError(f"{stuck}: {reader_state(server, name, kept)}") from stuck
             for n in range(3):
                 sock = socket.create_connection((LOOPBACK, server.port), timeout=30)
                 socks.append(sock)
