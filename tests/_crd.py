@@ -41,7 +41,9 @@ def _strict(schema: Any) -> Any:
 @cache
 def schema(kind: str) -> dict[str, Any]:
     """The strict ``openAPIV3Schema`` of ``kind``'s ``v1`` version."""
-    crd = yaml.safe_load((CRDS / _FILES[kind]).read_text(encoding="utf-8"))
+    # libyaml's loader when PyYAML has it (the same safe types, several times faster on these files).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    crd = yaml.load((CRDS / _FILES[kind]).read_text(encoding="utf-8"), Loader=loader)
     (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     strict: dict[str, Any] = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
     # metadata is the API server's ObjectMeta, not part of the CRD's schema.

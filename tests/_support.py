@@ -142,6 +142,12 @@ class SynthChart(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
+class SynthRedis(Protocol):
+    """The ``synth_redis`` fixture: ``EphemeralRedis(chart, "redis", **props)`` alone in a chart, synthesised."""
+
+    def __call__(self, *, chart_namespace: str | None = "agentsmith", **props: Any) -> list[dict[str, Any]]: ...
+
+
 def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:
     """Every object in ``folder/*.k8s.yaml`` keyed by (kind, name)."""
     objects: dict[tuple[str, str], dict[str, Any]] = {}

@@ -75,6 +75,36 @@ def synth_chart(tmp_path: Path) -> Iterator[Callable[..., list[dict[str, Any]]]]
     yield run
 
 
+@pytest.fixture(scope="session")
+def synth_redis() -> Callable[..., list[dict[str, Any]]]:
+    """``EphemeralRedis(chart, "redis", **props)`` alone in chart ``test`` (namespace ``chart_namespace``)
+    of a fresh app, synthesised.
+
+    Each distinct ``(namespace, props)`` is built once a session (told apart by ``repr``: every value
+    class's repr is the call that rebuilds it) and every call returns a deep copy, so a test may change
+    what it gets. Building and synthesising one bus is about 30 jsii round trips to Node.js; the
+    same few configurations are read by many tests. For anything else in the chart, use ``synth_chart``.
+    """
+    import copy
+
+    import cdk8s
+
+    from agentsmith import EphemeralRedis
+    from testkit.project import in_memory_app
+
+    built: dict[str, list[dict[str, Any]]] = {}
+
+    def run(*, chart_namespace: str | None = "agentsmith", **props: Any) -> list[dict[str, Any]]:
+        key = repr((chart_namespace, sorted(props.items())))
+        if key not in built:
+            chart = cdk8s.Chart(in_memory_app(), "test", namespace=chart_namespace, disable_resource_name_hashes=True)
+            EphemeralRedis(chart, "redis", **props)
+            built[key] = list(cdk8s.Testing.synth(chart))
+        return copy.deepcopy(built[key])
+
+    return run
+
+
 class YamlSnapshotExtension(SingleFileSnapshotExtension):
     """Snapshots as readable multi-document YAML files under tests/__snapshots__/."""
 

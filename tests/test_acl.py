@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _support import SynthChart, assert_config_error
+from _support import SynthChart, SynthRedis, assert_config_error
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole, redis_url_env
 from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
@@ -37,15 +37,15 @@ READY = ["sh", "-c", '[ "$(redis-cli ping)" = PONG ]']
 ALIVE = ["sh", "-c", 'case "$(redis-cli ping 2>&1)" in PONG|*"max number of clients reached"*) exit 0;; esac; exit 1']
 
 
-def container(synth_chart: SynthChart, **props: Any) -> dict[str, Any]:
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))
+def container(synth_redis: SynthRedis, **props: Any) -> dict[str, Any]:
+    objects = synth_redis(**props)
     (deployment,) = [o for o in objects if o["kind"] == "Deployment"]
     only = the_container(deployment)
     return dict(only)
 
 
-def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart)
+def test_guard_is_on_by_default_after_the_seed_args(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis)
     # the seed's args, protected mode off (no password: other pods must reach it), then the guard
     assert spec["args"] == [
         *SEED_ARGS,
@@ -66,52 +66,52 @@ def test_guard_is_on_by_default_after_the_seed_args(synth_chart: SynthChart) -> 
     assert "env" not in spec
 
 
-def test_strict_readiness_opts_in_to_pong_only_without_a_password(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, access=RedisAccess.open(strict_readiness=True))
+def test_strict_readiness_opts_in_to_pong_only_without_a_password(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis, access=RedisAccess.open(strict_readiness=True))
     assert spec["readinessProbe"]["exec"]["command"] == READY
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     # with a password readiness is PONG-only anyway
     auth = RedisAccess.password(RedisAuth(secret_name="redis-auth"))
     assert auth.strict_readiness is True
-    assert container(synth_chart, access=auth)["readinessProbe"]["exec"]["command"] == READY
+    assert container(synth_redis, access=auth)["readinessProbe"]["exec"]["command"] == READY
 
 
-def test_command_guard_false_restores_the_seed_args_exactly(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, access=RedisAccess.seed_exact())
+def test_command_guard_false_restores_the_seed_args_exactly(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis, access=RedisAccess.seed_exact())
     assert spec["args"] == SEED_ARGS
     assert spec["livenessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
     assert spec["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
 
 
-def test_command_guard_false_with_auth_uses_requirepass(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, access=RedisAccess.password(RedisAuth(secret_name="redis-auth"), command_guard=False))
+def test_command_guard_false_with_auth_uses_requirepass(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis, access=RedisAccess.password(RedisAuth(secret_name="redis-auth"), command_guard=False))
     assert spec["args"] == [*SEED_ARGS, "--requirepass", "$(REDIS_PASSWORD)"]
 
 
-def test_port_comes_before_the_guard(synth_chart: SynthChart) -> None:
-    args = container(synth_chart, port=6380)["args"]
+def test_port_comes_before_the_guard(synth_redis: SynthRedis) -> None:
+    args = container(synth_redis, port=6380)["args"]
     assert args[6:12] == ["--port", "6380", "--protected-mode", "no", "--user", "default"]
 
 
-def test_guard_with_auth_carries_the_password(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
+def test_guard_with_auth_carries_the_password(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     assert spec["args"] == [*SEED_ARGS, "--user", "default", "on", ">$(REDIS_PASSWORD)", "~*", "&*", *GUARD, *LIMITS]
     assert spec["livenessProbe"]["exec"]["command"] == ALIVE
     assert spec["readinessProbe"]["exec"]["command"] == READY
 
 
-def test_honest_probe_follows_the_port(synth_chart: SynthChart) -> None:
-    spec = container(synth_chart, port=6380, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
+def test_honest_probe_follows_the_port(synth_redis: SynthRedis) -> None:
+    spec = container(synth_redis, port=6380, access=RedisAccess.password(RedisAuth(secret_name="redis-auth")))
     assert spec["readinessProbe"]["exec"]["command"] == ["sh", "-c", '[ "$(redis-cli -p 6380 ping)" = PONG ]']
     assert spec["livenessProbe"]["exec"]["command"][2].startswith('case "$(redis-cli -p 6380 ping 2>&1)" in PONG|')
 
 
-def test_roles_args_env_and_probe(synth_chart: SynthChart) -> None:
+def test_roles_args_env_and_probe(synth_redis: SynthRedis) -> None:
     roles = [
         RedisRole.dispatcher(secret_name="redis-dispatcher"),
         RedisRole.agent(secret_name="redis-agent", previous_password_key="redis-password-previous"),
     ]
-    spec = container(synth_chart, access=RedisAccess.roles(roles))
+    spec = container(synth_redis, access=RedisAccess.roles(roles))
     assert spec["args"] == [
         *SEED_ARGS,
         "--user", "default", "off", "resetpass", "resetkeys", "resetchannels", "-@all",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _support import SynthChart
+from _support import SynthChart, SynthRedis
 
 import agentsmith
 from agentsmith import (
@@ -20,8 +20,8 @@ from agentsmith import (
 )
 
 
-def objects(synth_chart: SynthChart, **props: Any) -> dict[str, dict[str, Any]]:
-    return {o["kind"]: o for o in synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))}
+def objects(synth_redis: SynthRedis, **props: Any) -> dict[str, dict[str, Any]]:
+    return {o["kind"]: o for o in synth_redis(**props)}
 
 
 def test_defaults_are_the_seeds() -> None:
@@ -33,20 +33,20 @@ def test_defaults_are_the_seeds() -> None:
     assert DEFAULT_DATA_SIZE_LIMIT == "64Mi"
 
 
-def test_read_only_mounts_a_bounded_empty_dir(synth_chart: SynthChart) -> None:
-    spec = objects(synth_chart, filesystem=RedisFilesystem.read_only(data_size_limit="32Mi"))["Deployment"]
+def test_read_only_mounts_a_bounded_empty_dir(synth_redis: SynthRedis) -> None:
+    spec = objects(synth_redis, filesystem=RedisFilesystem.read_only(data_size_limit="32Mi"))["Deployment"]
     pod = spec["spec"]["template"]["spec"]
     assert pod["volumes"] == [{"name": "data", "emptyDir": {"sizeLimit": "32Mi"}}]
     assert pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] is True
     assert pod["containers"][0]["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
 
 
-def test_unmanaged_network_creates_no_policy(synth_chart: SynthChart) -> None:
+def test_unmanaged_network_creates_no_policy(synth_chart: SynthChart, synth_redis: SynthRedis) -> None:
     made: list[EphemeralRedis] = []
     synth_chart(lambda chart: made.append(EphemeralRedis(chart, "redis", network=RedisNetwork.unmanaged())))
     assert made[0].network_policy is None
     assert RedisNetwork.unmanaged().creates_policy is False
-    assert "NetworkPolicy" not in objects(synth_chart, network=RedisNetwork.unmanaged())
+    assert "NetworkPolicy" not in objects(synth_redis, network=RedisNetwork.unmanaged())
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from _crd import errors as crd_errors
-from _support import SynthChart
+from _support import SynthChart, SynthRedis
 
 from agentsmith import (
     DEFAULT_EXPORTER_IMAGE,
@@ -39,8 +39,8 @@ EXPORTER_ACL = [
 ]
 
 
-def synth(synth_chart: SynthChart, *, namespace: str | None = "agentsmith", **props: Any) -> dict[tuple[str, str], Any]:
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props), namespace=namespace)
+def synth(synth_redis: SynthRedis, *, namespace: str | None = "agentsmith", **props: Any) -> dict[tuple[str, str], Any]:
+    objects = synth_redis(chart_namespace=namespace, **props)
     return {(o["kind"], o["metadata"]["name"]): o for o in objects}
 
 
@@ -66,8 +66,8 @@ def users(args: list[str]) -> dict[str, list[str]]:
 # -- off by default ----------------------------------------------------------
 
 
-def test_off_by_default_adds_nothing(synth_chart: SynthChart) -> None:
-    objects = synth(synth_chart)
+def test_off_by_default_adds_nothing(synth_redis: SynthRedis) -> None:
+    objects = synth(synth_redis)
     assert sorted(objects) == [
         ("Deployment", "redis"),
         ("NetworkPolicy", "redis"),
@@ -77,8 +77,8 @@ def test_off_by_default_adds_nothing(synth_chart: SynthChart) -> None:
     assert list(containers(objects)) == ["redis"]
 
 
-def test_metrics_leave_the_redis_container_and_bus_service_alone_in_the_default_mode(synth_chart: SynthChart) -> None:
-    plain, measured = synth(synth_chart), synth(synth_chart, metrics=RedisMetrics())
+def test_metrics_leave_the_redis_container_and_bus_service_alone_in_the_default_mode(synth_redis: SynthRedis) -> None:
+    plain, measured = synth(synth_redis), synth(synth_redis, metrics=RedisMetrics())
     assert measured[("Service", "redis")] == plain[("Service", "redis")]
     redis_plain, redis_measured = containers(plain)["redis"], containers(measured)["redis"]
     assert {k: v for k, v in redis_measured.items() if k != "args"} == {
@@ -96,8 +96,8 @@ def test_metrics_leave_the_redis_container_and_bus_service_alone_in_the_default_
 # -- the objects -------------------------------------------------------------
 
 
-def test_defaults_add_a_sidecar_a_service_a_monitor_and_rules(synth_chart: SynthChart) -> None:
-    objects = synth(synth_chart, metrics=RedisMetrics())
+def test_defaults_add_a_sidecar_a_service_a_monitor_and_rules(synth_redis: SynthRedis) -> None:
+    objects = synth(synth_redis, metrics=RedisMetrics())
     assert sorted(objects) == [
         ("Deployment", "redis"),
         ("NetworkPolicy", "redis"),
@@ -171,8 +171,8 @@ def test_defaults_add_a_sidecar_a_service_a_monitor_and_rules(synth_chart: Synth
     assert selected == [("Service", "redis-metrics")]
 
 
-def test_network_policy_admits_scrapers_on_the_metrics_port_only(synth_chart: SynthChart) -> None:
-    objects = synth(synth_chart, metrics=RedisMetrics())
+def test_network_policy_admits_scrapers_on_the_metrics_port_only(synth_redis: SynthRedis) -> None:
+    objects = synth(synth_redis, metrics=RedisMetrics())
     ingress = objects[("NetworkPolicy", "redis")]["spec"]["ingress"]
     assert ingress == [
         {"from": [{"podSelector": {}}], "ports": [{"port": 6379, "protocol": "TCP"}]},
@@ -188,7 +188,7 @@ def test_network_policy_admits_scrapers_on_the_metrics_port_only(synth_chart: Sy
     ]
 
 
-def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(synth_chart: SynthChart) -> None:
+def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(synth_redis: SynthRedis) -> None:
     metrics = RedisMetrics(
         port=9500,
         scrape_from=(NetworkPeer(namespace_selector={"team": "obs"}),),
@@ -196,7 +196,7 @@ def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(
         scrape_interval="15s",
         prometheus_rule=False,
     )
-    objects = synth(synth_chart, metrics=metrics, labels={"team": "platform"})
+    objects = synth(synth_redis, metrics=metrics, labels={"team": "platform"})
     assert ("PrometheusRule", "redis") not in objects
     monitor = objects[("ServiceMonitor", "redis")]
     assert monitor["metadata"]["labels"] == {
@@ -212,7 +212,7 @@ def test_scrape_from_port_labels_interval_and_optional_objects_follow_the_props(
         "ports": [{"port": 9500, "protocol": "TCP"}],
     }
     assert "--web.listen-address=:9500" in containers(objects)["redis-exporter"]["args"]
-    without_monitor = synth(synth_chart, metrics=RedisMetrics(service_monitor=False))
+    without_monitor = synth(synth_redis, metrics=RedisMetrics(service_monitor=False))
     assert ("ServiceMonitor", "redis") not in without_monitor
     assert ("PrometheusRule", "redis") in without_monitor
 
@@ -258,9 +258,9 @@ def test_two_buses_with_metrics_in_one_namespace_do_not_collide(synth_chart: Syn
 # -- the exporter's login per access mode -------------------------------------
 
 
-def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_chart: SynthChart) -> None:
+def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_redis: SynthRedis) -> None:
     auth = RedisAuth(secret_name="redis-auth")
-    found = containers(synth(synth_chart, access=RedisAccess.password(auth), metrics=RedisMetrics()))
+    found = containers(synth(synth_redis, access=RedisAccess.password(auth), metrics=RedisMetrics()))
     exporter, redis = found["redis-exporter"], found["redis"]
     assert "--redis.user=metrics" in exporter["args"]
     assert exporter["env"] == [
@@ -271,8 +271,8 @@ def test_auth_mode_exporter_logs_in_as_metrics_with_the_auth_password(synth_char
     assert not set(EXPORTER_COMMANDS[3:]) & set(users(redis["args"])["default"])
 
 
-def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: SynthChart) -> None:
-    found = containers(synth(synth_chart, metrics=RedisMetrics(password=METRICS_PASSWORD)))
+def test_own_password_gives_the_metrics_user_its_own_variable(synth_redis: SynthRedis) -> None:
+    found = containers(synth(synth_redis, metrics=RedisMetrics(password=METRICS_PASSWORD)))
     exporter, redis = found["redis-exporter"], found["redis"]
     ref = {"secretKeyRef": {"name": "redis-metrics", "key": "redis-password"}}
     assert exporter["env"] == [{"name": "REDIS_PASSWORD", "valueFrom": ref}]
@@ -282,10 +282,10 @@ def test_own_password_gives_the_metrics_user_its_own_variable(synth_chart: Synth
     assert parse_redis_args(redis["args"])["protected-mode"] == "no"
 
 
-def test_roles_mode_exporter_user_next_to_the_roles(synth_chart: SynthChart) -> None:
+def test_roles_mode_exporter_user_next_to_the_roles(synth_redis: SynthRedis) -> None:
     roles = [RedisRole.dispatcher(secret_name="dispatcher"), RedisRole.agent(secret_name="agent")]
     found = containers(
-        synth(synth_chart, access=RedisAccess.roles(roles), metrics=RedisMetrics(password=METRICS_PASSWORD))
+        synth(synth_redis, access=RedisAccess.roles(roles), metrics=RedisMetrics(password=METRICS_PASSWORD))
     )
     exporter, redis = found["redis-exporter"], found["redis"]
     assert "--redis.user=metrics" in exporter["args"]
@@ -302,11 +302,11 @@ def test_roles_mode_exporter_user_next_to_the_roles(synth_chart: SynthChart) -> 
 
 @pytest.mark.parametrize("auth", [None, RedisAuth(secret_name="redis-auth")], ids=["open", "auth"])
 def test_without_the_guard_redis_args_stay_exact_and_the_exporter_is_the_default_user(
-    synth_chart: SynthChart, auth: RedisAuth | None
+    synth_redis: SynthRedis, auth: RedisAuth | None
 ) -> None:
     access = RedisAccess.seed_exact() if auth is None else RedisAccess.password(auth, command_guard=False)
-    plain = containers(synth(synth_chart, access=access))["redis"]
-    found = containers(synth(synth_chart, access=access, metrics=RedisMetrics()))
+    plain = containers(synth(synth_redis, access=access))["redis"]
+    found = containers(synth(synth_redis, access=access, metrics=RedisMetrics()))
     assert found["redis"] == plain
     assert not any(a.startswith("--redis.user") for a in found["redis-exporter"]["args"])
     assert ("env" in found["redis-exporter"]) is (auth is not None)
@@ -321,8 +321,8 @@ def rules_of(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     return {rule["alert"]: rule for rule in group["rules"]}
 
 
-def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_chart: SynthChart) -> None:
-    rules = rules_of(synth(synth_chart, metrics=RedisMetrics()))
+def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_redis: SynthRedis) -> None:
+    rules = rules_of(synth(synth_redis, metrics=RedisMetrics()))
     assert (
         list(rules)
         == list(ALERTS)
@@ -343,24 +343,24 @@ def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_chart: Synth
         assert 'job="redis-metrics",namespace="agentsmith"' in rule["expr"]
 
 
-def test_thresholds_come_from_the_constructs_own_settings(synth_chart: SynthChart) -> None:
-    seed = rules_of(synth(synth_chart, metrics=RedisMetrics()))
+def test_thresholds_come_from_the_constructs_own_settings(synth_redis: SynthRedis) -> None:
+    seed = rules_of(synth(synth_redis, metrics=RedisMetrics()))
     # 256mb = 268435456 bytes; 90% of it. Client budget 64mb (half of 384Mi - 256mb); 90% of it.
     assert seed["AgentsmithRedisMemoryHigh"]["expr"].endswith("> 241591910")
     assert seed["AgentsmithRedisClientMemoryHigh"]["expr"].endswith(f"> {int(64 * 2**20 * 0.9)}")
     assert seed["AgentsmithRedisDown"]["for"] == "1m" and seed["AgentsmithRedisKeysEvicted"]["for"] == "0s"
     custom = rules_of(
-        synth(synth_chart, maxmemory="100mb", metrics=RedisMetrics(memory_threshold=0.5, alert_after="2m"))
+        synth(synth_redis, maxmemory="100mb", metrics=RedisMetrics(memory_threshold=0.5, alert_after="2m"))
     )
     assert custom["AgentsmithRedisMemoryHigh"]["expr"].endswith(f"> {50 * 2**20}")
     assert custom["AgentsmithRedisMemoryHigh"]["for"] == "2m"
     # without the guard there is no maxmemory-clients, so no client-memory alert
-    unguarded = rules_of(synth(synth_chart, access=RedisAccess.seed_exact(), metrics=RedisMetrics()))
+    unguarded = rules_of(synth(synth_redis, access=RedisAccess.seed_exact(), metrics=RedisMetrics()))
     assert "AgentsmithRedisClientMemoryHigh" not in unguarded
 
 
-def test_rules_without_a_known_namespace_match_on_job_only(synth_chart: SynthChart) -> None:
-    rules = rules_of(synth(synth_chart, namespace=None, metrics=RedisMetrics()))
+def test_rules_without_a_known_namespace_match_on_job_only(synth_redis: SynthRedis) -> None:
+    rules = rules_of(synth(synth_redis, namespace=None, metrics=RedisMetrics()))
     assert rules["AgentsmithRedisDown"]["expr"] == 'redis_up{job="redis-metrics"} == 0'
 
 
@@ -380,16 +380,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
-def test_monitor_and_rule_validate_against_the_crds(synth_chart: SynthChart, config: str) -> None:
-    objects = synth(synth_chart, **CONFIGS[config])
+def test_monitor_and_rule_validate_against_the_crds(synth_redis: SynthRedis, config: str) -> None:
+    objects = synth(synth_redis, **CONFIGS[config])
     checked = [obj for (kind, _), obj in objects.items() if kind in ("ServiceMonitor", "PrometheusRule")]
     assert len(checked) == 2
     for obj in checked:
         assert crd_errors(obj) == [], obj["kind"]
 
 
-def test_the_crd_check_catches_a_misspelt_field_and_a_wrong_type(synth_chart: SynthChart) -> None:
-    objects = synth(synth_chart, metrics=RedisMetrics())
+def test_the_crd_check_catches_a_misspelt_field_and_a_wrong_type(synth_redis: SynthRedis) -> None:
+    objects = synth(synth_redis, metrics=RedisMetrics())
     monitor = objects[("ServiceMonitor", "redis")]
     monitor["spec"]["endpoints"][0]["intervall"] = "30s"
     assert crd_errors(monitor) == [

@@ -9,7 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 from _seed_diff import field_diff
-from _support import SynthChart, assert_config_error, in_memory_app
+from _support import SynthChart, SynthRedis, assert_config_error, in_memory_app
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisFilesystem, Resources
 from testkit.manifests import containers, the_container
@@ -40,8 +40,8 @@ def by_kind(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture()
-def default(synth_chart: SynthChart) -> dict[str, dict[str, Any]]:
-    return by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis")))
+def default(synth_redis: SynthRedis) -> dict[str, dict[str, Any]]:
+    return by_kind(synth_redis())
 
 
 def container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -78,9 +78,9 @@ def test_defaults_carry_every_seed_field_and_value(
 
 
 def test_command_guard_false_keeps_every_seed_value(
-    synth_chart: SynthChart, seed_manifests: dict[tuple[str, str], Any]
+    synth_redis: SynthRedis, seed_manifests: dict[tuple[str, str], Any]
 ) -> None:
-    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.seed_exact())))
+    objects = by_kind(synth_redis(access=RedisAccess.seed_exact()))
     differences, _extras = field_diff(seed_manifests[("Deployment", "redis")], objects["Deployment"])
     assert differences == []
 
@@ -111,23 +111,19 @@ def test_memory_limit_is_384Mi_above_256mb_maxmemory(default: dict[str, dict[str
 
 
 def test_no_password_mode_turns_protected_mode_off_after_the_seed_args(
-    default: dict[str, dict[str, Any]], synth_chart: SynthChart
+    default: dict[str, dict[str, Any]], synth_redis: SynthRedis
 ) -> None:
     # GIVEN no password WHEN synthesised THEN the seed's six args, then protected mode off
     # and before the command guard's ACL line
     assert container(default)["args"][6:9] == ["--protected-mode", "no", "--user"]
     # and after --port when the port moves
-    moved = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
+    moved = by_kind(synth_redis(port=6380))
     assert container(moved)["args"][6:11] == ["--port", "6380", "--protected-mode", "no", "--user"]
     # GIVEN RedisAccess.seed_exact() THEN the seed's exact args, protected mode left to the image
-    seed = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.seed_exact())))
+    seed = by_kind(synth_redis(access=RedisAccess.seed_exact()))
     assert container(seed)["args"] == ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]
     # GIVEN a password THEN protected mode is left to Redis (it never refuses once a password is set)
-    guarded = by_kind(
-        synth_chart(
-            lambda chart: EphemeralRedis(chart, "redis", access=RedisAccess.password(RedisAuth(secret_name="a")))
-        )
-    )
+    guarded = by_kind(synth_redis(access=RedisAccess.password(RedisAuth(secret_name="a"))))
     assert "--protected-mode" not in container(guarded)["args"]
 
 
@@ -234,18 +230,18 @@ def test_selector_follows_name_so_two_instances_do_not_overlap(synth_chart: Synt
         assert not deployments[name]["spec"]["selector"]["matchLabels"].items() <= pods[other].items()
 
 
-def test_namespace_prop_sets_metadata_namespace(synth_chart: SynthChart) -> None:
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis", namespace="jobs"), namespace=None)
+def test_namespace_prop_sets_metadata_namespace(synth_redis: SynthRedis) -> None:
+    objects = synth_redis(namespace="jobs", chart_namespace=None)
     assert {o["metadata"]["namespace"] for o in objects} == {"jobs"}
 
 
-def test_namespace_none_uses_the_chart_namespace(synth_chart: SynthChart) -> None:
-    objects = synth_chart(lambda chart: EphemeralRedis(chart, "redis"), namespace="elsewhere")
+def test_namespace_none_uses_the_chart_namespace(synth_redis: SynthRedis) -> None:
+    objects = synth_redis(chart_namespace="elsewhere")
     assert {o["metadata"]["namespace"] for o in objects} == {"elsewhere"}
 
 
-def test_port_override_moves_redis_service_and_probes(synth_chart: SynthChart) -> None:
-    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", port=6380)))
+def test_port_override_moves_redis_service_and_probes(synth_redis: SynthRedis) -> None:
+    objects = by_kind(synth_redis(port=6380))
     spec = container(objects)
     assert spec["args"][6:8] == ["--port", "6380"]
     assert spec["ports"][0]["containerPort"] == 6380
@@ -288,8 +284,8 @@ def test_custom_values_reach_the_container(synth_chart: SynthChart) -> None:
     assert objects["Deployment"]["spec"]["selector"]["matchLabels"] == {"app": "bus"}
 
 
-def test_user_labels_are_added_without_touching_selectors(synth_chart: SynthChart) -> None:
-    objects = by_kind(synth_chart(lambda chart: EphemeralRedis(chart, "redis", labels={"team": "platform"})))
+def test_user_labels_are_added_without_touching_selectors(synth_redis: SynthRedis) -> None:
+    objects = by_kind(synth_redis(labels={"team": "platform"}))
     for kind in ("Deployment", "Service"):
         assert objects[kind]["metadata"]["labels"]["team"] == "platform"
     assert objects["Deployment"]["spec"]["template"]["metadata"]["labels"] == {"app": "redis", "team": "platform"}

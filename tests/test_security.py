@@ -9,7 +9,7 @@ import cdk8s
 import pytest
 from _checkov import DIGEST, HARDENED
 from _pss import violations
-from _support import SynthChart, assert_config_error
+from _support import SynthChart, SynthRedis, assert_config_error
 
 from agentsmith import (
     AgentsmithNamespace,
@@ -25,8 +25,8 @@ from agentsmith import (
 )
 
 
-def objects_of(synth_chart: SynthChart, **props: Any) -> dict[str, dict[str, Any]]:
-    return {o["kind"]: o for o in synth_chart(lambda chart: EphemeralRedis(chart, "redis", **props))}
+def objects_of(synth_redis: SynthRedis, **props: Any) -> dict[str, dict[str, Any]]:
+    return {o["kind"]: o for o in synth_redis(**props)}
 
 
 def pod(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -37,8 +37,8 @@ def pod(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
 # -- additive defaults --------------------------------------------------
 
 
-def test_pod_hardening_defaults(synth_chart: SynthChart) -> None:
-    spec = pod(objects_of(synth_chart))
+def test_pod_hardening_defaults(synth_redis: SynthRedis) -> None:
+    spec = pod(objects_of(synth_redis))
     assert spec["automountServiceAccountToken"] is False
     assert spec["enableServiceLinks"] is False
     assert spec["securityContext"] == {
@@ -49,8 +49,8 @@ def test_pod_hardening_defaults(synth_chart: SynthChart) -> None:
     }
 
 
-def test_container_hardening_defaults_keep_the_seed_values(synth_chart: SynthChart) -> None:
-    (container,) = pod(objects_of(synth_chart))["containers"]
+def test_container_hardening_defaults_keep_the_seed_values(synth_redis: SynthRedis) -> None:
+    (container,) = pod(objects_of(synth_redis))["containers"]
     assert container["securityContext"] == {
         "allowPrivilegeEscalation": False,
         "readOnlyRootFilesystem": False,  # the seed's value, kept
@@ -65,16 +65,16 @@ def test_container_hardening_defaults_keep_the_seed_values(synth_chart: SynthCha
     ("image", "policy"),
     [("redis:7-alpine", "Always"), (f"redis:7-alpine@{DIGEST}", "IfNotPresent"), (f"redis@{DIGEST}", "IfNotPresent")],
 )
-def test_image_pull_policy_follows_tag_or_digest(synth_chart: SynthChart, image: str, policy: str) -> None:
-    (container,) = pod(objects_of(synth_chart, image=image))["containers"]
+def test_image_pull_policy_follows_tag_or_digest(synth_redis: SynthRedis, image: str, policy: str) -> None:
+    (container,) = pod(objects_of(synth_redis, image=image))["containers"]
     assert (container["image"], container["imagePullPolicy"]) == (image, policy)
 
 
 # -- NetworkPolicy --------------------------------------------------------
 
 
-def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart: SynthChart) -> None:
-    policy = objects_of(synth_chart)["NetworkPolicy"]
+def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_redis: SynthRedis) -> None:
+    policy = objects_of(synth_redis)["NetworkPolicy"]
     assert policy["metadata"]["name"] == "redis"
     assert policy["spec"] == {
         "podSelector": {"matchLabels": {"app": "redis"}},
@@ -84,12 +84,12 @@ def test_network_policy_defaults_to_same_namespace_on_the_redis_port(synth_chart
     }
 
 
-def test_network_policy_typed_peers(synth_chart: SynthChart) -> None:
+def test_network_policy_typed_peers(synth_redis: SynthRedis) -> None:
     peers = (
         NetworkPeer(pod_selector={"app": "dispatcher"}),
         NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"}),
     )
-    policy = objects_of(synth_chart, network=RedisNetwork.policy(allow_from=peers), port=6380)["NetworkPolicy"]
+    policy = objects_of(synth_redis, network=RedisNetwork.policy(allow_from=peers), port=6380)["NetworkPolicy"]
     assert policy["spec"]["ingress"] == [
         {
             "from": [
@@ -104,14 +104,14 @@ def test_network_policy_typed_peers(synth_chart: SynthChart) -> None:
     ]
 
 
-def test_network_policy_can_be_turned_off(synth_chart: SynthChart) -> None:
-    assert "NetworkPolicy" not in objects_of(synth_chart, network=RedisNetwork.unmanaged())
+def test_network_policy_can_be_turned_off(synth_redis: SynthRedis) -> None:
+    assert "NetworkPolicy" not in objects_of(synth_redis, network=RedisNetwork.unmanaged())
 
 
-def test_network_peer_selectors_are_validated(synth_chart: SynthChart) -> None:
+def test_network_peer_selectors_are_validated(synth_redis: SynthRedis) -> None:
     network = RedisNetwork.policy(allow_from=(NetworkPeer(pod_selector={"app": "no spaces"}),))
     assert_config_error(
-        lambda: objects_of(synth_chart, network=network),
+        lambda: objects_of(synth_redis, network=network),
         match=r"'network\.allow_from\[0\]\.pod_selector\['app'\]' must be a label value",
     )
 
@@ -150,16 +150,16 @@ def test_namespace_pod_security_level_is_validated(synth_chart: SynthChart) -> N
 # -- opt-in: read-only root filesystem ----------------------------------
 
 
-def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_chart: SynthChart) -> None:
-    spec = pod(objects_of(synth_chart, filesystem=RedisFilesystem.read_only()))
+def test_read_only_root_filesystem_mounts_a_bounded_empty_dir(synth_redis: SynthRedis) -> None:
+    spec = pod(objects_of(synth_redis, filesystem=RedisFilesystem.read_only()))
     (container,) = spec["containers"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
     assert spec["volumes"] == [{"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
 
 
-def test_defaults_have_no_volumes(synth_chart: SynthChart) -> None:
-    spec = pod(objects_of(synth_chart))
+def test_defaults_have_no_volumes(synth_redis: SynthRedis) -> None:
+    spec = pod(objects_of(synth_redis))
     assert "volumes" not in spec and "volumeMounts" not in spec["containers"][0]
 
 
@@ -205,9 +205,9 @@ def test_synthesised_pod_template_passes_pss_restricted(manifests: dict[tuple[st
     assert [violations(template) for template in templates] == [[]]
 
 
-def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: SynthChart) -> None:
+def test_hardened_and_auth_variants_pass_pss_restricted(synth_redis: SynthRedis) -> None:
     for props in (HARDENED, {"access": RedisAccess.password(RedisAuth(secret_name="s"))}):
-        assert violations(objects_of(synth_chart, **props)["Deployment"]["spec"]["template"]) == []
+        assert violations(objects_of(synth_redis, **props)["Deployment"]["spec"]["template"]) == []
 
 
 @pytest.mark.parametrize(
@@ -215,8 +215,8 @@ def test_hardened_and_auth_variants_pass_pss_restricted(synth_chart: SynthChart)
     [{}, HARDENED, {"access": RedisAccess.password(RedisAuth(secret_name="s"))}, {"access": RedisAccess.seed_exact()}],
     ids=["defaults", "hardened", "auth", "seed-exact"],
 )
-def test_metrics_sidecar_passes_pss_restricted(synth_chart: SynthChart, props: dict[str, Any]) -> None:
-    template = objects_of(synth_chart, metrics=RedisMetrics(), **props)["Deployment"]["spec"]["template"]
+def test_metrics_sidecar_passes_pss_restricted(synth_redis: SynthRedis, props: dict[str, Any]) -> None:
+    template = objects_of(synth_redis, metrics=RedisMetrics(), **props)["Deployment"]["spec"]["template"]
     assert [c["name"] for c in template["spec"]["containers"]] == ["redis", "redis-exporter"]
     assert violations(template) == []
 
@@ -276,9 +276,9 @@ def test_checkov_catches_the_seed_as_written(checkov_scans: dict[str, dict[str, 
     assert set(SEED_DECISIONS) <= failed
 
 
-def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_chart: SynthChart) -> None:
+def test_empty_allow_list_is_refused_because_it_would_admit_everyone(synth_redis: SynthRedis) -> None:
     # A NetworkPolicy rule with `from: []` matches every source.
     assert_config_error(
-        lambda: objects_of(synth_chart, network=RedisNetwork.policy(allow_from=())),
+        lambda: objects_of(synth_redis, network=RedisNetwork.policy(allow_from=())),
         match=r"'network\.allow_from' must not be empty: .* admits every source",
     )
