@@ -5,10 +5,14 @@
 * before anything exists, ``scope`` must be a construct inside a
   ``cdk8s.Chart`` (API objects need one) and ``id`` a non-empty string, else
   :class:`~agentsmith.errors.AgentsmithConfigError` names the argument;
-* if the constructor raises (an invalid prop), the half-built construct is
-  removed from its scope, and with it every object it created, so the caller
-  can fix the prop and try again with the same id (nothing else holds its
-  object names: ``_collisions.claim`` compares with the tree as it is).
+* the constructors check their own props before ``super().__init__`` (with a
+  :class:`~agentsmith._rules.ConstructPath` built from ``scope`` and ``id``), so
+  a bad prop never adds the construct to the tree;
+* if the constructor raises after that (e.g. a name another object holds), the
+  half-built construct is removed from its scope, and with it every object it
+  created, so the caller can fix the prop and try again with the same id
+  (nothing else holds its object names: ``_collisions.claim`` compares with the
+  tree as it is).
 
 :func:`public_signature` is the class decorator that goes with it: jsii's
 metaclass defines ``__call__(*args, **kwargs)``, which ``inspect.signature``,
@@ -122,6 +126,8 @@ def _check_scope(scope: object, id: object) -> None:
 
 def _undo(construct: Construct, scope: Construct, id: str) -> None:
     """Remove ``construct`` (only if it is the child named ``id``), and so every object it created."""
+    if getattr(construct, "__jsii_ref__", None) is None:
+        return  # jsii never created it (its props were refused first): it is not in the tree
     try:
         child = scope.node.try_find_child(id)
     except Exception:  # the node was never created: nothing to undo

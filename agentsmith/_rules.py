@@ -38,22 +38,23 @@ INT32_MAX = 2**31 - 1
 
 
 class ConstructPath:
-    """A construct's path (``chart/redis``), read through jsii only when a message needs it.
+    """The path (``chart/redis``) of construct ``id`` in ``scope``, read through jsii only when a message needs it.
 
-    Reading ``node.path`` costs two round trips to Node.js; valid props never need it.
+    It names the construct before it exists, so that its props are checked before it
+    is added to the tree. Reading ``scope.node.path`` costs two round trips to Node.js;
+    valid props never need it.
     """
 
-    __slots__ = ("_construct",)
+    __slots__ = ("_id", "_scope")
 
-    def __init__(self, construct: Construct) -> None:
-        self._construct = construct
+    def __init__(self, scope: Construct, id: str) -> None:
+        self._scope = scope
+        self._id = id
 
     def __str__(self) -> str:
-        return self._construct.node.path
-
-    def names(self, construct: object) -> bool:
-        """True if this is ``construct``'s path."""
-        return self._construct is construct
+        parent = self._scope.node.path
+        own = self._id.replace("/", "--")  # as constructs' Node does with a path separator in an id
+        return f"{parent}/{own}" if parent else own
 
 
 PathArg = str | ConstructPath | None

@@ -80,13 +80,14 @@ class RedisConnectionSecret(Construct):
         key: str = _seed.SECRET_KEY_REDIS_URL,
         namespace: str | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        path = ConstructPath(self)
+        path = ConstructPath(scope, id)
+        # Props first: a bad one leaves the tree untouched.
         self.name: Final[str] = dns_subdomain(path, "name", name)
         self.key: Final[str] = secret_key(path, "key", key)
         if namespace is not None:
             dns_label(path, "namespace", namespace)
         _url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
+        super().__init__(scope, id)
         _collisions.claim(self, path, [("name", "Secret", namespace, self.name)])
         #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
         self.secret: Final[cdk8s.ApiObject] = add_connection_secret(

@@ -127,8 +127,8 @@ class ExternalRedis(Construct):
         service_name: str | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        path = ConstructPath(self)
+        path = ConstructPath(scope, id)
+        # Props first: a bad one leaves the tree untouched.
         if (url is None) == (url_secret is None):
             raise fail(
                 path,
@@ -155,6 +155,7 @@ class ExternalRedis(Construct):
         if self.service_name is not None:
             dns_name(path, "url" if url is not None else "host", self.host)
         publish = url is not None
+        super().__init__(scope, id)
         _collisions.claim(
             self,
             path,

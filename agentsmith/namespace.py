@@ -63,8 +63,8 @@ class AgentsmithNamespace(Construct):
         labels: Mapping[str, str] | None = None,
         pod_security: PodSecurity | None = DEFAULT_POD_SECURITY,
     ) -> None:
-        super().__init__(scope, id)
-        path = ConstructPath(self)
+        path = ConstructPath(scope, id)
+        # Props first: a bad one leaves the tree untouched.
         #: The namespace's name, for ``EphemeralRedis(namespace=ns.name)`` and charts.
         self.name: Final[str] = _own_namespace(path, name)
         self.pod_security: Final[PodSecurity | None] = PodSecurity._check(path, pod_security)
@@ -73,6 +73,7 @@ class AgentsmithNamespace(Construct):
         self.labels: Final[Mapping[str, str]] = MappingProxyType(
             {**check_labels(path, labels, reserved=tuple(PodSecurity().labels())), **security_labels}
         )
+        super().__init__(scope, id)
         chart_namespace = cdk8s.Chart.of(self).namespace
         if chart_namespace and chart_namespace != self.name:
             raise fail(

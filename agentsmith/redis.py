@@ -267,10 +267,9 @@ class EphemeralRedis(Construct):
         client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
     ) -> None:
-        super().__init__(scope, id)
-        path = ConstructPath(self)
-        # Validate everything before creating any API object. Fields are
-        # resolved once here and are read-only (Final) afterwards.
+        path = ConstructPath(scope, id)
+        # Validate the props before the construct joins the tree (a bad one leaves the tree untouched), and
+        # everything before creating any API object. Fields are resolved once here and read-only (Final) after.
         self.name: Final[str] = dns_label(path, "name", name, service=True)
         self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
         self.image: Final[str] = _redis_props.image(path, image)
@@ -294,6 +293,7 @@ class EphemeralRedis(Construct):
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
         self._exporter_login = None if self.metrics is None else access._exporter_login(path, self.metrics)
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
+        super().__init__(scope, id)
         self._check_chart_labels(path, scope)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
         self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
