@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -52,10 +53,15 @@ class ConstructPath:
         self._id = id
 
     def __str__(self) -> str:
-        parent = self._scope.node.path
+        parent = _SCOPE_PATHS.get(self._scope)
+        if parent is None:
+            parent = _SCOPE_PATHS[self._scope] = self._scope.node.path
         own = self._id.replace("/", "--")  # as constructs' Node does with a path separator in an id
         return f"{parent}/{own}" if parent else own
 
+
+#: Each scope's path, read once: a construct never moves (jsii hands out one Python object per construct).
+_SCOPE_PATHS: weakref.WeakKeyDictionary[Construct, str] = weakref.WeakKeyDictionary()
 
 PathArg = str | ConstructPath | None
 
