@@ -53,7 +53,10 @@ class ConstructPath:
         self._id = id
 
     def __str__(self) -> str:
-        parent = _SCOPE_PATHS.get(self._scope)
+        try:
+            parent = _SCOPE_PATHS.get(self._scope)
+        except TypeError:  # a scope class that cannot be hashed (it defines __eq__ only): read it every time
+            parent = self._scope.node.path
         if parent is None:
             parent = _SCOPE_PATHS[self._scope] = self._scope.node.path
         own = self._id.replace("/", "--")  # as constructs' Node does with a path separator in an id

@@ -9,6 +9,7 @@ from typing import Any
 import cdk8s
 import pytest
 from _support import assert_config_error, in_memory_app
+from constructs import Construct
 
 from agentsmith import (
     EphemeralRedis,
@@ -37,6 +38,27 @@ def test_a_failed_construction_can_be_retried_with_the_same_id(kind: str) -> Non
     built = construct(chart, "it", **good)
     assert chart.node.try_find_child("it") is built
     assert cdk8s.Testing.synth(chart)
+
+
+class _Unhashable(Construct):
+    """A user's construct class that defines ``__eq__`` only, so its instances cannot be hashed."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
+def test_the_error_names_the_path_the_construct_would_have(kind: str) -> None:
+    # GIVEN a scope nested in the chart, of a class that cannot be hashed, and ids with a path separator
+    construct, bad, good = CONSTRUCTS[kind]
+    scope = _Unhashable(chart_for(kind), "gr/oup")
+    # WHEN the construct is refused, and then built with the same id
+    error = assert_config_error(lambda: construct(scope, "i/t", **bad))
+    built = construct(scope, "i/t", **good)
+    # THEN the error named the path it now has (constructs writes '/' in an id as '--')
+    assert error.path == built.node.path == "bus/gr--oup/i--t"
 
 
 @pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
