@@ -57,7 +57,6 @@ then again for each chart it renders), and each object's identity once per app.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +66,7 @@ import jsii
 from constructs import Construct, IConstruct, IValidation
 
 from . import _rules
+from ._identity import IdentityMap
 
 #: Kinds whose objects have no namespace (core and common cluster-scoped APIs).
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -149,18 +149,18 @@ class Object:
 
 #: The ApiObjects agentsmith constructs created, with the construct that created each (jsii hands
 #: out one Python object per JavaScript object).
-_OURS: weakref.WeakKeyDictionary[cdk8s.ApiObject, Construct] = weakref.WeakKeyDictionary()
+_OURS: IdentityMap[cdk8s.ApiObject, Construct] = IdentityMap()
 
 #: What :func:`_read` read of each ApiObject. Kind, apiVersion, name and namespace are fixed at
 #: construction, so each object is read once however often the app is checked.
-_SEEN: weakref.WeakKeyDictionary[cdk8s.ApiObject, Object] = weakref.WeakKeyDictionary()
-_CHART_PATHS: weakref.WeakKeyDictionary[cdk8s.ApiObject, str] = weakref.WeakKeyDictionary()
+_SEEN: IdentityMap[cdk8s.ApiObject, Object] = IdentityMap()
+_CHART_PATHS: IdentityMap[cdk8s.ApiObject, str] = IdentityMap()
 
 #: The root, chart and chart namespace ("" if none) of each agentsmith construct, read once: a
 #: construct never moves, and its claim and each of its objects need them.
-_ROOTS: weakref.WeakKeyDictionary[IConstruct, IConstruct] = weakref.WeakKeyDictionary()
-_CHARTS: weakref.WeakKeyDictionary[IConstruct, cdk8s.Chart] = weakref.WeakKeyDictionary()
-_CHART_NAMESPACES: weakref.WeakKeyDictionary[IConstruct, str] = weakref.WeakKeyDictionary()
+_ROOTS: IdentityMap[IConstruct, IConstruct] = IdentityMap()
+_CHARTS: IdentityMap[IConstruct, cdk8s.Chart] = IdentityMap()
+_CHART_NAMESPACES: IdentityMap[IConstruct, str] = IdentityMap()
 
 
 def _root(construct: IConstruct) -> IConstruct:
@@ -187,7 +187,7 @@ def _chart_namespace(construct: IConstruct) -> str:
 #: The objects :func:`mark` saw, by app (the tree's root) and key: what :func:`claim` compares with
 #: instead of reading the whole tree. A construct that failed half-way was removed from the tree
 #: with its objects, but not from here: :func:`claim` reads the tree when one of these matches.
-_INDEX: weakref.WeakKeyDictionary[IConstruct, dict[Key, list[cdk8s.ApiObject]]] = weakref.WeakKeyDictionary()
+_INDEX: IdentityMap[IConstruct, dict[Key, list[cdk8s.ApiObject]]] = IdentityMap()
 
 
 def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, Any]) -> None:
@@ -242,7 +242,7 @@ def _walk(root: IConstruct) -> list[Object]:
 
 #: The objects of the app being validated (:class:`_AppCheck`), so that the wiring check reads the tree once more
 #: only when it runs on its own.
-_VALIDATING: dict[cdk8s.App, list[Object]] = {}
+_VALIDATING: IdentityMap[cdk8s.App, list[Object]] = IdentityMap()
 
 
 def objects(app: cdk8s.App) -> list[Object]:
@@ -277,14 +277,14 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
     for api_object in _chart(owner).api_objects:  # its direct children, filtered in Node.js: ours are deeper
         obj = _read(api_object)
         beside.setdefault(obj.key, obj)
-    in_tree: set[cdk8s.ApiObject] | None = None
+    in_tree: set[int] | None = None  # ids: an object of the app's own may not be hashable
     mine: set[Key] = set()
     for prop, planned_key in planned:
         other = beside.get(planned_key)
         if other is None and planned_key in ours:
             if in_tree is None:  # rare: read the tree, to drop what a construct removed half-way left here
-                in_tree = {obj.api_object for obj in _walk(root)}
-            ours[planned_key] = [api_object for api_object in ours[planned_key] if api_object in in_tree]
+                in_tree = {id(obj.api_object) for obj in _walk(root)}
+            ours[planned_key] = [api_object for api_object in ours[planned_key] if id(api_object) in in_tree]
             other = _SEEN[ours[planned_key][0]] if ours[planned_key] else None
         if other is not None or planned_key in mine:
             _, kind, namespace, name = planned_key
@@ -384,7 +384,7 @@ class _AppCheck:
 
 #: Apps that already run :func:`check_app` as a validation. jsii hands out one Python object per
 #: JavaScript object, so an app is found by identity.
-_GUARDED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+_GUARDED: IdentityMap[IConstruct, bool] = IdentityMap()
 
 
 def guard(scope: IConstruct) -> None:
@@ -396,4 +396,4 @@ def guard(scope: IConstruct) -> None:
     if root in _GUARDED or not isinstance(root, cdk8s.App):
         return
     root.node.add_validation(_AppCheck(root))
-    _GUARDED.add(root)
+    _GUARDED[root] = True

@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-import weakref
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ._identity import IdentityMap
 from ._quantity import QuantityError, parse_quantity
 from ._yaml_types import yaml_ambiguous
 from .errors import AgentsmithConfigError
@@ -53,10 +53,7 @@ class ConstructPath:
         self._id = id
 
     def __str__(self) -> str:
-        try:
-            parent = _SCOPE_PATHS.get(self._scope)
-        except TypeError:  # a scope class that cannot be hashed (it defines __eq__ only): read it every time
-            parent = self._scope.node.path
+        parent = _SCOPE_PATHS.get(self._scope)
         if parent is None:
             parent = _SCOPE_PATHS[self._scope] = self._scope.node.path
         own = self._id.replace("/", "--")  # as constructs' Node does with a path separator in an id
@@ -64,7 +61,7 @@ class ConstructPath:
 
 
 #: Each scope's path, read once: a construct never moves (jsii hands out one Python object per construct).
-_SCOPE_PATHS: weakref.WeakKeyDictionary[Construct, str] = weakref.WeakKeyDictionary()
+_SCOPE_PATHS: IdentityMap[Construct, str] = IdentityMap()
 
 PathArg = str | ConstructPath | None
 

@@ -28,7 +28,6 @@ and only in apps that publish a connection Secret.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +37,7 @@ import cdk8s
 from constructs import Construct
 
 from . import _collisions, _rules
+from ._identity import IdentityMap
 
 if TYPE_CHECKING:
     from .redis import EphemeralRedis
@@ -64,7 +64,7 @@ class _Publisher:
 
 
 #: Connection Secrets published by agentsmith constructs, and by whom.
-_PUBLISHED: weakref.WeakKeyDictionary[cdk8s.ApiObject, _Publisher] = weakref.WeakKeyDictionary()
+_PUBLISHED: IdentityMap[cdk8s.ApiObject, _Publisher] = IdentityMap()
 
 
 def published(secret: cdk8s.ApiObject, owner: Construct, url: str, *, client: bool = False) -> None:
