@@ -52,6 +52,7 @@ from agentsmith import (
     SecretKeyRef,
     redis_url_env,
 )
+from testkit import schema as strict_schema
 from testkit.apiserver import violations
 from testkit.generated_props import PASSWORD, PROPS, REQUIRED, build
 from testkit.kustomize import KUBECTL_HINT, run_kustomize
@@ -196,7 +197,7 @@ class Audit:
         for obj in objects:
             problems = violations(obj)
             try:
-                kubernetes_validate.validate(obj, "1.27", strict=True)
+                strict_schema.validate(obj)
             except kubernetes_validate.ValidationError as error:
                 problems.append(f"schema: {error.message}")
             if PASSWORD in json.dumps(obj):

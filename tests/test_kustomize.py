@@ -21,6 +21,7 @@ import pytest
 import yaml
 from _support import ROOT, require_tool
 
+from testkit import schema as strict_schema
 from testkit.kustomize import K8S_VERSION, KUBECTL_HINT
 from testkit.manifests import containers, the_container
 
@@ -132,8 +133,7 @@ def test_dev_overlay_labels_metadata_but_never_selectors(build: Build) -> None:
 
 def validate(obj: KubeObject) -> str:
     """Validate strictly against the Kubernetes 1.27 schema; returns the schema version used."""
-    version: str = kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
-    return version
+    return strict_schema.validate(obj)
 
 
 def schema_errors(obj: KubeObject) -> list[str]:

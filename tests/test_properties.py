@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
-import kubernetes_validate
 import pytest
 from _support import examples, kustomize
 from hypothesis import HealthCheck, given, settings
 
 from agentsmith import AgentsmithConfigError
+from testkit import schema as strict_schema
 from testkit.apiserver import violations
 from testkit.generated_props import PASSWORD, PROPS, build
-from testkit.kustomize import K8S_VERSION
 from testkit.messages import unclear
 
 #: 400 in the full profile (tools/test.sh, CI); a tenth in the fast loop.
@@ -68,7 +67,7 @@ def generated() -> Generated:
         outcome.tally["accepted"] += 1
         assert PASSWORD not in json.dumps(objects)
         for obj in objects:
-            kubernetes_validate.validate(obj, K8S_VERSION, strict=True)
+            strict_schema.validate(obj)
             assert violations(obj) == [], (props, obj)
             metadata = obj["metadata"]
             outcome.accepted.setdefault((obj["kind"], metadata.get("namespace", ""), metadata["name"]), obj)
