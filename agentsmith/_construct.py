@@ -133,4 +133,4 @@ def _undo(construct: Construct, scope: Construct, id: str) -> None:
     except Exception:  # the node was never created: nothing to undo
         return
     if child is construct:
-        scope.node.try_remove_child(id)
+        scope.node.try_remove_child(child.node.id)  # constructs' id: it may have rewritten separators in ``id``

@@ -56,8 +56,33 @@ class ConstructPath:
         parent = _SCOPE_PATHS.get(self._scope)
         if parent is None:
             parent = _SCOPE_PATHS[self._scope] = self._scope.node.path
-        own = self._id.replace("/", "--")  # as constructs' Node does with a path separator in an id
+        own = _node_id(self._id)
         return f"{parent}/{own}" if parent else own
+
+
+#: Ids that constructs keeps as they are (it rewrites separators, which differ between its versions).
+_PLAIN_ID = re.compile(r"[-A-Za-z0-9._]*")
+_ID_PROBE: list[Construct] = []
+
+
+def _node_id(id: str) -> str:
+    """The id constructs gives a child named ``id``.
+
+    constructs writes path separators in an id as ``--`` (``/``, and in recent versions also a
+    newline), so an id with anything but letters, digits, ``-``, ``.`` and ``_`` is asked of the
+    installed version: a child of a private app, removed again.
+    """
+    if _PLAIN_ID.fullmatch(id):
+        return id
+    import cdk8s
+    from constructs import Construct
+
+    if not _ID_PROBE:
+        _ID_PROBE.append(cdk8s.App(outdir="/dev/null/agentsmith-id-probe-never-synthesised"))
+    probe = Construct(_ID_PROBE[0], id)
+    node_id = probe.node.id
+    _ID_PROBE[0].node.try_remove_child(node_id)
+    return node_id
 
 
 #: Each scope's path, read once: a construct never moves (jsii hands out one Python object per construct).

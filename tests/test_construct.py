@@ -11,9 +11,7 @@ import pytest
 from _support import assert_config_error, in_memory_app
 from constructs import Construct
 
-from agentsmith import (
-    EphemeralRedis,
-)
+from agentsmith import AgentsmithNamespace, EphemeralRedis
 from testkit.constructs import CONSTRUCTS as REGISTRY
 
 #: Each construct with one invalid and one valid set of props (the registry, testkit/constructs.py).
@@ -55,10 +53,26 @@ def test_the_error_names_the_path_the_construct_would_have(kind: str) -> None:
     construct, bad, good = CONSTRUCTS[kind]
     scope = _Unhashable(chart_for(kind), "gr/oup")
     # WHEN the construct is refused, and then built with the same id
-    error = assert_config_error(lambda: construct(scope, "i/t", **bad))
-    built = construct(scope, "i/t", **good)
-    # THEN the error named the path it now has (constructs writes '/' in an id as '--')
-    assert error.path == built.node.path == "bus/gr--oup/i--t"
+    error = assert_config_error(lambda: construct(scope, "i/t\nx", **bad))
+    built = construct(scope, "i/t\nx", **good)
+    # THEN the error named the path it now has (constructs writes '/' in an id as '--', and in recent
+    # versions a newline too)
+    assert error.path == built.node.path
+    assert built.node.path.startswith("bus/gr--oup/i--t")
+
+
+@pytest.mark.parametrize("id", ["redis", "a/b", "a\nb"])
+def test_a_construct_refused_after_joining_the_tree_is_removed_whatever_its_id(id: str) -> None:
+    # GIVEN a chart with a Service of the app's own named 'taken', and a chart of another namespace
+    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs")
+    cdk8s.ApiObject(chart, "svc", api_version="v1", kind="Service", metadata={"name": "taken"})
+    other = cdk8s.Chart(chart.node.root, "other", namespace="elsewhere")
+    # WHEN a bus named 'taken' and a namespace 'jobs' are refused by checks that read the tree
+    assert_config_error(lambda: EphemeralRedis(chart, id, name="taken"), prop="name")
+    assert_config_error(lambda: AgentsmithNamespace(other, id, name="jobs"), prop="name")
+    # THEN nothing of them is left, and the same ids build once the props are fixed
+    assert chart.node.try_find_child(id) is None and other.node.try_find_child(id) is None
+    assert EphemeralRedis(chart, id, name="free").node.id == AgentsmithNamespace(other, id, name="elsewhere").node.id
 
 
 @pytest.mark.parametrize("kind", sorted(CONSTRUCTS))
