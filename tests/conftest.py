@@ -83,7 +83,9 @@ def synth_redis() -> Callable[..., list[dict[str, Any]]]:
     Each distinct ``(namespace, props)`` is built once a session (told apart by ``repr``: every value
     class's repr is the call that rebuilds it) and every call returns a deep copy, so a test may change
     what it gets. Building and synthesising one bus is about 30 jsii round trips to Node.js; the
-    same few configurations are read by many tests. For anything else in the chart, use ``synth_chart``.
+    same few configurations are read by many tests. For anything else in the chart, and for props the
+    library should refuse (a refused value may share its repr with an accepted one, e.g.
+    ``RedisAccess.open(max_clients=10000.0)`` with the default), use ``synth_chart``.
     """
     import copy
 
