@@ -62,12 +62,14 @@ def seed_manifests() -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.fixture()
-def synth_chart(tmp_path: Path) -> Iterator[Callable[..., list[dict[str, Any]]]]:
-    """Build constructs in a fresh chart and return the synthesised objects."""
+def synth_chart() -> Iterator[Callable[..., list[dict[str, Any]]]]:
+    """Build constructs in a fresh chart and return the synthesised objects (nothing is written)."""
     import cdk8s
 
+    from testkit.project import in_memory_app
+
     def run(build: Callable[[Any], object], *, namespace: str | None = "agentsmith") -> list[dict[str, Any]]:
-        app = cdk8s.App(outdir=str(tmp_path / "cdk8s.out"))  # Testing.app() leaves a folder in /tmp
+        app = in_memory_app()  # cdk8s.Testing.app() would leave a folder in /tmp
         chart = cdk8s.Chart(app, "test", namespace=namespace, disable_resource_name_hashes=True)
         build(chart)
         return list(cdk8s.Testing.synth(chart))

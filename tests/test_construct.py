@@ -64,9 +64,10 @@ def test_the_error_names_the_path_the_construct_would_have(kind: str) -> None:
 @pytest.mark.parametrize("id", ["redis", "a/b", "a\nb"])
 def test_a_construct_refused_after_joining_the_tree_is_removed_whatever_its_id(id: str) -> None:
     # GIVEN a chart with a Service of the app's own named 'taken', and a chart of another namespace
-    chart = cdk8s.Chart(in_memory_app(), "bus", namespace="jobs")
+    app = in_memory_app()
+    chart = cdk8s.Chart(app, "bus", namespace="jobs")
     cdk8s.ApiObject(chart, "svc", api_version="v1", kind="Service", metadata={"name": "taken"})
-    other = cdk8s.Chart(chart.node.root, "other", namespace="elsewhere")
+    other = cdk8s.Chart(app, "other", namespace="elsewhere")
     # WHEN a bus named 'taken' and a namespace 'jobs' are refused by checks that read the tree
     assert_config_error(lambda: EphemeralRedis(chart, id, name="taken"), prop="name")
     assert_config_error(lambda: AgentsmithNamespace(other, id, name="jobs"), prop="name")

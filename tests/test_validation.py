@@ -25,6 +25,7 @@ from typing import Any
 import cdk8s
 import pytest
 from _support import SynthChart, SynthRedis, assert_config_error, in_memory_app
+from constructs import Node
 
 from agentsmith import (
     DEFAULT_LIVENESS,
@@ -1254,9 +1255,22 @@ def shared_chart() -> cdk8s.Chart:
     return fresh_chart()
 
 
+@pytest.fixture(scope="module")
+def shared_node(shared_chart: cdk8s.Chart) -> Node:
+    """``shared_chart.node``, read once (each read is a round trip to Node.js)."""
+    return shared_chart.node
+
+
 @pytest.mark.parametrize(("construct", "kwargs", "prop", "value", "rule", "fix"), BAD)
 def test_bad_input_raises_one_exact_error_before_any_api_object(
-    construct: str, kwargs: dict[str, Any], prop: str, value: object, rule: str, fix: str, shared_chart: cdk8s.Chart
+    construct: str,
+    kwargs: dict[str, Any],
+    prop: str,
+    value: object,
+    rule: str,
+    fix: str,
+    shared_chart: cdk8s.Chart,
+    shared_node: Node,
 ) -> None:
     # GIVEN a chart with one earlier object (and the failed constructions of the rows before)
     chart = shared_chart
@@ -1277,8 +1291,8 @@ def test_bad_input_raises_one_exact_error_before_any_api_object(
     assert error.__suppress_context__ or error.__context__ is None
     # AND the construct created no API object: the chart holds only the earlier one
     assert [obj["metadata"]["name"] for obj in cdk8s.Testing.synth(chart)] == ["earlier"]
-    # AND the half-built construct itself is gone, so the id can be used again
-    assert chart.node.try_find_child(construct) is None
+    # AND the construct is not in the chart, so the id can be used again
+    assert shared_node.try_find_child(construct) is None
 
 
 def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
