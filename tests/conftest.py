@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -159,6 +160,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     if session.config.option.collectonly:
         return
+    # What imports and collection built (modules, jsii's type registry, the test items) lives for the whole
+    # session: move it out of the cyclic garbage collector's way. Its full collections during the fast loop
+    # scanned about 190,000 objects each; 0.76 -> 0.35 s in all.
+    gc.freeze()
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     for name, job in BACKGROUND.items():
         if name in needed:
