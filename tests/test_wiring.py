@@ -13,7 +13,7 @@ from typing import Any
 import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
-from _support import SynthChart, assert_config_error
+from _support import SynthChart, assert_config_error, in_memory_app
 from cdk8s_plus_27 import k8s
 
 from agentsmith import (
@@ -39,6 +39,23 @@ def worker_env(objects: list[dict[str, Any]], name: str = "worker") -> list[dict
     (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
     container = the_container(deployment)
     return list(container["env"])
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """One chart with a bus and a worker Deployment, for the tests of what the wiring helpers refuse."""
+
+    chart: cdk8s.Chart
+    bus: EphemeralRedis
+    worker: kplus.Deployment
+
+
+@pytest.fixture(scope="module")
+def refusals() -> Refusals:
+    """Shared by the refusal tests: a refused call adds nothing (each test checks), so one chart serves all."""
+    chart = cdk8s.Chart(in_memory_app(), "test", namespace="agentsmith", disable_resource_name_hashes=True)
+    bus = EphemeralRedis(chart, "bus")
+    return Refusals(chart, bus, kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker")))
 
 
 def test_add_redis_url_to_a_cdk8s_plus_container(synth_chart: SynthChart) -> None:
@@ -134,36 +151,28 @@ def test_add_redis_url_with_a_custom_name(synth_chart: SynthChart) -> None:
         pytest.param(lambda: type("Container", (), {"__module__": "cdk8s_plus_27.k8s"})(), id="look-alike"),
     ],
 )
-def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(synth_chart: SynthChart, container: Any) -> None:
-    def build(chart: cdk8s.Chart) -> None:
-        bus = EphemeralRedis(chart, "bus")
-        given = container()
-        error = assert_config_error(
-            lambda: add_redis_url(chart, given, bus), match=r"^'container' must be a cdk8s-plus Container"
-        )
-        assert error.prop == "container" and error.value is given
-        assert "redis_url_env(endpoint)" in str(error)
-        # nothing was added: no Secret reference under the scope
-        assert chart.node.try_find_child("ConnectionSecret-agentsmith-secrets") is None
-
-    synth_chart(build)
+def test_add_redis_url_refuses_what_is_not_a_cdk8s_plus_container(refusals: Refusals, container: Any) -> None:
+    given = container()
+    error = assert_config_error(
+        lambda: add_redis_url(refusals.chart, given, refusals.bus), match=r"^'container' must be a cdk8s-plus Container"
+    )
+    assert error.prop == "container" and error.value is given
+    assert "redis_url_env(endpoint)" in str(error)
+    # nothing was added: no Secret reference under the scope
+    assert refusals.chart.node.try_find_child("ConnectionSecret-agentsmith-secrets") is None
 
 
 @pytest.mark.parametrize("name", ["", "1URL", "REDIS URL", "REDIS=URL", 5, None])
-def test_env_name_is_checked(synth_chart: SynthChart, name: Any) -> None:
-    def build(chart: cdk8s.Chart) -> None:
-        bus = EphemeralRedis(chart, "bus")
-        assert_config_error(
-            lambda: redis_url_env(bus, name=name),
-            match=r"^'name' must be an environment variable name: .* (a name such as|Did you mean) 'REDIS_URL'",
-        )
-        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
-        assert_config_error(
-            lambda: add_redis_url(chart, worker.add_container(image="worker:1"), bus, name=name),
-            match=r"^'name' must be an environment variable name",
-        )
-
-    synth_chart(build)
+def test_env_name_is_checked(refusals: Refusals, name: Any) -> None:
+    assert_config_error(
+        lambda: redis_url_env(refusals.bus, name=name),
+        match=r"^'name' must be an environment variable name: .* (a name such as|Did you mean) 'REDIS_URL'",
+    )
+    assert_config_error(
+        lambda: add_redis_url(refusals.chart, refusals.worker.add_container(image="worker:1"), refusals.bus, name=name),
+        match=r"^'name' must be an environment variable name",
+    )
+    assert refusals.chart.node.try_find_child("ConnectionSecret-agentsmith-secrets") is None
 
 
 @pytest.mark.parametrize("endpoint", ["redis://redis:6379", None], ids=["url-string", "none"])
