@@ -59,6 +59,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import cdk8s
@@ -156,31 +157,51 @@ _OURS: IdentityMap[cdk8s.ApiObject, Construct] = IdentityMap()
 _SEEN: IdentityMap[cdk8s.ApiObject, Object] = IdentityMap()
 _CHART_PATHS: IdentityMap[cdk8s.ApiObject, str] = IdentityMap()
 
-#: The root, chart and chart namespace ("" if none) of each agentsmith construct, read once: a
-#: construct never moves, and its claim and each of its objects need them.
-_ROOTS: IdentityMap[IConstruct, IConstruct] = IdentityMap()
+#: The chart of each agentsmith construct, and the root and namespace ("" if none) of each chart, read
+#: once: a construct never moves, and its claim and each of its objects need them (so do the other
+#: constructs of the same chart).
 _CHARTS: IdentityMap[IConstruct, cdk8s.Chart] = IdentityMap()
+_ROOTS: IdentityMap[IConstruct, IConstruct] = IdentityMap()
 _CHART_NAMESPACES: IdentityMap[IConstruct, str] = IdentityMap()
+_CHART_LABELS: IdentityMap[IConstruct, Mapping[str, str]] = IdentityMap()
 
 
-def _root(construct: IConstruct) -> IConstruct:
-    root = _ROOTS.get(construct)
-    if root is None:
-        root = _ROOTS[construct] = construct.node.root
-    return root
+def placed(construct: IConstruct, chart: cdk8s.Chart) -> None:
+    """Record that ``construct`` is being created in ``chart``, so that its chart costs no round trip."""
+    _CHARTS[construct] = chart
 
 
 def _chart(construct: IConstruct) -> cdk8s.Chart:
     chart = _CHARTS.get(construct)
     if chart is None:
-        chart = _CHARTS[construct] = cdk8s.Chart.of(construct)
+        chart = construct if isinstance(construct, cdk8s.Chart) else cdk8s.Chart.of(construct)
+        _CHARTS[construct] = chart
     return chart
 
 
+def _root(construct: IConstruct) -> IConstruct:
+    chart = _CHARTS.get(construct)
+    key = construct if chart is None else chart
+    root = _ROOTS.get(key)
+    if root is None:
+        root = _ROOTS[key] = key.node.root
+    return root
+
+
+def chart_labels(construct: IConstruct) -> Mapping[str, str]:
+    """The labels of ``construct``'s chart (a chart's labels are fixed when it is created), read once a chart."""
+    chart = _chart(construct)
+    labels = _CHART_LABELS.get(chart)
+    if labels is None:
+        labels = _CHART_LABELS[chart] = MappingProxyType(dict(chart.labels))
+    return labels
+
+
 def _chart_namespace(construct: IConstruct) -> str:
-    namespace = _CHART_NAMESPACES.get(construct)
+    chart = _chart(construct)
+    namespace = _CHART_NAMESPACES.get(chart)
     if namespace is None:
-        namespace = _CHART_NAMESPACES[construct] = _chart(construct).namespace or ""
+        namespace = _CHART_NAMESPACES[chart] = chart.namespace or ""
     return namespace
 
 

@@ -35,6 +35,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import cdk8s
 from constructs import Construct
 
+from . import _collisions
 from ._rules import fail
 
 _P = ParamSpec("_P")
@@ -49,7 +50,7 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
 
     @functools.wraps(init)
     def wrapper(self: _C, scope: Construct, id: str, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        _check_scope(scope, id)
+        _collisions.placed(self, _check_scope(scope, id))
         try:
             init(self, scope, id, *args, **kwargs)
         except BaseException as error:
@@ -99,7 +100,8 @@ def public_signature(cls: _T) -> _T:
     return cls
 
 
-def _check_scope(scope: object, id: object) -> None:
+def _check_scope(scope: object, id: object) -> cdk8s.Chart:
+    """``scope``'s chart, or the error naming ``scope`` or ``id``."""
     if not isinstance(scope, Construct):
         raise fail(
             None,
@@ -111,9 +113,9 @@ def _check_scope(scope: object, id: object) -> None:
     if not isinstance(id, str) or not id:
         raise fail(None, "id", id, "must be a non-empty string", "Use a stable id such as 'redis'.")
     if isinstance(scope, cdk8s.Chart):
-        return
+        return scope
     try:
-        cdk8s.Chart.of(scope)
+        return cdk8s.Chart.of(scope)
     except Exception:  # jsii: "cannot find a parent chart"
         raise fail(
             None,

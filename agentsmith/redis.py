@@ -487,8 +487,7 @@ class EphemeralRedis(Construct):
 
     def _check_chart_labels(self, path: PathArg, scope: Construct) -> None:
         """The chart's labels may not give the construct's own keys another value, on any of its objects."""
-        chart = scope if isinstance(scope, cdk8s.Chart) else cdk8s.Chart.of(scope)  # isinstance: no round trip
-        chart_labels = chart.labels
+        chart_labels = _collisions.chart_labels(scope)
         if not chart_labels:
             return
         owned = {
