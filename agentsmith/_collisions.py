@@ -335,7 +335,7 @@ def check_app(app: cdk8s.App) -> None:
     output = app.yaml_output_type
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
-    extension = app.output_file_extension
+    extension = app.output_file_extension if per_app_files or per_chart_files else ""  # only file names need it
     charts: dict[str, list[Object]] = {}
     for obj in objects(app):
         charts.setdefault(_chart_path(obj.api_object) if per_chart_files else "", []).append(obj)
