@@ -64,7 +64,7 @@ from typing import Any
 
 import cdk8s
 import jsii
-from constructs import Construct, IConstruct, IValidation
+from constructs import Construct, IConstruct, IValidation, Node
 
 from . import _rules
 from ._identity import IdentityMap
@@ -164,6 +164,9 @@ _CHARTS: IdentityMap[IConstruct, cdk8s.Chart] = IdentityMap()
 _ROOTS: IdentityMap[IConstruct, IConstruct] = IdentityMap()
 _CHART_NAMESPACES: IdentityMap[IConstruct, str] = IdentityMap()
 _CHART_LABELS: IdentityMap[IConstruct, Mapping[str, str]] = IdentityMap()
+#: The apps' nodes and output types (set when an App is created, never changed), read once an app.
+_NODES: IdentityMap[IConstruct, Node] = IdentityMap()
+_OUTPUT_TYPES: IdentityMap[IConstruct, cdk8s.YamlOutputType] = IdentityMap()
 
 
 def placed(construct: IConstruct, chart: cdk8s.Chart) -> None:
@@ -195,6 +198,14 @@ def chart_labels(construct: IConstruct) -> Mapping[str, str]:
     if labels is None:
         labels = _CHART_LABELS[chart] = MappingProxyType(dict(chart.labels))
     return labels
+
+
+def _node(construct: IConstruct) -> Node:
+    """``construct.node``, read once (the same Node for the construct's whole life)."""
+    node = _NODES.get(construct)
+    if node is None:
+        node = _NODES[construct] = construct.node
+    return node
 
 
 def _chart_namespace(construct: IConstruct) -> str:
@@ -256,7 +267,7 @@ def _walk(root: IConstruct) -> list[Object]:
     """Every ApiObject under ``root`` (one jsii call, then cached reads; see :func:`_read`)."""
     return [
         _read(construct)
-        for construct in root.node.find_all()
+        for construct in _node(root).find_all()
         if isinstance(construct, cdk8s.ApiObject)  # jsii proxies carry their class: no round trip
     ]
 
@@ -332,7 +343,9 @@ def check_app(app: cdk8s.App) -> None:
     The error names the prop (``metadata.name``), the name, both construct
     paths and the fix. Call it before ``app.synth()``: nothing is written then.
     """
-    output = app.yaml_output_type
+    output = _OUTPUT_TYPES.get(app)
+    if output is None:
+        output = _OUTPUT_TYPES[app] = app.yaml_output_type
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension if per_app_files or per_chart_files else ""  # only file names need it
@@ -416,5 +429,5 @@ def guard(scope: IConstruct) -> None:
     root = _root(scope)
     if root in _GUARDED or not isinstance(root, cdk8s.App):
         return
-    root.node.add_validation(_AppCheck(root))
+    _node(root).add_validation(_AppCheck(root))
     _GUARDED[root] = True
