@@ -6,6 +6,7 @@ folder on ``sys.path`` (rootdir-based ``prepend`` import mode).
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -25,7 +26,7 @@ from testkit.project import ROOT as ROOT
 from testkit.project import bus_line as bus_line
 from testkit.project import in_memory_app as in_memory_app
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # cdk8s starts jsii's Node.js kernel when imported: conftest.py chooses the Node.js first
     import cdk8s
 
     from agentsmith import AgentsmithConfigError
@@ -142,10 +143,53 @@ class SynthChart(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-class SynthRedis(Protocol):
-    """The ``synth_redis`` fixture: ``EphemeralRedis(chart, "redis", **props)`` alone in a chart, synthesised."""
+class SynthRedis:
+    """The ``synth_redis`` fixture: ``EphemeralRedis(chart, "redis", **props)`` alone in chart ``test``
+    (namespace ``chart_namespace``) of an app of its own, synthesised.
 
-    def __call__(self, *, chart_namespace: str | None = "agentsmith", **props: Any) -> list[dict[str, Any]]: ...
+    Each distinct ``(chart_namespace, props)`` is built once a session (told apart by ``repr``: every
+    value class's repr is the call that rebuilds it). Calling it returns the objects (``Testing.synth``),
+    a deep copy each time, so a test may change what it gets; :meth:`yaml` returns what
+    ``App.synth_yaml()`` writes. Building and synthesising one bus is about 25 jsii round trips to
+    Node.js, and the same few configurations are read by many tests. For anything else in the chart,
+    and for props the library should refuse (a refused value may share its repr with an accepted one,
+    e.g. ``RedisAccess.open(max_clients=10000.0)`` with the default), use ``synth_chart``.
+    """
+
+    def __init__(self) -> None:
+        self._charts: dict[str, cdk8s.Chart] = {}
+        self._objects: dict[str, list[dict[str, Any]]] = {}
+        self._yaml: dict[str, str] = {}
+
+    def _chart(self, chart_namespace: str | None, props: dict[str, Any]) -> tuple[str, cdk8s.Chart]:
+        import cdk8s
+
+        from agentsmith import EphemeralRedis
+
+        key = repr((chart_namespace, sorted(props.items())))
+        if key not in self._charts:
+            chart = cdk8s.Chart(in_memory_app(), "test", namespace=chart_namespace, disable_resource_name_hashes=True)
+            EphemeralRedis(chart, "redis", **props)
+            self._charts[key] = chart
+        return key, self._charts[key]
+
+    def __call__(self, *, chart_namespace: str | None = "agentsmith", **props: Any) -> list[dict[str, Any]]:
+        import cdk8s
+
+        key, chart = self._chart(chart_namespace, props)
+        if key not in self._objects:
+            self._objects[key] = list(cdk8s.Testing.synth(chart))
+        return copy.deepcopy(self._objects[key])
+
+    def yaml(self, *, chart_namespace: str | None = "agentsmith", **props: Any) -> str:
+        import cdk8s
+
+        key, chart = self._chart(chart_namespace, props)
+        if key not in self._yaml:
+            app = chart.node.root
+            assert isinstance(app, cdk8s.App)
+            self._yaml[key] = app.synth_yaml()
+        return self._yaml[key]
 
 
 def load_dir(folder: Path) -> dict[tuple[str, str], dict[str, Any]]:

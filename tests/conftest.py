@@ -24,7 +24,7 @@ from _checkov import checkov_command, scan_with_checkov
 from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
 from _no_process import PROCESS_MARKERS, forbid_processes
-from _support import HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES, load_dir, read_seed, require_tool
+from _support import HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES, SynthRedis, load_dir, read_seed, require_tool
 from hypothesis import settings
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
@@ -79,35 +79,9 @@ def synth_chart() -> Iterator[Callable[..., list[dict[str, Any]]]]:
 
 
 @pytest.fixture(scope="session")
-def synth_redis() -> Callable[..., list[dict[str, Any]]]:
-    """``EphemeralRedis(chart, "redis", **props)`` alone in chart ``test`` (namespace ``chart_namespace``)
-    of a fresh app, synthesised.
-
-    Each distinct ``(namespace, props)`` is built once a session (told apart by ``repr``: every value
-    class's repr is the call that rebuilds it) and every call returns a deep copy, so a test may change
-    what it gets. Building and synthesising one bus is about 30 jsii round trips to Node.js; the
-    same few configurations are read by many tests. For anything else in the chart, and for props the
-    library should refuse (a refused value may share its repr with an accepted one, e.g.
-    ``RedisAccess.open(max_clients=10000.0)`` with the default), use ``synth_chart``.
-    """
-    import copy
-
-    import cdk8s
-
-    from agentsmith import EphemeralRedis
-    from testkit.project import in_memory_app
-
-    built: dict[str, list[dict[str, Any]]] = {}
-
-    def run(*, chart_namespace: str | None = "agentsmith", **props: Any) -> list[dict[str, Any]]:
-        key = repr((chart_namespace, sorted(props.items())))
-        if key not in built:
-            chart = cdk8s.Chart(in_memory_app(), "test", namespace=chart_namespace, disable_resource_name_hashes=True)
-            EphemeralRedis(chart, "redis", **props)
-            built[key] = list(cdk8s.Testing.synth(chart))
-        return copy.deepcopy(built[key])
-
-    return run
+def synth_redis() -> SynthRedis:
+    """A bus alone in a chart, built once a session per configuration (``_support.SynthRedis``)."""
+    return SynthRedis()
 
 
 class YamlSnapshotExtension(SingleFileSnapshotExtension):

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import cdk8s
 import pytest
-from _support import ROOT, in_memory_app
+from _support import ROOT, SynthRedis
 
 from agentsmith import (
-    EphemeralRedis,
     NetworkPeer,
     ProbeTiming,
     RedisAccess,
@@ -91,18 +89,12 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def synth_yaml(props: dict[str, Any]) -> str:
-    app = in_memory_app()  # App.synth_yaml writes nothing
-    chart = cdk8s.Chart(app, "c", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **props)
-    return str(app.synth_yaml())
-
-
 def test_every_recorded_mode_has_a_case() -> None:
     assert sorted(path.name.removesuffix(".k8s.yaml") for path in MODES.glob("*.k8s.yaml")) == sorted(CASES)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_mode_is_byte_identical_to_the_flag_api(case: str) -> None:
+def test_mode_is_byte_identical_to_the_flag_api(case: str, synth_redis: SynthRedis) -> None:
+    # App.synth_yaml of EphemeralRedis(chart, "redis", **case) alone in a chart of namespace agentsmith
     expected = (MODES / f"{case}.k8s.yaml").read_text(encoding="utf-8")
-    assert synth_yaml(CASES[case]) == expected
+    assert synth_redis.yaml(**CASES[case]) == expected

@@ -1418,6 +1418,12 @@ def test_secret_keys_with_dots_inside_pass(key: str, synth_chart: SynthChart) ->
 # -- wiring helpers: same rules, no construct path ---------------------------------------
 
 
+@pytest.fixture(scope="module")
+def bus() -> EphemeralRedis:
+    """One bus for the env var name rows: ``redis_url_env`` only reads it."""
+    return EphemeralRedis(fresh_chart(), "redis")
+
+
 @pytest.mark.parametrize(
     ("name", "fix"),
     [
@@ -1429,12 +1435,11 @@ def test_secret_keys_with_dots_inside_pass(key: str, synth_chart: SynthChart) ->
         ("9lives", "Use a name such as 'REDIS_URL'."),
     ],
 )
-def test_env_var_name_follows_kubernetes_rule(name: str, fix: str) -> None:
+def test_env_var_name_follows_kubernetes_rule(name: str, fix: str, bus: EphemeralRedis) -> None:
     from agentsmith import redis_url_env
 
-    redis = EphemeralRedis(fresh_chart(), "redis")
     assert_config_error(
-        lambda: redis_url_env(redis, name=name),
+        lambda: redis_url_env(bus, name=name),
         prop="name",
         value=name,
         path=None,
@@ -1446,11 +1451,10 @@ def test_env_var_name_follows_kubernetes_rule(name: str, fix: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["redis-url", "redis.url", "_REDIS", ".hidden", "REDIS_URL"])
-def test_env_var_names_kubernetes_accepts_are_accepted(name: str) -> None:
+def test_env_var_names_kubernetes_accepts_are_accepted(name: str, bus: EphemeralRedis) -> None:
     from agentsmith import redis_url_env
 
-    redis = EphemeralRedis(fresh_chart(), "redis")
-    assert redis_url_env(redis, name=name)["name"] == name
+    assert redis_url_env(bus, name=name)["name"] == name
 
 
 @pytest.mark.parametrize("endpoint", ["redis://redis:6379", None, 6379])
