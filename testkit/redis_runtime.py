@@ -300,26 +300,17 @@ def serve_container(
 ) -> Iterator[RedisProcess]:
     """The container's redis-server args (Secrets expanded) plus the test admin user, run as the container's
     ``runAsUser`` (through setpriv when this process is root) after ``prefix``; stopped and cleaned up at the end."""
-    uid = container["securityContext"]["runAsUser"]
-    as_user = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
-    args = [*container_args(container, container_env(container, secrets)), *TEST_ADMIN_ARGS]
-    workdir = make_workdir(uid if as_user else None)
-    try:
-        server = start_redis(
-            redis_server,
-            args,
-            user_prefix=[*prefix, *as_user],
-            workdir=workdir,
-            log_path=log_path,
-            username=TEST_ADMIN[0],
-            password=TEST_ADMIN[1],
-        )
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with run_container(
+        container,
+        secrets,
+        log_path=log_path,
+        redis_server=redis_server,
+        username=TEST_ADMIN[0],
+        password=TEST_ADMIN[1],
+        extra_args=TEST_ADMIN_ARGS,
+        prefix=prefix,
+    ) as (server, _):
+        yield server
 
 
 def k8s_expand(text: str, env: dict[str, str]) -> str:
@@ -443,20 +434,23 @@ def run_container(
     redis_server: str,
     username: str | None = None,
     password: str | None = None,
+    extra_args: Sequence[str] = (),
+    prefix: Sequence[str] = (),
 ) -> Iterator[tuple[RedisProcess, dict[str, str]]]:
-    """Run a synthesised container's args (env from ``secrets``) as its ``runAsUser``; yield (server, env).
+    """Run a synthesised container's args (env from ``secrets``), then ``extra_args``, as its ``runAsUser``
+    (through setpriv when this process is root) after ``prefix``; yield (server, env).
 
     ``username``/``password`` log in for the start-up check (default: no login).
     """
     uid = container["securityContext"]["runAsUser"]
-    prefix = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
+    as_user = run_as(uid, setpriv=shutil.which("setpriv") or "setpriv", no_new_privs=True) if os.geteuid() == 0 else []
     env = container_env(container, secrets)
-    workdir = make_workdir(uid if prefix else None)
+    workdir = make_workdir(uid if as_user else None)
     try:
         server = start_redis(
             redis_server,
-            container_args(container, env),
-            user_prefix=prefix,
+            [*container_args(container, env), *extra_args],
+            user_prefix=[*prefix, *as_user],
             workdir=workdir,
             log_path=log_path,
             password=password,
