@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from typing import Final
 
+from . import _costs
+from ._costs import Cost
+
 __all__ = [
     "AGENT_COMMANDS",
     "AMPLIFIERS",
-    "BLOCKERS",
     "DEFAULT_USER_OFF",
     "DISPATCHER_COMMANDS",
     "GUARD_COMMANDS",
     "METRICS_PASSWORD_ENV",
     "PASSWORD_ENV",
     "REDISCLI_AUTH_ENV",
-    "RETAINERS",
+    "UNBOUNDED",
     "agent_user",
     "dispatcher_user",
     "guard_user",
@@ -54,63 +56,55 @@ _DENY_LAST: Final = ("-@admin", "-@dangerous")
 #: sends it on every connect; it changes nothing, so it comes back.
 _ALLOW_AFTER: Final = ("+info",)
 
-#: Memory amplifiers, denied to every user: commands whose result is far bigger
-#: than their arguments, so one command (or a MULTI/EXEC of many, where Redis
-#: evicts only before EXEC) grows memory past maxmemory and the container limit.
-#: SETRANGE/SETBIT/BITFIELD write at an offset (up to proto-max-bulk-len each);
-#: COPY duplicates a key; the *STORE commands and BITOP write a computed result.
-#: Read-only forms stay: GETRANGE, GETBIT, BITFIELD_RO, GEORADIUS_RO, GEOSEARCH,
-#: ZRANGE, SUNION, ... (their replies are bounded by the output-buffer limit).
-#: SORT ... STORE is already out with @dangerous.
-AMPLIFIERS: Final = (
-    "-setrange",
-    "-setbit",
-    "-bitfield",
-    "-bitop",
-    "-copy",
-    "-sunionstore",
-    "-sinterstore",
-    "-sdiffstore",
-    "-zunionstore",
-    "-zinterstore",
-    "-zdiffstore",
-    "-zrangestore",
-    "-georadius",
-    "-georadiusbymember",
-    "-geosearchstore",
+#: Memory amplifiers, denied to every user: commands that write far more than
+#: their arguments in one command (an offset, a copy, a computed result), so one
+#: command (or a MULTI of many, where Redis evicts only before EXEC) grows memory
+#: past maxmemory and the container limit (``Cost.GROWTH`` in ``agentsmith._costs``).
+AMPLIFIERS: Final = tuple(f"-{name}" for name in _costs.names_of(Cost.GROWTH))
+
+#: CLIENT subcommands the guard and the agent role keep, after ``-client``: a
+#: CLIENT subcommand a later Redis adds stays denied until it is classified here,
+#: and every name exists in Redis 7.0 (an unknown name would stop Redis from starting). So
+#: 7.2's CLIENT SETINFO is refused on 7.2 and later: redis-py, ioredis and go-redis send it
+#: when they connect and go on when it fails.
+_CLIENT_KEPT: Final = (
+    "caching",
+    "getname",
+    "getredir",
+    "help",
+    "id",
+    "info",
+    "setname",
+    "trackinginfo",
 )
 
-#: Memory retainers, denied to the guard's default user and the agent role:
-#: WATCH keeps every watched key name (up to proto-max-bulk-len each, any number
-#: of them per connection) until EXEC, outside ``maxmemory-clients`` (Redis
-#: counts only a few bytes per watched key), so one connection can grow Redis
-#: without bound. CLIENT SETNAME is not here: ``HELLO 3 SETNAME`` sets the same
-#: name and HELLO is exempt from ACL rules (docs/security.md, "Hostile clients").
-RETAINERS: Final = ("-watch",)
-
-#: CPU blockers, denied to the guard's default user and the agent role: list
-#: commands that scan the whole list and answer in a few bytes (LPOS with
-#: MAXLEN 0, LREM, LINSERT, LSET). Their reply never reaches the output-buffer
-#: limit, so a pipeline or a MULTI of many of them on a long list blocks Redis
-#: for minutes. Reads with long replies (LRANGE 0 -1, ...) stop at that limit.
-BLOCKERS: Final = ("-lpos", "-lrem", "-linsert", "-lset")
+#: Denied to the guard's default user and the agent role: every command without a
+#: bound that holds against a hostile client (``agentsmith._costs``, ``BOUNDED``):
+#: whole-structure walks (``Cost.WALK``), the random-member family (``Cost.COUNT``),
+#: MULTI/EXEC (``Cost.QUEUE``), WATCH (``Cost.RETAIN``), then CLIENT except the
+#: subcommands above (so CLIENT REPLY, TRACKING and NO-EVICT go).
+UNBOUNDED: Final = (
+    *(f"-{name}" for name in _costs.names_of(Cost.WALK, Cost.COUNT, Cost.QUEUE) if "|" not in name),
+    *(f"-{name}" for name in _costs.names_of(Cost.WALK) if "|" in name),
+    "-watch",
+    "-client",
+    *(f"+client|{sub}" for sub in _CLIENT_KEPT),
+)
 
 #: The guard's commands (``RedisAccess.open`` and ``RedisAccess.password``): every command except
-#: @admin, @dangerous, @scripting, the amplifiers, the retainers and the
-#: blockers. Scripting is off because one endless script blocks every client
-#: (BUSY) until SCRIPT KILL; ACL rules do apply inside scripts, so it is not a
-#: way around the guard.
-GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *RETAINERS, *BLOCKERS, *_ALLOW_AFTER)
-#: The dispatcher role (trusted, logged in): the guard's commands, with WATCH
-#: and the list scans kept.
+#: @admin, @dangerous, @scripting, the amplifiers and the unbounded. Scripting is
+#: off because one endless script blocks every client (BUSY) until SCRIPT KILL;
+#: ACL rules do apply inside scripts, so it is not a way around the guard.
+GUARD_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *UNBOUNDED, *_ALLOW_AFTER)
+#: The dispatcher role (trusted, logged in): the guard's commands, with the unbounded ones kept
+#: (MULTI/EXEC, WATCH, client names, whole-structure reads, ...).
 DISPATCHER_COMMANDS: Final = ("+@all", "-@scripting", *_DENY_LAST, *AMPLIFIERS, *_ALLOW_AFTER)
 
 #: The agent role's commands: what a message-bus client needs and nothing more.
-#: @connection: PING, HELLO, AUTH, SELECT, CLIENT SETNAME/SETINFO, RESET, ...;
-#: data: strings, hashes, lists, streams, pub/sub, MULTI/EXEC (redis-py's
-#: pipelines); keys: expiry, delete, exists, SCAN, TYPE. Taken away again, as
-#: they show names outside the agent's pattern: CLIENT TRACKING (invalidation
-#: messages name other keys), PUBSUB (lists every channel) and SELECT of any
+#: @connection: PING, AUTH, SELECT, CLIENT ID/GETNAME, RESET, ...;
+#: data: strings, hashes, lists, streams, pub/sub (pipelines without MULTI);
+#: keys: expiry, delete, exists, TYPE. Taken away again, as they show names
+#: outside the agent's pattern: PUBSUB (lists every channel) and SELECT of any
 #: database but 0 (keys in other databases are out of the dispatcher's sight).
 AGENT_COMMANDS: Final = (
     "-@all",
@@ -120,7 +114,6 @@ AGENT_COMMANDS: Final = (
     "+@list",
     "+@stream",
     "+@pubsub",
-    "+@transaction",
     "+expire",
     "+pexpire",
     "+ttl",
@@ -129,13 +122,10 @@ AGENT_COMMANDS: Final = (
     "+del",
     "+unlink",
     "+exists",
-    "+scan",
     "+type",
     *_DENY_LAST,
     *AMPLIFIERS,
-    *RETAINERS,
-    *BLOCKERS,
-    "-client|tracking",
+    *UNBOUNDED,
     "-pubsub",
     "-select",
     "+select|0",

@@ -15,6 +15,8 @@ budget carved out of the headroom between ``maxmemory`` and the container limit:
   (seed: 32mb hard, 8mb soft);
 * ``--proto-max-bulk-len``: the largest single argument and the largest
   string value (``APPEND`` refuses to grow past it);
+* ``--client-query-buffer-limit``: one client's unread input, twice the
+  largest argument (Redis's own default is 1gb, four times ``maxmemory``);
 * ``--maxclients``: open connections (Redis's own default, 10000, made
   explicit and a prop). Redis needs ``maxclients + 32`` open files; where the
   container runtime's limit (``ulimit -n``) is lower, Redis lowers
@@ -33,7 +35,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from ._quantity import _format_redis
+from ._quantity import _format_redis, parse_redis_memory
 
 __all__ = [
     "CLIENT_BUDGET_SHARE",
@@ -43,6 +45,7 @@ __all__ = [
     "OUTPUT_SOFT_SECONDS",
     "PROBE_CONNECTIONS",
     "PROTO_MAX_BULK_LEN",
+    "QUERY_BUFFER_SHARE",
     "client_budget",
     "server_args",
 ]
@@ -54,6 +57,9 @@ CLIENT_BUDGET_SHARE: Final = Fraction(1, 2)
 #: KB; Redis's own default (512mb) is twice the seed's whole dataset. Redis
 #: accepts no value under 1mb.
 PROTO_MAX_BULK_LEN: Final = "8mb"
+#: One client's unread input: this many times ``proto-max-bulk-len`` (one argument being read, and the rest
+#: of a pipeline behind it).
+QUERY_BUFFER_SHARE: Final = 2
 #: One client's unread replies: hard limit = budget * 1/2, soft = budget * 1/8
 #: held for OUTPUT_SOFT_SECONDS (seed: 32mb and 8mb, Redis's own pubsub default).
 _HARD_SHARE: Final = Fraction(1, 2)
@@ -87,6 +93,8 @@ def server_args(budget: int, max_clients: int = DEFAULT_MAX_CLIENTS) -> list[str
     return [
         "--proto-max-bulk-len",
         PROTO_MAX_BULK_LEN,
+        "--client-query-buffer-limit",
+        _format_redis(QUERY_BUFFER_SHARE * parse_redis_memory(PROTO_MAX_BULK_LEN)),
         "--maxmemory-clients",
         _format_redis(budget),
         "--client-output-buffer-limit",

@@ -18,14 +18,25 @@ AMPLIFIERS = [
     "-zunionstore", "-zinterstore", "-zdiffstore", "-zrangestore",
     "-georadius", "-georadiusbymember", "-geosearchstore",
 ]  # fmt: skip
-#: Memory retainers and CPU blockers, denied to the guard and the agent role (docs/security.md, "Hostile clients").
-RETAINERS = ["-watch"]
-BLOCKERS = ["-lpos", "-lrem", "-linsert", "-lset"]
-GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, *RETAINERS, *BLOCKERS, "+info"]
+#: Unbounded commands, denied to the guard and the agent role (agentsmith/_costs.py; docs/security.md,
+#: "What bounds each command"): walks, the random-member family, MULTI/EXEC, WATCH, then CLIENT except
+#: the bounded subcommands of Redis 7.0.
+UNBOUNDED = [
+    "-scan", "-hscan", "-sscan", "-zscan", "-lcs", "-lpos", "-lrem", "-linsert", "-lset",
+    "-sdiff", "-sinter", "-sintercard", "-zdiff", "-zinter", "-zintercard", "-zunion",
+    "-zrange", "-zrangebylex", "-zrangebyscore", "-zrevrangebylex", "-zrevrangebyscore",
+    "-zremrangebylex", "-zremrangebyrank", "-zremrangebyscore", "-geosearch", "-georadius_ro", "-georadiusbymember_ro",
+    "-hrandfield", "-srandmember", "-zrandmember", "-multi", "-exec", "-discard",
+    "-memory|usage", "-memory|purge", "-pubsub|channels", "-pubsub|shardchannels", "-watch",
+    "-client", "+client|caching", "+client|getname", "+client|getredir", "+client|help", "+client|id",
+    "+client|info", "+client|setname", "+client|trackinginfo",
+]  # fmt: skip
+GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, *UNBOUNDED, "+info"]
 DISPATCHER = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, "+info"]
 #: Client memory bounds after every guarded mode's args (seed sizing: 384Mi - 256mb = 128Mi headroom).
 LIMITS = [
     "--proto-max-bulk-len", "8mb",
+    "--client-query-buffer-limit", "16mb",
     "--maxmemory-clients", "64mb",
     "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
     "--maxclients", "10000",
@@ -151,12 +162,10 @@ def test_roles_args_env_and_probe(synth_redis: SynthRedis) -> None:
 def test_agent_commands_end_with_the_denials() -> None:
     # Categories added earlier (@list holds SORT, @connection holds CLIENT KILL) must be cut last.
     assert AGENT_COMMANDS[0] == "-@all"
-    assert AGENT_COMMANDS[-27:] == (
-        "-@admin", "-@dangerous", *AMPLIFIERS, *RETAINERS, *BLOCKERS,
-        # names outside the agent's pattern: tracking, channel lists, other databases
-        "-client|tracking", "-pubsub", "-select", "+select|0",
-        "+info",
-    )  # fmt: skip
+    tail = ["-@admin", "-@dangerous", *AMPLIFIERS, *UNBOUNDED,
+            # names outside the agent's pattern: channel lists, other databases
+            "-pubsub", "-select", "+select|0", "+info"]  # fmt: skip
+    assert list(AGENT_COMMANDS[-len(tail) :]) == tail
     assert GUARD_COMMANDS == tuple(GUARD)
 
 

@@ -27,8 +27,9 @@ def test_seed_sizing_gives_clients_half_the_headroom(synth_chart: Any) -> None:
     assert redis.client_memory_budget == 64 * MiB
     limit = int(parse_quantity("384Mi"))
     assert limit - parse_redis_memory("256mb") - redis.client_memory_budget == 64 * MiB
-    assert args[-15:] == [
+    assert args[-17:] == [
         "--proto-max-bulk-len", "8mb",
+        "--client-query-buffer-limit", "16mb",
         "--maxmemory-clients", "64mb",
         "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
         "--maxclients", "10000",
@@ -45,7 +46,7 @@ def test_budget_follows_maxmemory_and_the_memory_limit(synth_chart: Any) -> None
 def test_budget_that_is_not_whole_megabytes_is_written_in_bytes() -> None:
     budget = client_budget(parse_redis_memory("100mb"), 150_000_000)
     assert budget == (150_000_000 - 100 * MiB) // 2
-    assert server_args(budget)[3] == str(budget)
+    assert server_args(budget)[5] == str(budget)
 
 
 def test_headroom_maths_holds_at_the_largest_allowed_maxmemory() -> None:
