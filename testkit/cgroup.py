@@ -21,9 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path("/sys/fs/cgroup")
-HINT = (
-    "needs root and the cgroup v1 memory and cpu controllers mounted at /sys/fs/cgroup/memory and /sys/fs/cgroup/cpu"
-)
+HINT = "needs root and the cgroup v1 memory and cpu controllers mounted at /sys/fs/cgroup/memory and /sys/fs/cgroup/cpu"
 
 
 @dataclass(frozen=True)

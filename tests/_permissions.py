@@ -7,7 +7,7 @@ stops the server (``SHUTDOWN ABORT``, ``REPLICAOF NO ONE``, ``CLIENT PAUSE 1``):
 * ``BUS``: what a message-bus client needs (issue 13, item 1), on ``job:*`` keys;
 * ``OTHER_KEYS``: the same kind of commands on keys and channels outside ``job:*``;
 * ``AMPLIFIERS``: commands that grow memory far beyond their arguments, on ``job:*`` keys;
-* ``HOSTILE``: commands that keep memory outside the client budget or scan a whole list;
+* ``HOSTILE``: commands without a bound a client cannot lift (walks, random members, MULTI, WATCH, ...);
 * ``NAMES``: commands that show key or channel names outside ``job:*``, or switch databases;
 * ``ADMIN``: administrative and destructive commands, run last (FLUSHALL wipes).
 
@@ -56,7 +56,6 @@ BUS: tuple[Probe, ...] = (
     _p("EXPIRE", "EXPIRE", "job:1", "7200"),
     _p("TTL", "TTL", "job:1"),
     _p("EXISTS", "EXISTS", "job:1"),
-    _p("SCAN", "SCAN", "0", "MATCH", "job:*"),
     _p("SET", "SET", "job:1:status", "running"),
     _p("GET", "GET", "job:1:status"),
     _p("HSET", "HSET", "job:1:meta", "agent", "a1"),
@@ -67,7 +66,6 @@ BUS: tuple[Probe, ...] = (
     _p("SUBSCRIBE", "SUBSCRIBE", "job:1:events"),
     # ACL compares a PSUBSCRIBE pattern with the allowed channel pattern literally.
     _p("PSUBSCRIBE", "PSUBSCRIBE", "job:*"),
-    _p("MULTI"),
     _p("DEL", "DEL", "job:1", "job:1:status", "job:1:meta", "job:1:todo"),
 )
 
@@ -100,20 +98,26 @@ AMPLIFIERS: tuple[Probe, ...] = (
     _p("GEOSEARCHSTORE", "GEOSEARCHSTORE", "job:1:gs", "job:1:geo", "FROMLONLAT", "0", "0", "BYRADIUS", "1", "km"),
 )
 
-#: Memory retainers and CPU blockers (docs/security.md, "Hostile clients"): denied to the guard and the
-#: agent role, kept by the dispatcher. On a short list, so that when allowed they are instant.
+#: Commands without a bound a client cannot lift (agentsmith/_costs.py; docs/security.md, "What bounds
+#: each command"): denied to the guard and the agent role, kept by the dispatcher. On short or missing
+#: keys, so that when allowed they are instant.
 HOSTILE: tuple[Probe, ...] = (
     _p("WATCH", "WATCH", "job:1:watched"),
     _p("LPOS", "LPOS", "job:1:list", "x", "MAXLEN", "0"),
     _p("LREM", "LREM", "job:1:list", "0", "x"),
     _p("LINSERT", "LINSERT", "job:1:list", "BEFORE", "x", "y"),
     _p("LSET", "LSET", "job:1:list", "0", "x"),
+    _p("SCAN", "SCAN", "0", "MATCH", "job:*"),
+    _p("MULTI"),
+    _p("HRANDFIELD", "HRANDFIELD", "job:1:meta", "-3"),
+    _p("CLIENT REPLY", "CLIENT", "REPLY", "ON"),
+    _p("CLIENT TRACKING BCAST", "CLIENT", "TRACKING", "on", "BCAST"),
+    _p("PUBSUB CHANNELS"),
+    _p("LCS", "LCS", "job:1:a", "job:1:b"),
 )
 
 #: Commands that show names outside a key pattern, or a database the dispatcher never looks at.
 NAMES: tuple[Probe, ...] = (
-    _p("CLIENT TRACKING BCAST", "CLIENT", "TRACKING", "on", "BCAST"),
-    _p("PUBSUB CHANNELS"),
     _p("PUBSUB NUMSUB", "PUBSUB", "NUMSUB", "dispatch:events"),
     _p("SELECT 5"),
 )

@@ -75,9 +75,7 @@ def test_the_guard_keeps_what_a_bus_client_runs(version: str) -> None:
     # of the version, except CLIENT subcommands a later Redis added (kept denied until classified).
     runs = allowed(_acl.GUARD_COMMANDS, version)
     kept = {name for name in commands(version) if COSTS.get(name) in BOUNDED} - runs
-    assert sorted(kept) == sorted(
-        name for name in ("client|no-touch", "client|setinfo") if name in commands(version)
-    )
+    assert sorted(kept) == sorted(name for name in ("client|no-touch", "client|setinfo") if name in commands(version))
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -90,8 +88,10 @@ def test_the_dispatcher_keeps_the_unbounded_but_not_the_amplifiers(version: str)
 
 def test_the_agent_runs_the_bus_commands() -> None:
     runs = allowed(_acl.AGENT_COMMANDS, "7.0.15")
-    bus = {"xadd", "xreadgroup", "xack", "xautoclaim", "xrange", "xread", "xgroup|create", "get", "set", "hset",
-           "expire", "del", "publish", "subscribe", "ping", "auth", "hello", "client|setname", "lpush", "brpop"}  # fmt: skip
+    bus = {
+        "xadd", "xreadgroup", "xack", "xautoclaim", "xrange", "xread", "xgroup|create", "get", "set", "hset",
+        "expire", "del", "publish", "subscribe", "ping", "auth", "hello", "client|setname", "lpush", "brpop",
+    }  # fmt: skip
     assert sorted(bus - runs) == []
     assert sorted({"multi", "exec", "watch", "scan", "hrandfield", "client|reply", "lpos"} & runs) == []
 

@@ -244,7 +244,7 @@ def test_config_matches_container_args(server: RedisProcess, options: dict[str, 
     # CONFIG GET reports sizes in bytes ("256mb" -> "268435456"); everything else verbatim.
     # `user` (the command guard's ACL line) is no CONFIG parameter: tests/test_runtime_guard.py checks it.
     expected = {name: value for name, value in options.items() if name != "user"}
-    for size in ("maxmemory", "proto-max-bulk-len", "maxmemory-clients"):
+    for size in ("maxmemory", "proto-max-bulk-len", "client-query-buffer-limit", "maxmemory-clients"):
         if size in expected:
             expected[size] = str(parse_redis_memory(options[size]))
     if "client-output-buffer-limit" in expected:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import redis
-from test_runtime_hostile import PASSWORDS, attacker, serve, synth
+from test_runtime_hostile import attacker, serve, synth
 
 from agentsmith import _acl
 from agentsmith._costs import COSTS, DENIED_TO_EVERY_CATEGORY

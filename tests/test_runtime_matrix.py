@@ -114,9 +114,9 @@ def test_guarded_identities_run_the_bus_but_no_admin_command(matrix: dict[str, R
     assert allowed(results, BUS) == known(results, BUS), results
     assert allowed(results, OTHER_KEYS) == [p.label for p in OTHER_KEYS], results
     assert allowed(results, AMPLIFIERS) == [], results
-    # The dispatcher (trusted) keeps WATCH and the list scans; the guard's default user does not.
+    # The dispatcher (trusted) keeps the unbounded commands (MULTI, WATCH, walks); the guard's default user does not.
     assert allowed(results, HOSTILE) == ([p.label for p in HOSTILE] if title == "roles, dispatcher" else []), results
-    # They see every name anyway (their key pattern is *): tracking, PUBSUB and SELECT stay.
+    # They see every name anyway (their key pattern is *): PUBSUB NUMSUB and SELECT stay.
     assert allowed(results, NAMES) == [p.label for p in NAMES], results
     assert allowed(results, ADMIN) == [], results
 

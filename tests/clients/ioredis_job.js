@@ -21,7 +21,7 @@ async function main() {
   const read = await bus.xreadgroup("GROUP", "agents", "a1", "COUNT", "1", "BLOCK", "10", "STREAMS", stream, ">");
   report.delivered = read[0][1][0][0] === id;
   report.acked = await bus.xack(stream, "agents", id);
-  report.exec = await bus.multi().set(`${prefix}state`, "done").expire(`${prefix}state`, 7200).exec();
+  report.exec = await bus.pipeline().set(`${prefix}state`, "done").expire(`${prefix}state`, 7200).exec();
   const sub = bus.duplicate();
   const got = new Promise((resolve) => sub.on("message", (channel, message) => resolve(message)));
   await sub.subscribe(`${prefix}done`);
