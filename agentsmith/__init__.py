@@ -28,7 +28,7 @@ The pieces::
 
 from __future__ import annotations
 
-from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, AccessMode, RedisAccess
+from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_VALUE_SIZE, AccessMode, RedisAccess
 from .auth import RedisAuth
 from .connection_secret import RedisConnectionSecret
 from .endpoint import RedisEndpoint, SecretKeyRef
@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULT_FILESYSTEM",
     "DEFAULT_LIVENESS",
     "DEFAULT_MAX_CLIENTS",
+    "DEFAULT_MAX_VALUE_SIZE",
     "DEFAULT_NETWORK",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_PROBES",

@@ -14,7 +14,9 @@ budget carved out of the headroom between ``maxmemory`` and the container limit:
   unread replies; over ``hard``, or over ``soft`` for 60 s, it is disconnected
   (seed: 32mb hard, 8mb soft);
 * ``--proto-max-bulk-len``: the largest single argument and the largest
-  string value (``APPEND`` refuses to grow past it);
+  string value (``APPEND`` refuses to grow past it), and so the largest
+  connection name a client can make Redis keep (``HELLO ... SETNAME`` cannot
+  be denied): ``max_value_size`` of the access, default 8mb;
 * ``--client-query-buffer-limit``: one client's unread input, twice the
   largest argument (Redis's own default is 1gb, four times ``maxmemory``);
 * ``--maxclients``: open connections (Redis's own default, 10000, made
@@ -42,21 +44,24 @@ __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "MAX_MAX_CLIENTS",
     "MIN_MAX_CLIENTS",
+    "MIN_MAX_VALUE_SIZE",
     "OUTPUT_SOFT_SECONDS",
     "PROBE_CONNECTIONS",
     "PROTO_MAX_BULK_LEN",
     "QUERY_BUFFER_SHARE",
     "client_budget",
+    "output_hard_limit",
     "server_args",
 ]
 
 #: Share of the headroom (memory limit - maxmemory) that all clients together
 #: may hold; the other half stays for Redis's overhead and fragmentation.
 CLIENT_BUDGET_SHARE: Final = Fraction(1, 2)
-#: Largest argument or string value: 8mb. Bus messages are job events of a few
-#: KB; Redis's own default (512mb) is twice the seed's whole dataset. Redis
-#: accepts no value under 1mb.
+#: Largest argument or string value by default (``max_value_size``): 8mb. Bus messages are job events of a
+#: few KB; Redis's own default (512mb) is twice the seed's whole dataset.
 PROTO_MAX_BULK_LEN: Final = "8mb"
+#: The smallest ``max_value_size``: Redis accepts no ``proto-max-bulk-len`` under 1mb.
+MIN_MAX_VALUE_SIZE: Final = "1mb"
 #: One client's unread input: this many times ``proto-max-bulk-len`` (one argument being read, and the rest
 #: of a pipeline behind it).
 QUERY_BUFFER_SHARE: Final = 2
@@ -84,17 +89,24 @@ def client_budget(maxmemory_bytes: int, memory_limit_bytes: int) -> int:
     return int((memory_limit_bytes - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
 
 
-def server_args(budget: int, max_clients: int = DEFAULT_MAX_CLIENTS) -> list[str]:
+def output_hard_limit(budget: int) -> int:
+    """One client's unread replies at most (``client-output-buffer-limit`` hard): half the budget (seed: 32mb)."""
+    return int(budget * _HARD_SHARE)
+
+
+def server_args(
+    budget: int, max_clients: int = DEFAULT_MAX_CLIENTS, max_value_size: str = PROTO_MAX_BULK_LEN
+) -> list[str]:
     """The redis-server args that bound client memory to ``budget`` bytes and connections (module docstring)."""
-    hard = _format_redis(int(budget * _HARD_SHARE))
+    hard = _format_redis(output_hard_limit(budget))
     soft = _format_redis(int(budget * _SOFT_SHARE))
     # One directive for both classes: the option takes groups of four values.
     limits = [value for kind in _CLASSES for value in (kind, hard, soft, str(OUTPUT_SOFT_SECONDS))]
     return [
         "--proto-max-bulk-len",
-        PROTO_MAX_BULK_LEN,
+        max_value_size,
         "--client-query-buffer-limit",
-        _format_redis(QUERY_BUFFER_SHARE * parse_redis_memory(PROTO_MAX_BULK_LEN)),
+        _format_redis(QUERY_BUFFER_SHARE * parse_redis_memory(max_value_size)),
         "--maxmemory-clients",
         _format_redis(budget),
         "--client-output-buffer-limit",

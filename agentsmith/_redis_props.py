@@ -11,7 +11,14 @@ import re
 from fractions import Fraction
 
 from . import _seed
-from ._limits import DEFAULT_MAX_CLIENTS, MAX_MAX_CLIENTS, MIN_MAX_CLIENTS, PROBE_CONNECTIONS
+from ._limits import (
+    DEFAULT_MAX_CLIENTS,
+    MAX_MAX_CLIENTS,
+    MIN_MAX_CLIENTS,
+    MIN_MAX_VALUE_SIZE,
+    PROBE_CONNECTIONS,
+    PROTO_MAX_BULK_LEN,
+)
 from ._quantity import QuantityError, parse_redis_memory
 from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
 
@@ -205,3 +212,33 @@ def max_clients(path: PathArg, value: object, *, prop: str) -> int:
         rule = f"must be at most {MAX_MAX_CLIENTS} (Linux's open-file ceiling, fs.nr_open, minus Redis's 32)"
         raise fail(path, prop, value, rule, fix)
     return count
+
+
+def max_value_size(path: PathArg, value: object, *, prop: str) -> str:
+    """``prop``: a Redis memory size of at least 1mb (Redis's floor for ``proto-max-bulk-len``)."""
+    fix = f"Use a Redis memory size such as {PROTO_MAX_BULK_LEN!r} (the default)."
+    if not isinstance(value, str):
+        raise fail(path, prop, value, "must be a Redis memory size string", fix)
+    try:
+        size = parse_redis_memory(value)
+    except QuantityError as error:
+        raise fail(path, prop, value, error.reason, fix) from None
+    if size < parse_redis_memory(MIN_MAX_VALUE_SIZE):
+        raise fail(
+            path, prop, value, f"must be at least {MIN_MAX_VALUE_SIZE} (Redis's smallest proto-max-bulk-len)", fix
+        )
+    return value
+
+
+def max_value_size_fits(path: PathArg, value: str, output_limit: int, *, prop: str) -> None:
+    """``prop`` at most one client's output limit: a bigger value could be written but never read back."""
+    if parse_redis_memory(value) > output_limit:
+        raise fail(
+            path,
+            prop,
+            value,
+            f"must be at most one client's output limit ({output_limit} bytes: half the client memory budget, "
+            "which is half of resources.memory_limit minus maxmemory), or a value could be written but a GET of it "
+            "would disconnect the reader",
+            "Lower max_value_size, or raise resources.memory_limit.",
+        )

@@ -35,12 +35,14 @@ from .endpoint import SecretKeyRef
 from .metrics import RedisMetrics
 from .roles import RedisRole
 
-__all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "AccessMode", "RedisAccess"]
+__all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "DEFAULT_MAX_VALUE_SIZE", "AccessMode", "RedisAccess"]
 
 #: Which factory built a :class:`RedisAccess` (its ``mode``).
 AccessMode = Literal["open", "seed_exact", "password", "roles"]
 #: ``max_clients`` by default: 10000, Redis's own default made explicit.
 DEFAULT_MAX_CLIENTS: Final = _limits.DEFAULT_MAX_CLIENTS
+#: ``max_value_size`` by default: ``"8mb"`` (``--proto-max-bulk-len``; Redis's own default is 512mb).
+DEFAULT_MAX_VALUE_SIZE: Final = _limits.PROTO_MAX_BULK_LEN
 #: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
 _PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
 _FACTORIES: Final = (
@@ -63,6 +65,8 @@ class RedisAccess(FactoryBuilt):
         command_guard: ``True`` unless :meth:`seed_exact` or
             ``password(..., command_guard=False)``.
         max_clients: ``--maxclients`` with the guard, else ``None``.
+        max_value_size: ``--proto-max-bulk-len`` with the guard (the largest
+            argument, string value and connection name), else ``None``.
         strict_readiness: readiness passes only on ``PONG`` (always with a
             password; opt-in for :meth:`open`).
         connection_secret: where the construct publishes its URL for clients
@@ -77,6 +81,7 @@ class RedisAccess(FactoryBuilt):
     acl_roles: tuple[RedisRole, ...] | None
     command_guard: bool
     max_clients: int | None
+    max_value_size: str | None
     strict_readiness: bool
     connection_secret: SecretKeyRef | None
     publish_connection_secret: bool
@@ -92,6 +97,7 @@ class RedisAccess(FactoryBuilt):
         acl_roles: tuple[RedisRole, ...] | None = None,
         command_guard: bool = True,
         max_clients: int | None = None,
+        max_value_size: str | None = None,
         strict_readiness: bool = False,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = False,
@@ -102,6 +108,7 @@ class RedisAccess(FactoryBuilt):
             acl_roles=acl_roles,
             command_guard=command_guard,
             max_clients=max_clients,
+            max_value_size=max_value_size,
             strict_readiness=strict_readiness,
             connection_secret=connection_secret,
             publish_connection_secret=publish_connection_secret,
@@ -125,6 +132,8 @@ class RedisAccess(FactoryBuilt):
                 args.append(f"publish_connection_secret={self.publish_connection_secret!r}")
         if self.max_clients is not None and self.max_clients != DEFAULT_MAX_CLIENTS:
             args.append(f"max_clients={self.max_clients!r}")
+        if self.max_value_size is not None and self.max_value_size != DEFAULT_MAX_VALUE_SIZE:
+            args.append(f"max_value_size={self.max_value_size!r}")
         return f"RedisAccess.{self.mode}({', '.join(args)})"
 
     # -- factories -------------------------------------------------------
@@ -134,6 +143,7 @@ class RedisAccess(FactoryBuilt):
         cls,
         *,
         max_clients: int = DEFAULT_MAX_CLIENTS,
+        max_value_size: str = DEFAULT_MAX_VALUE_SIZE,
         strict_readiness: bool = False,
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
@@ -154,6 +164,15 @@ class RedisAccess(FactoryBuilt):
                 client), at most 1,048,544 (Linux's open-file ceiling minus
                 Redis's 32). Redis needs ``max_clients + 32`` open files and
                 lowers the value to what the runtime allows.
+            max_value_size: ``--proto-max-bulk-len``, the largest argument
+                and string value a client may send, and so the largest
+                connection name one connection can make Redis keep (``HELLO
+                ... SETNAME`` cannot be denied, and Redis does not count
+                names in ``maxmemory-clients``). Default ``"8mb"``; at least
+                ``"1mb"`` (Redis's floor), at most one client's output limit
+                (half the client memory budget: ``"32mb"`` with the seed's
+                sizing), so that every value can be read back. Raise it for
+                bigger values; lower it to bound names further.
             strict_readiness: readiness passes only on the reply ``PONG``.
                 Default ``False``: the seed's ``redis-cli ping`` (a seed
                 value), which exits 0 on ``ERR max number of clients
@@ -168,6 +187,7 @@ class RedisAccess(FactoryBuilt):
         return cls._new(
             "open",
             max_clients=max_clients,
+            max_value_size=max_value_size,
             strict_readiness=strict_readiness,
             connection_secret=connection_secret,
             publish_connection_secret=publish_connection_secret,
@@ -197,7 +217,12 @@ class RedisAccess(FactoryBuilt):
 
     @classmethod
     def password(
-        cls, auth: RedisAuth, *, command_guard: bool = True, max_clients: int = DEFAULT_MAX_CLIENTS
+        cls,
+        auth: RedisAuth,
+        *,
+        command_guard: bool = True,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        max_value_size: str = DEFAULT_MAX_VALUE_SIZE,
     ) -> RedisAccess:
         """A password from an existing Secret (:class:`~agentsmith.RedisAuth`).
 
@@ -213,17 +238,37 @@ class RedisAccess(FactoryBuilt):
             command_guard: keep clients away from admin and destructive
                 commands and bound their memory and connections. Default ``True``.
             max_clients: as for :meth:`open` (with the guard only). Default ``10000``.
+            max_value_size: as for :meth:`open` (with the guard only). Default ``"8mb"``.
         """
         if command_guard is False:
-            # max_clients bounds connections as part of the guard: a value given here is refused by _check.
+            # Both bound clients as part of the guard: a value given here is refused by _check.
             given = None if max_clients == DEFAULT_MAX_CLIENTS else max_clients
-            return cls._new("password", auth=auth, command_guard=False, max_clients=given, strict_readiness=True)
+            size = None if max_value_size == DEFAULT_MAX_VALUE_SIZE else max_value_size
+            return cls._new(
+                "password",
+                auth=auth,
+                command_guard=False,
+                max_clients=given,
+                max_value_size=size,
+                strict_readiness=True,
+            )
         return cls._new(
-            "password", auth=auth, command_guard=command_guard, max_clients=max_clients, strict_readiness=True
+            "password",
+            auth=auth,
+            command_guard=command_guard,
+            max_clients=max_clients,
+            max_value_size=max_value_size,
+            strict_readiness=True,
         )
 
     @classmethod
-    def roles(cls, roles: Sequence[RedisRole], *, max_clients: int = DEFAULT_MAX_CLIENTS) -> RedisAccess:
+    def roles(
+        cls,
+        roles: Sequence[RedisRole],
+        *,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        max_value_size: str = DEFAULT_MAX_VALUE_SIZE,
+    ) -> RedisAccess:
         """One Redis ACL user per kind of client (:class:`~agentsmith.RedisRole`), the default user off.
 
         Each role's password lives in a Secret you create; nothing is
@@ -235,8 +280,15 @@ class RedisAccess(FactoryBuilt):
         Args:
             roles: at least one role, distinct names, variables and Secret keys.
             max_clients: as for :meth:`open`. Default ``10000``.
+            max_value_size: as for :meth:`open`. Default ``"8mb"``.
         """
-        return cls._new("roles", acl_roles=frozen_sequence(roles), max_clients=max_clients, strict_readiness=True)
+        return cls._new(
+            "roles",
+            acl_roles=frozen_sequence(roles),
+            max_clients=max_clients,
+            max_value_size=max_value_size,
+            strict_readiness=True,
+        )
 
     # -- checks ----------------------------------------------------------
 
@@ -274,6 +326,7 @@ class RedisAccess(FactoryBuilt):
         )
         if value.command_guard:
             _redis_props.max_clients(path, value.max_clients, prop="access.max_clients")
+            _redis_props.max_value_size(path, value.max_value_size, prop="access.max_value_size")
         elif value.max_clients is not None:
             raise fail(
                 path,
@@ -281,6 +334,14 @@ class RedisAccess(FactoryBuilt):
                 value.max_clients,
                 "applies only with the command guard (--maxclients is one of its bounds)",
                 "Drop max_clients, or keep command_guard=True.",
+            )
+        elif value.max_value_size is not None:
+            raise fail(
+                path,
+                "access.max_value_size",
+                value.max_value_size,
+                "applies only with the command guard (--proto-max-bulk-len is one of its bounds)",
+                "Drop max_value_size, or keep command_guard=True.",
             )
         boolean(
             path,
@@ -319,7 +380,8 @@ class RedisAccess(FactoryBuilt):
             args += ["--requirepass", f"$({_acl.PASSWORD_ENV})"]
         args += exporter_user
         if self.max_clients is not None:
-            args += _limits.server_args(client_budget, self.max_clients)
+            size = _limits.PROTO_MAX_BULK_LEN if self.max_value_size is None else self.max_value_size
+            args += _limits.server_args(client_budget, self.max_clients, size)
         return args
 
     def _client_bounds(self, client_budget: int) -> int | None:

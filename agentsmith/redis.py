@@ -288,6 +288,9 @@ class EphemeralRedis(Construct):
         self.network: Final[RedisNetwork] = RedisNetwork._check(path, network)
         self.filesystem: Final[RedisFilesystem] = RedisFilesystem._check(path, filesystem)
         self.access: Final[RedisAccess] = RedisAccess._check(path, access)
+        if access.max_value_size is not None:
+            output_limit = _limits.output_hard_limit(self.client_memory_budget)
+            _redis_props.max_value_size_fits(path, access.max_value_size, output_limit, prop="access.max_value_size")
         #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
         self.connection: Final[SecretKeyRef] = access._connection(path, self.name)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentsmith import EphemeralRedis, RedisAccess, Resources
+import cdk8s
+import pytest
+from _support import assert_config_error, in_memory_app
+
+from agentsmith import DEFAULT_MAX_VALUE_SIZE, EphemeralRedis, RedisAccess, RedisRole, Resources
 from agentsmith._limits import PROTO_MAX_BULK_LEN, client_budget, server_args
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import the_container
 
 MiB = 1024 * 1024
+ROLE = RedisRole.agent(secret_name="redis-agent")
 
 
 def redis_of(synth_chart: Any, **props: Any) -> tuple[EphemeralRedis, list[str]]:
@@ -61,3 +66,63 @@ def test_no_limits_without_the_guard(synth_chart: Any) -> None:
     _, args = redis_of(synth_chart, access=RedisAccess.seed_exact())
     assert "--maxmemory-clients" not in args and "--proto-max-bulk-len" not in args
     assert PROTO_MAX_BULK_LEN == "8mb"
+
+
+# -- max_value_size: proto-max-bulk-len as a prop ------------------------------------------------
+
+
+def test_max_value_size_sets_the_bulk_and_query_limits(synth_chart: Any) -> None:
+    # GIVEN smaller values (and so smaller connection names) WHEN synthesised THEN both limits follow
+    _, args = redis_of(synth_chart, access=RedisAccess.open(max_value_size="1mb"))
+    assert args[args.index("--proto-max-bulk-len") + 1] == "1mb"
+    assert args[args.index("--client-query-buffer-limit") + 1] == "2mb"
+    _, args = redis_of(synth_chart, access=RedisAccess.roles([ROLE], max_value_size="32mb"))
+    assert args[args.index("--proto-max-bulk-len") + 1] == "32mb"
+    assert args[args.index("--client-query-buffer-limit") + 1] == "64mb"
+
+
+def test_max_value_size_is_in_the_repr_when_not_the_default() -> None:
+    assert repr(RedisAccess.open(max_value_size="2mb")) == "RedisAccess.open(max_value_size='2mb')"
+    assert repr(RedisAccess.open(max_value_size=DEFAULT_MAX_VALUE_SIZE)) == "RedisAccess.open()"
+    assert RedisAccess.open().max_value_size == "8mb" == DEFAULT_MAX_VALUE_SIZE
+    assert RedisAccess.seed_exact().max_value_size is None
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("512kb", "must be at least 1mb"),
+        (8, "must be a Redis memory size string"),
+        ("8 MB", "Redis memory size"),
+        ("64mb", "must be at most one client's output limit (33554432 bytes"),
+    ],
+)
+def test_bad_max_value_size_is_refused(synth_chart: Any, value: object, rule: str) -> None:
+    error = assert_config_error(
+        lambda: redis_of(synth_chart, access=RedisAccess.open(max_value_size=value)),  # type: ignore[arg-type]
+        prop="access.max_value_size",
+        value=value,
+    )
+    assert rule in str(error), str(error)
+
+
+def test_a_bigger_memory_limit_admits_bigger_values(synth_chart: Any) -> None:
+    _, args = redis_of(
+        synth_chart, access=RedisAccess.open(max_value_size="64mb"), resources=Resources(memory_limit="512Mi")
+    )
+    assert args[args.index("--proto-max-bulk-len") + 1] == "64mb"
+
+
+def test_max_value_size_needs_the_guard() -> None:
+    from agentsmith import RedisAuth
+
+    assert_config_error(
+        lambda: EphemeralRedis(
+            cdk8s.Chart(in_memory_app(), "c"),
+            "redis",
+            access=RedisAccess.password(RedisAuth(secret_name="s"), command_guard=False, max_value_size="2mb"),
+        ),
+        prop="access.max_value_size",
+        value="2mb",
+        match="applies only with the command guard",
+    )

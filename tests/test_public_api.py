@@ -25,6 +25,7 @@ def test_all_is_pinned() -> None:
         "DEFAULT_FILESYSTEM",
         "DEFAULT_LIVENESS",
         "DEFAULT_MAX_CLIENTS",
+        "DEFAULT_MAX_VALUE_SIZE",
         "DEFAULT_NETWORK",
         "DEFAULT_POD_SECURITY",
         "DEFAULT_PROBES",

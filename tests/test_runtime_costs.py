@@ -26,11 +26,11 @@ import pytest
 import redis
 from test_runtime_hostile import attacker, serve, synth
 
-from agentsmith import _acl
+from agentsmith import RedisAccess, _acl
 from agentsmith._costs import COSTS, DENIED_TO_EVERY_CATEGORY
 from agentsmith._quantity import parse_quantity
 from testkit import acl, cgroup
-from testkit.redis_runtime import LOOPBACK, TEST_ADMIN, RedisProcess, client, redis_server_version
+from testkit.redis_runtime import LOOPBACK, TEST_ADMIN, RedisProcess, client, redis_server_version, synth_container
 
 pytestmark = pytest.mark.runtime
 
@@ -323,3 +323,28 @@ def test_whole_structure_walks_with_small_replies_are_refused(mode: str, tmp_pat
             answers = first_lines(sock, len(walks))
         assert [a.split(" ")[0] for a in answers] == ["-NOPERM"] * len(walks), list(zip(walks, answers, strict=True))
         assert_survived(server, limit, f"walks with small replies, {mode}", stalls)
+
+
+def test_max_value_size_bounds_what_one_connection_name_keeps(tmp_path: Path) -> None:
+    # GIVEN max_value_size="1mb" WHEN a connection sends HELLO ... SETNAME with a 2 MiB name (HELLO is
+    # exempt from ACL rules) THEN Redis refuses the argument and closes the connection; a 1 MiB - 1 name
+    # is the most one connection can make Redis keep.
+    container = synth_container(access=RedisAccess.open(max_value_size="1mb"))
+    with serve(container, tmp_path) as server:
+        with admin(server) as connection:
+            before = int(connection.info("memory")["used_memory"])
+        with contextlib.closing(socket.create_connection((LOOPBACK, server.port), timeout=30)) as sock:
+            with contextlib.suppress(OSError):
+                sock.sendall(encode("HELLO", "2", "SETNAME", b"n" * (2 * MB)))
+            refused = b""
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):
+                    refused += chunk
+        with contextlib.closing(socket.create_connection((LOOPBACK, server.port), timeout=30)) as sock:
+            sock.sendall(encode("HELLO", "2", "SETNAME", b"n" * (MB - 1)))
+            assert sock.recv(1) == b"*"  # the name was set
+            with admin(server) as connection:
+                grown = int(connection.info("memory")["used_memory"]) - before
+        print(f"\n[HELLO SETNAME, max_value_size 1mb] 2 MiB: {refused[:40]!r}; 1 MiB name kept, grew {grown} bytes")
+    assert refused.startswith(b"-ERR Protocol error"), refused[:80]
+    assert MB <= grown < 4 * MB
