@@ -27,9 +27,13 @@ budget carved out of the headroom between ``maxmemory`` and the container limit:
   every new connection ``ERR max number of clients reached`` and the probes
   read that reply (``agentsmith._probe_command``).
 
-Memory maths (seed values): 384Mi limit - 256mb maxmemory = 128Mi headroom;
-half of it (64mb) is the client budget, half (64Mi) is left for Redis's own
-overhead (an empty server about 1 MB) and allocator fragmentation.
+Memory maths (default values, measured: docs/design.md, "Sizing under eviction
+churn"): under eviction churn (a full bus whose keys change shape) the allocator
+holds up to :data:`FRAGMENTATION_SHARE` (13/16) of ``maxmemory`` beyond it, so
+a 256mb bus peaks at 464 MiB before its clients hold anything. The client
+budget is what the memory limit leaves after that: 512Mi - 256mb - 208 MiB =
+48mb. The seed's 384Mi cannot hold 256mb (the kernel OOM-killed Redis within a
+second of such churn, every time).
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ from typing import Final
 from ._quantity import _format_redis, parse_redis_memory
 
 __all__ = [
-    "CLIENT_BUDGET_SHARE",
     "DEFAULT_MAX_CLIENTS",
+    "FRAGMENTATION_SHARE",
     "MAX_MAX_CLIENTS",
     "MIN_MAX_CLIENTS",
     "MIN_MAX_VALUE_SIZE",
@@ -50,13 +54,16 @@ __all__ = [
     "PROTO_MAX_BULK_LEN",
     "QUERY_BUFFER_SHARE",
     "client_budget",
+    "least_client_budget",
     "output_hard_limit",
     "server_args",
 ]
 
-#: Share of the headroom (memory limit - maxmemory) that all clients together
-#: may hold; the other half stays for Redis's overhead and fragmentation.
-CLIENT_BUDGET_SHARE: Final = Fraction(1, 2)
+#: What the allocator holds beyond ``maxmemory`` under eviction churn, as a share of ``maxmemory``.
+#: Measured peak of the container's cgroup (redis-server 7.0.15, jemalloc 5.3, a bus full of 1 KB
+#: strings taking 2 KB stream entries from 50 pipelining clients: benchmarks/capacity.py --churn):
+#: 1.785 to 1.791 x maxmemory at 176, 200, 208 and 256mb; 13/16 (0.8125) keeps a margin above 0.791.
+FRAGMENTATION_SHARE: Final = Fraction(13, 16)
 #: Largest argument or string value by default (``max_value_size``): 8mb. Bus messages are job events of a
 #: few KB; Redis's own default (512mb) is twice the seed's whole dataset.
 PROTO_MAX_BULK_LEN: Final = "8mb"
@@ -85,8 +92,13 @@ _CLASSES: Final = ("normal", "pubsub")
 
 
 def client_budget(maxmemory_bytes: int, memory_limit_bytes: int) -> int:
-    """Bytes all clients together may hold: half of ``memory_limit - maxmemory`` (seed: 64mb)."""
-    return int((memory_limit_bytes - maxmemory_bytes) * CLIENT_BUDGET_SHARE)
+    """Bytes all clients together may hold: ``memory_limit - maxmemory x (1 + 13/16)``, at least 0 (default 48mb)."""
+    return max(0, int(memory_limit_bytes - maxmemory_bytes * (1 + FRAGMENTATION_SHARE)))
+
+
+def least_client_budget(max_value_size: str | None) -> int:
+    """The smallest budget that lets a client read one value back (twice ``max_value_size``); 0 without the guard."""
+    return 0 if max_value_size is None else int(parse_redis_memory(max_value_size) / _HARD_SHARE)
 
 
 def output_hard_limit(budget: int) -> int:

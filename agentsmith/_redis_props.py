@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from fractions import Fraction
 
 from . import _seed
 from ._limits import (
     DEFAULT_MAX_CLIENTS,
+    FRAGMENTATION_SHARE,
     MAX_MAX_CLIENTS,
     MIN_MAX_CLIENTS,
     MIN_MAX_VALUE_SIZE,
@@ -35,10 +35,11 @@ MAXMEMORY_POLICIES = (
 )
 
 #: Redis's ``maxmemory`` must stay at or below this share of the container's
-#: memory limit. Redis counts only its dataset against ``maxmemory``; allocator
-#: fragmentation, client output buffers and the process itself need the rest.
-#: The seed's 256mb under 384Mi is 2/3 and passes.
-MAXMEMORY_HEADROOM = Fraction(3, 4)
+#: memory limit: under eviction churn the allocator holds up to 13/16 of
+#: ``maxmemory`` beyond it (``_limits.FRAGMENTATION_SHARE``, measured), so
+#: ``maxmemory x 29/16`` must fit. The default 256mb under 512Mi passes; the
+#: seed's 256mb under 384Mi does not (OOM-killed under churn, measured).
+MAXMEMORY_HEADROOM = 1 / (1 + FRAGMENTATION_SHARE)
 
 #: The smallest ``maxmemory`` accepted: 8 MiB. Measured with redis-server 7.0
 #: (``benchmarks/redis_maxmemory_floor.py``): an empty server uses about 0.9 MB
@@ -147,28 +148,40 @@ def maxmemory_policy(path: PathArg, value: object) -> str:
 
 
 def maxmemory_headroom(
-    path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str, limit: int
+    path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str, limit: int, *, clients: int = 0
 ) -> None:
-    """``maxmemory`` <= MAXMEMORY_HEADROOM (3/4) of the container's memory limit (``limit`` bytes)."""
-    if maxmemory_bytes > limit * MAXMEMORY_HEADROOM:
+    """``maxmemory`` <= MAXMEMORY_HEADROOM (16/29) of the memory limit (``limit`` bytes) minus ``clients`` bytes.
+
+    ``clients``: the least client budget the access needs (with the guard, twice its largest value, so one
+    value can be read back: ``access.max_value_size``), else 0.
+    """
+    room = limit - clients
+    if maxmemory_bytes > room * MAXMEMORY_HEADROOM:
+        share = f"{MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator}"
+        of = f"'resources.memory_limit' ({memory_limit})"
+        if clients:
+            of += f" minus twice 'access.max_value_size' ({_redis_floor(clients // 2)}, the clients' least budget)"
         raise fail(
             path,
             "maxmemory",
             maxmemory_value,
-            f"must be at most {MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator} of "
-            f"'resources.memory_limit' ({memory_limit}), leaving headroom "
-            "for fragmentation and client buffers",
-            _headroom_fix(limit),
+            f"must be at most {share} of {of}: under eviction churn the allocator holds up to "
+            f"{FRAGMENTATION_SHARE.numerator}/{FRAGMENTATION_SHARE.denominator} of maxmemory beyond it "
+            "(measured; docs/design.md, 'Sizing under eviction churn')",
+            _headroom_fix(room, clients),
         )
 
 
-def _headroom_fix(limit: int) -> str:
+def _headroom_fix(room: int, clients: int) -> str:
     """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
-    most = int(limit * MAXMEMORY_HEADROOM)
+    most = int(room * MAXMEMORY_HEADROOM) if room > 0 else 0
     if most >= MIN_MAXMEMORY:
         return f"Use at most {_redis_floor(most)!r} or raise 'resources.memory_limit'."
-    needed = -(-MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator // MAXMEMORY_HEADROOM.numerator // 2**20)
-    return f"Raise 'resources.memory_limit' to at least '{needed}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."
+    needed_bytes = MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator / MAXMEMORY_HEADROOM.numerator + clients
+    needed = -(-needed_bytes // 2**20)
+    return (
+        f"Raise 'resources.memory_limit' to at least '{needed:.0f}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."
+    )
 
 
 def _redis_floor(size: int) -> str:
@@ -238,7 +251,7 @@ def max_value_size_fits(path: PathArg, value: str, output_limit: int, *, prop: s
             prop,
             value,
             f"must be at most one client's output limit ({output_limit} bytes: half the client memory budget, "
-            "which is half of resources.memory_limit minus maxmemory), or a value could be written but a GET of it "
-            "would disconnect the reader",
+            "what resources.memory_limit leaves after maxmemory and 13/16 of it), or a value could be written but "
+            "a GET of it would disconnect the reader",
             "Lower max_value_size, or raise resources.memory_limit.",
         )

@@ -170,7 +170,7 @@ class RedisAccess(FactoryBuilt):
                 ... SETNAME`` cannot be denied, and Redis does not count
                 names in ``maxmemory-clients``). Default ``"8mb"``; at least
                 ``"1mb"`` (Redis's floor), at most one client's output limit
-                (half the client memory budget: ``"32mb"`` with the seed's
+                (half the client memory budget: ``"24mb"`` with the default
                 sizing), so that every value can be read back. Raise it for
                 bigger values; lower it to bound names further.
             strict_readiness: readiness passes only on the reply ``PONG``.

@@ -16,7 +16,7 @@ from ._quantity import parse_quantity
 from ._rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
 from ._rules import labels as check_labels
 from ._rules import port as check_port
-from .access import DEFAULT_ACCESS, RedisAccess
+from .access import DEFAULT_ACCESS, DEFAULT_MAX_VALUE_SIZE, RedisAccess
 from .connection_secret import add_connection_secret
 from .endpoint import RedisEndpoint, SecretKeyRef
 from .errors import AgentsmithConfigError
@@ -279,18 +279,22 @@ class EphemeralRedis(Construct):
         self.port: Final[int] = check_port(path, port)
         self.resources: Final[Resources] = Resources._check(path, resources)
         limit_bytes = int(parse_quantity(resources.memory_limit))  # valid and whole: Resources._check
-        _redis_props.maxmemory_headroom(path, maxmemory, maxmemory_bytes, resources.memory_limit, limit_bytes)
-        #: Bytes all clients together may hold (``--maxmemory-clients``): half the headroom, seed 64mb.
-        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, limit_bytes)
         self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
         self.probes: Final[RedisProbes] = RedisProbes._check(path, probes)
         self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)
         self.network: Final[RedisNetwork] = RedisNetwork._check(path, network)
         self.filesystem: Final[RedisFilesystem] = RedisFilesystem._check(path, filesystem)
         self.access: Final[RedisAccess] = RedisAccess._check(path, access)
-        if access.max_value_size is not None:
-            output_limit = _limits.output_hard_limit(self.client_memory_budget)
+        clients = _limits.least_client_budget(access.max_value_size)
+        if access.max_value_size not in (None, DEFAULT_MAX_VALUE_SIZE):  # a value the user chose is named first
+            output_limit = _limits.output_hard_limit(_limits.client_budget(maxmemory_bytes, limit_bytes))
             _redis_props.max_value_size_fits(path, access.max_value_size, output_limit, prop="access.max_value_size")
+        _redis_props.maxmemory_headroom(
+            path, maxmemory, maxmemory_bytes, resources.memory_limit, limit_bytes, clients=clients
+        )
+        #: Bytes all clients together may hold (``--maxmemory-clients``): what the memory limit leaves after
+        #: ``maxmemory`` and the allocator's overhead under churn (13/16 of it); 48mb by default.
+        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, limit_bytes)
         #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
         self.connection: Final[SecretKeyRef] = access._connection(path, self.name)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)

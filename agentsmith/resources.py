@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from . import _seed
 from ._rules import PathArg, fail, quantity
 
-__all__ = ["DEFAULT_RESOURCES", "MAX_MEMORY_BYTES", "Resources"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_RESOURCES", "MAX_MEMORY_BYTES", "Resources"]
 
 #: The largest memory request or limit: 2^63 - 1 bytes. Kubernetes keeps
 #: memory in a signed 64-bit count of bytes, and redis-server reads the sizes
 #: derived from the limit (``--maxmemory-clients`` ...) as signed 64-bit
 #: numbers: a larger limit gave a value Redis rejects at start (a crash loop).
 MAX_MEMORY_BYTES = 2**63 - 1
+#: ``limits.memory`` by default: 256mb of ``maxmemory`` (seed) x 29/16 (the allocator's measured overhead under
+#: eviction churn, ``agentsmith._limits.FRAGMENTATION_SHARE``) = 464 MiB, plus a 48mb client budget. The seed's
+#: 384Mi was OOM-killed within a second of such churn (docs/design.md, "Sizing under eviction churn").
+DEFAULT_MEMORY_LIMIT = "512Mi"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,14 +35,17 @@ class Resources:
         cpu_request: ``requests.cpu``. Default ``"100m"`` (seed).
         memory_request: ``requests.memory``. Default ``"128Mi"`` (seed).
         cpu_limit: ``limits.cpu``. Default ``"500m"`` (seed).
-        memory_limit: ``limits.memory``. Default ``"384Mi"`` (seed): headroom
-            above Redis's ``maxmemory`` of ``256mb`` for the process itself.
+        memory_limit: ``limits.memory``. Default ``"512Mi"`` (:data:`DEFAULT_MEMORY_LIMIT`;
+            the seed's ``"384Mi"`` is too small for its ``256mb`` under eviction churn, measured:
+            the allocator holds up to 13/16 of ``maxmemory`` beyond it, and clients need the rest).
+            ``Resources(memory_limit="384Mi")`` gives the seed's value with ``maxmemory`` at most
+            ``"211mb"``.
     """
 
     cpu_request: str = _seed.CPU_REQUEST
     memory_request: str = _seed.MEMORY_REQUEST
     cpu_limit: str = _seed.CPU_LIMIT
-    memory_limit: str = _seed.MEMORY_LIMIT
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @staticmethod
     def _check(path: PathArg, value: object, *, prop: str = "resources") -> Resources:

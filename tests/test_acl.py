@@ -33,12 +33,12 @@ UNBOUNDED = [
 ]  # fmt: skip
 GUARD = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, *UNBOUNDED, "+info"]
 DISPATCHER = ["+@all", "-@scripting", "-@admin", "-@dangerous", *AMPLIFIERS, "+info"]
-#: Client memory bounds after every guarded mode's args (seed sizing: 384Mi - 256mb = 128Mi headroom).
+#: Client memory bounds after every guarded mode's args (default sizing: 512Mi - 256mb x 29/16 = 48mb for clients).
 LIMITS = [
     "--proto-max-bulk-len", "8mb",
     "--client-query-buffer-limit", "16mb",
-    "--maxmemory-clients", "64mb",
-    "--client-output-buffer-limit", "normal", "32mb", "8mb", "60", "pubsub", "32mb", "8mb", "60",
+    "--maxmemory-clients", "48mb",
+    "--client-output-buffer-limit", "normal", "24mb", "6mb", "60", "pubsub", "24mb", "6mb", "60",
     "--maxclients", "10000",
 ]  # fmt: skip
 #: With a password (or RedisAccess.open(strict_readiness=True)), readiness passes only on PONG

@@ -346,9 +346,9 @@ def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_redis: Synth
 
 def test_thresholds_come_from_the_constructs_own_settings(synth_redis: SynthRedis) -> None:
     seed = rules_of(synth(synth_redis, metrics=RedisMetrics()))
-    # 256mb = 268435456 bytes; 90% of it. Client budget 64mb (half of 384Mi - 256mb); 90% of it.
+    # 256mb = 268435456 bytes; 90% of it. Client budget 48mb (512Mi - 256mb x 29/16); 90% of it.
     assert seed["AgentsmithRedisMemoryHigh"]["expr"].endswith("> 241591910")
-    assert seed["AgentsmithRedisClientMemoryHigh"]["expr"].endswith(f"> {int(64 * 2**20 * 0.9)}")
+    assert seed["AgentsmithRedisClientMemoryHigh"]["expr"].endswith(f"> {int(48 * 2**20 * 0.9)}")
     assert seed["AgentsmithRedisDown"]["for"] == "1m" and seed["AgentsmithRedisKeysEvicted"]["for"] == "0s"
     custom = rules_of(
         synth(synth_redis, maxmemory="100mb", metrics=RedisMetrics(memory_threshold=0.5, alert_after="2m"))

@@ -69,8 +69,12 @@ TOO_LONG = "must be at most 63 characters, not 64"
 NOT_REDIS_SIZE = "is not a Redis memory size"
 REDIS_SIZE_FIX = "Use an integer with an optional unit b, k, kb, m, mb, g or gb (k=1000, kb=1024), e.g. '256mb'."
 NO_REDIS_UNIT = "Redis has no unit {!r}; its 1024-based units are kb, mb and gb. Did you mean {!r}?"
-HEADROOM = "must be at most 3/4 of 'resources.memory_limit' ({}), leaving headroom for fragmentation and client buffers"
-HEADROOM_384MI = HEADROOM.format("384Mi")
+HEADROOM = (
+    "must be at most 16/29 of 'resources.memory_limit' ({}) minus twice 'access.max_value_size' (8mb, the clients' "
+    "least budget): under eviction churn the allocator holds up to 13/16 of maxmemory beyond it (measured; "
+    "docs/design.md, 'Sizing under eviction churn')"
+)
+HEADROOM_512MI = HEADROOM.format("512Mi")
 HEADROOM_FIX = "Use at most {!r} or raise 'resources.memory_limit'."
 NOT_INT = "must be an integer, not a {}"
 POLICIES = (
@@ -435,16 +439,25 @@ BAD = [
         "Use a size such as '256mb'.",
     ),
     # -- 'maxmemory' headroom: at most 3/4 of the memory limit --------------------------
-    bad("maxmemory-equals-limit", "redis", "maxmemory", "384mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
-    bad("maxmemory-300mb-of-384Mi", "redis", "maxmemory", "300mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
-    bad("maxmemory-289mb-of-384Mi", "redis", "maxmemory", "289mb", HEADROOM_384MI, HEADROOM_FIX.format("288mb")),
+    bad("maxmemory-equals-limit", "redis", "maxmemory", "512mb", HEADROOM_512MI, HEADROOM_FIX.format("273mb")),
+    bad("maxmemory-300mb-of-512Mi", "redis", "maxmemory", "300mb", HEADROOM_512MI, HEADROOM_FIX.format("273mb")),
+    bad("maxmemory-274mb-of-512Mi", "redis", "maxmemory", "274mb", HEADROOM_512MI, HEADROOM_FIX.format("273mb")),
+    bad(
+        "seed-sizing-256mb-of-384Mi",
+        "redis",
+        "maxmemory",
+        "256mb",
+        HEADROOM.format("384Mi"),
+        HEADROOM_FIX.format("203mb"),
+        resources=Resources(memory_limit="384Mi"),
+    ),
     bad(
         "maxmemory-above-limit",
         "redis",
         "maxmemory",
         "2gb",
         HEADROOM.format("1Gi"),
-        HEADROOM_FIX.format("768mb"),
+        HEADROOM_FIX.format("556mb"),
         maxmemory="2gb",
         resources=Resources(memory_limit="1Gi"),
     ),
@@ -454,7 +467,7 @@ BAD = [
         "maxmemory",
         "8mb",
         HEADROOM.format("8Mi"),
-        "Raise 'resources.memory_limit' to at least '11Mi' (maxmemory cannot go below 8mb).",
+        "Raise 'resources.memory_limit' to at least '31Mi' (maxmemory cannot go below 8mb).",
         maxmemory="8mb",
         resources=Resources(memory_request="8Mi", memory_limit="8Mi"),
     ),
@@ -662,10 +675,10 @@ BAD = [
         "memory-request-above-limit",
         "redis",
         "resources.memory_request",
-        "512Mi",
-        "must not exceed 'resources.memory_limit' (384Mi)",
+        "600Mi",
+        "must not exceed 'resources.memory_limit' (512Mi)",
         "Lower the request or raise the limit.",
-        resources=Resources(memory_request="512Mi"),
+        resources=Resources(memory_request="600Mi"),
     ),
     bad(
         "resources-dict",
@@ -1308,7 +1321,8 @@ def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
 
 GOOD_REDIS = [
     pytest.param({}, id="seed-defaults-256mb-under-384Mi"),
-    pytest.param({"maxmemory": "288mb"}, id="maxmemory-exactly-three-quarters-of-384Mi"),
+    pytest.param({"maxmemory": "273mb"}, id="maxmemory-largest-under-512Mi"),
+    pytest.param({"maxmemory": "203mb", "resources": Resources(memory_limit="384Mi")}, id="maxmemory-203mb-of-384Mi"),
     pytest.param({"maxmemory": "256MB"}, id="maxmemory-uppercase-unit"),
     pytest.param({"maxmemory": "268435456"}, id="maxmemory-plain-bytes"),
     pytest.param({"maxmemory": "200m"}, id="maxmemory-decimal-megabytes"),
