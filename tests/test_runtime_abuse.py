@@ -50,7 +50,7 @@ SECRETS = {(role.secret_name, role.password_key): PASSWORDS[role.name] for role 
 MB = 1024 * 1024
 #: The in-flight data every test starts with: 100 job keys and 50 dispatcher
 #: keys of 1 MiB each, 150 MiB in all: under maxmemory (256mb) minus the client
-#: budget (64mb) and the overshoot of about two arguments (16mb), so client
+#: budget (48mb) and the overshoot of about two arguments (16mb), so client
 #: memory alone must never evict a key. (Clients count against maxmemory: with
 #: more data, they may push out up to about 80mb of keys; README.)
 JOB_KEYS = [f"job:{i}:payload" for i in range(100)]
@@ -113,11 +113,11 @@ def client_names(server: RedisProcess) -> list[str]:
 
 
 def holding(server: RedisProcess, name: str) -> bool | None:
-    """None if client ``name`` is gone, else whether it holds 20 MB or more of replies."""
+    """None if client ``name`` is gone, else whether it holds 16 MB or more of replies."""
     with admin(server) as connection:
         for entry in connection.client_list():
             if entry["name"] == name:
-                return int(entry["omem"]) >= 20 * MB
+                return int(entry["omem"]) >= 16 * MB
     return None
 
 
@@ -289,7 +289,7 @@ def test_queued_multi_arguments_count_against_the_client_budget(
     server: RedisProcess, container: dict[str, Any], mode: str
 ) -> None:
     # GIVEN a client that queues 20 APPENDs of 6 MB (120 MB) in a MULTI, more than
-    # the 64mb all clients may hold WHEN it sends EXEC THEN Redis disconnected it
+    # the 48mb all clients may hold WHEN it sends EXEC THEN Redis disconnected it
     # before EXEC (maxmemory-clients counts queued commands): nothing was written.
     # The guard's default user may not queue at all; the dispatcher role may, within the budget.
     user = queuer(mode)
@@ -336,15 +336,15 @@ def test_unread_replies_disconnect_the_reader_before_any_key_is_evicted(
         )
         # THEN no key was evicted and memory stayed under the limit
         assert_bus_survived(server, container)
-        # AND Redis disconnected it at the output-buffer limit (32mb), before all GETs ran
+        # AND Redis disconnected it at the output-buffer limit (24mb), before all GETs ran
         assert "hostile" not in client_names(server)
         assert calls(server, "get") < 450
 
 
 def test_many_slow_readers_are_bounded_together(server: RedisProcess, container: dict[str, Any], mode: str) -> None:
-    # GIVEN 150 MiB in flight WHEN 6 clients each leave 24 MB of replies unread
-    # (under the 32mb one client may hold, 144 MB together) THEN Redis
-    # disconnects clients once all of them hold more than 64mb (maxmemory-clients)
+    # GIVEN 150 MiB in flight WHEN 6 clients each leave 20 MB of replies unread
+    # (under the 24mb one client may hold, 120 MB together) THEN Redis
+    # disconnects clients once all of them hold more than 48mb (maxmemory-clients)
     # and no key is evicted.
     user = hostile_user(mode)
     socks = []
@@ -352,8 +352,8 @@ def test_many_slow_readers_are_bounded_together(server: RedisProcess, container:
         for n in range(6):
             sock = slow_client(server, user, f"slow{n}")
             socks.append(sock)
-            sock.sendall(encode([["GET", JOB_KEYS[n]]] * 24))
-            # One at a time: this reader is either gone or holds its ~24 MB of replies.
+            sock.sendall(encode([["GET", JOB_KEYS[n]]] * 20))
+            # One at a time: this reader is either gone or holds its ~20 MB of replies.
             name = f"slow{n}"
             wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=f"{name}'s GETs")  # noqa: B023
         assert_bus_survived(server, container)
@@ -376,7 +376,7 @@ def test_subscriber_that_never_reads_is_disconnected(
         assert sock.recv(1 << 10).startswith(b"*3")
         with admin(server) as connection:
             receivers = [connection.publish("job:1:events", VALUE) for _ in range(40)]
-        # THEN Redis dropped it at the pub/sub output limit (32mb), before the last message
+        # THEN Redis dropped it at the pub/sub output limit (24mb), before the last message
         assert receivers[0] == 1 and receivers[-1] == 0, receivers
         assert "deaf" not in client_names(server)
     assert_bus_survived(server, container)
@@ -451,7 +451,7 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
             wait_until(lambda: settled(connection), timeout=30, what="the readers' key's evictions to settle")
             assert connection.exists(kept) == 1
             evicted_before = connection.info("stats")["evicted_keys"]
-        # WHEN 8 clients leave 30 MB of replies each unread and 3 queue 90 MB in a MULTI each (roles
+        # WHEN 8 clients leave 20 MB of replies each unread and 3 queue 90 MB in a MULTI each (roles
         # mode: as the dispatcher, who keeps MULTI; seed mode: the guard refuses their MULTI)
         user = hostile_user(mode)
         socks: list[socket.socket] = []
@@ -459,7 +459,7 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
             for n in range(8):
                 sock = slow_client(server, user, f"reader{n}")
                 socks.append(sock)
-                sock.sendall(encode([["GET", kept]] * 30))  # read just now: LRU keeps it
+                sock.sendall(encode([["GET", kept]] * 20))  # read just now: LRU keeps it
                 name = f"reader{n}"
                 try:
                     wait_until(lambda: holding(server, name) in (None, True), timeout=60, what=name)  # noqa: B023
@@ -488,9 +488,9 @@ def test_full_bus_under_attack_is_not_oom_killed(container: dict[str, Any], mode
             print(f"\n[full bus, {mode}] VmHWM {peak_rss(server.pid)} limit {limit} evicted by the attack {evicted}")
             assert peak_rss(server.pid) < limit
             assert stats["evicted_clients"] >= 1
-            # AND the attack pushed out at most about the client budget (64mb) plus two
+            # AND the attack pushed out at most about the client budget (48mb) plus two
             # 8mb arguments of 1 MiB keys: clients count against maxmemory (README).
-            assert evicted <= 64 + 2 * 8 + 8, evicted
+            assert evicted <= 48 + 2 * 8 + 8, evicted
         finally:
             for sock in socks:
                 sock.close()

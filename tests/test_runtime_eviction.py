@@ -13,11 +13,11 @@ construct adds), as ``runAsUser`` when the tests run as root, like
 ``tests/test_runtime.py``.
 
 To keep CI fast the construct is synthesised with ``maxmemory="8mb"`` and a
-memory limit of ``12Mi`` (the seed's 256mb : 384Mi ratio, which the construct's
-headroom rule checks) instead of filling 256mb; values are 8 KiB so eviction
+memory limit of ``32Mi`` (the smallest the construct's headroom rule takes for 8mb
+with the default ``max_value_size``, rounded up) instead of filling 256mb; values are 8 KiB so eviction
 works on about a thousand keys. The process's own memory does not scale down
 (about 20 MB RSS here), so the container limit is not checked at this size;
-``tests/test_runtime.py`` checks it at 256mb/384Mi.
+``tests/test_runtime_sizing.py`` checks it at the default 256mb/512Mi.
 
 Redis's approximate LRU samples ``maxmemory-samples`` keys per eviction (5 by
 default; the container does not set it): one scenario adds
@@ -60,9 +60,9 @@ from testkit.redis_runtime import TEST_ADMIN_ARGS, make_workdir, parse_redis_arg
 
 pytestmark = pytest.mark.runtime
 
-#: Small, with the seed's ratio of maxmemory to memory limit (256mb : 384Mi).
+#: Small: 8mb x 29/16 for the allocator plus twice max_value_size (8mb) for clients is 30.5 MiB.
 MAXMEMORY = "8mb"
-MEMORY_LIMIT = "12Mi"
+MEMORY_LIMIT = "32Mi"
 
 
 @dataclass(frozen=True)

@@ -409,7 +409,7 @@ def test_largest_memory_limit_gives_sizes_redis_server_accepts(tmp_path: Path) -
     # WHEN redis-server starts with the derived --maxmemory-clients and output limits THEN it takes them
     with serve(container, tmp_path) as server, admin(server) as connection:
         budget = int(str(connection.config_get("maxmemory-clients")["maxmemory-clients"]))
-    assert budget == (MAX_MEMORY_BYTES - 256 * MB) // 2
+    assert budget == MAX_MEMORY_BYTES - 256 * MB * 29 // 16  # the limit less maxmemory and 13/16 of it
 
 
 @pytest.mark.parametrize("length", [MAX_PASSWORD_BYTES, MAX_PASSWORD_BYTES + 1])
@@ -465,7 +465,7 @@ def test_subscriptions_and_blocked_keys_keep_their_names(attack: str, tmp_path: 
                 sock.sendall(encode(attack, b"job:%d:" % n + b"c" * BIG, *extra))
                 if attack == "SUBSCRIBE":
                     assert sock.recv(1) == b"*"  # subscribed
-            wait_until(lambda: used_memory(server) - before >= 3 * 8 * MB, timeout=30, what="the names to be kept")
+            wait_until(lambda: used_memory(server) - before >= 2 * 8 * MB, timeout=30, what="the names to be kept")
             with admin(server) as connection:
                 clients = connection.info("clients")
             kept = int(clients.get(field, int(clients["connected_clients"]) - 1))
@@ -477,6 +477,6 @@ def test_subscriptions_and_blocked_keys_keep_their_names(attack: str, tmp_path: 
         finally:
             for sock in socks:
                 sock.close()
-    assert kept >= 3
+    assert kept >= 2  # the 48mb client budget counts each fresh 8 MB query buffer: it may drop three
     # (a connection being disconnected as INFO runs may still hold its buffers: bound by the 5 sent)
     assert 8 * MB * kept <= grown < 5 * (2 * 8 * MB + 4 * MB)
