@@ -97,3 +97,9 @@ def limited(memory_bytes: int, cpu_millis: int | None = None) -> Iterator[Limit]
         for group in (memory, cpu):
             with contextlib.suppress(OSError):
                 group.rmdir()
+
+
+def cpu_stat(limit: Limit) -> dict[str, int]:
+    """The cpu group's ``cpu.stat``: ``nr_periods`` and ``nr_throttled`` (CFS periods), ``throttled_time`` (ns)."""
+    lines = (limit.cpu / "cpu.stat").read_text().splitlines()
+    return {key: int(value) for key, value in (line.split() for line in lines)}
