@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from agentsmith._costs import COSTS, DENIED_TO_EVERY_CATEGORY
 from agentsmith._quantity import parse_quantity
 from testkit import acl, cgroup
 from testkit.redis_runtime import LOOPBACK, TEST_ADMIN, RedisProcess, client, redis_server_version, synth_container
+from testkit.sampler import Stalls
 
 pytestmark = pytest.mark.runtime
 
@@ -179,37 +179,6 @@ def first_lines(sock: socket.socket, count: int) -> list[str]:
             break
         data += chunk
     return [line.decode(errors="replace") for line in data.split(b"\r\n")[:count]]
-
-
-class Stalls:
-    """Pings Redis every 50 ms from another connection; ``worst`` is the longest wait for PONG."""
-
-    def __init__(self, server: RedisProcess) -> None:
-        self.server = server
-        self.worst = 0.0
-        self.failed = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with admin(self.server) as connection:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                try:
-                    connection.ping()
-                except redis.RedisError:
-                    self.failed = True
-                    return
-                self.worst = max(self.worst, time.monotonic() - started)
-                time.sleep(0.05)
-
-    def __enter__(self) -> Stalls:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=200)
 
 
 @contextlib.contextmanager

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
-import redis
 from _support import require_tool
 from test_runtime_hostile import serve
 
 from agentsmith._quantity import parse_quantity, parse_redis_memory
 from testkit import cgroup
 from testkit.redis_runtime import LOOPBACK, TEST_ADMIN, RedisProcess, client, synth_container
+from testkit.sampler import PeakRss
 
 pytestmark = pytest.mark.runtime
 
@@ -40,31 +39,6 @@ def benchmark(server: RedisProcess, *args: str) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.process.wait(timeout=5)
         assert server.process.poll() is not None, result.stderr[-2000:]
-
-
-class PeakRss:
-    """Polls ``used_memory_rss`` every 50 ms on its own connection; ``peak`` is the largest seen."""
-
-    def __init__(self, server: RedisProcess) -> None:
-        self.server, self.peak = server, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with client(self.server.port, username=TEST_ADMIN[0], password=TEST_ADMIN[1]) as connection:
-            while not self._stop.wait(0.05):
-                try:
-                    self.peak = max(self.peak, int(connection.info("memory")["used_memory_rss"]))
-                except redis.RedisError:
-                    return
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
 
 
 def test_eviction_churn_at_the_default_sizing_is_not_oom_killed(tmp_path: Path) -> None:
