@@ -317,3 +317,32 @@ def test_max_value_size_bounds_what_one_connection_name_keeps(tmp_path: Path) ->
         print(f"\n[HELLO SETNAME, max_value_size 1mb] 2 MiB: {refused[:40]!r}; 1 MiB name kept, grew {grown} bytes")
     assert refused.startswith(b"-ERR Protocol error"), refused[:80]
     assert MB <= grown < 4 * MB
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pending_entries_cannot_be_multiplied_in_a_transaction(mode: str, tmp_path: Path) -> None:
+    # GIVEN a 500k-entry stream with 4 consumer groups (before: 4 x XREADGROUP without COUNT in one MULTI
+    # over 1M entries took RSS to 370 MB and evicted every other job's stream; 5 groups: OOM kill)
+    entries, groups = 500_000, 4
+    with limited_bus(mode, tmp_path) as (server, limit, _):
+        fill_stream(server, "job:big", entries)
+        with admin(server) as connection:
+            for group in range(groups):
+                connection.xgroup_create("job:big", f"g{group}", id="0")
+        with Stalls(server) as stalls, contextlib.closing(connect(server, mode)) as sock:
+            # WHEN a client queues the four reads in a MULTI
+            sock.sendall(encode("MULTI"))
+            refused = first_lines(sock, 1)[0]
+            # AND then sends one read without COUNT (what stays allowed: agents read with groups)
+            sock.sendall(encode("XREADGROUP", "GROUP", "g0", "c", "STREAMS", "job:big", ">"))
+            with contextlib.suppress(OSError):  # dropped at the output limit once the reply passes it
+                received = 0
+                while received < 64 * MB and (chunk := sock.recv(1 << 20)):
+                    received += len(chunk)
+        with admin(server) as connection:
+            pending = int(connection.xpending("job:big", "g0")["pending"])
+        # THEN the transaction is refused; the one read added one pending entry per entry (bounded by the
+        # stream, docs/security.md "What remains") and Redis stayed up, under its limit, with every other job
+        assert refused.startswith("-NOPERM"), refused
+        assert pending == entries
+        assert_survived(server, limit, f"MULTI of {groups} XREADGROUP, then one over {entries} entries, {mode}", stalls)
