@@ -2,7 +2,7 @@
 
 Subprocesses and files only (it runs as a background job, see _background.py).
 One wheel is built from a clean copy of the sources; then, three at a time,
-fresh virtual environments install it (dependencies pinned by constraints.txt,
+fresh virtual environments install it (dependencies pinned by requirements/consumers.lock,
 nothing from the repository on their path) and run their apps:
 
 - ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2), a
@@ -46,10 +46,12 @@ from _support import ROOT
 
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSUMERS = Path(__file__).resolve().parent / "consumers"
+#: The pins of the venvs that install the wheel (not a full lock of each: the wheel itself cannot be hashed).
+CONSUMERS_LOCK = ROOT / "requirements" / "consumers.lock"
 PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 
 #: The newest cdk8s-plus line on PyPI when this was written (`pip index versions cdk8s-plus-37`).
-#: Bump both when a newer line appears; its version is pinned in constraints.txt.
+#: Bump both when a newer line appears, and the line in requirements/consumers.in (then bash tools/update-locks.sh).
 NEWEST_PLUS_MODULE = "cdk8s_plus_37"
 NEWEST_PLUS = "cdk8s-plus-37"
 
@@ -190,8 +192,8 @@ def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinne
     """A fresh venv of ``interpreter`` with ``requirements`` installed; returns its python.
 
     Made without pip and filled by this environment's pip (``--python``), which
-    saves seconds of ensurepip. ``pinned``: versions from constraints.txt (made
-    for this environment's Python); otherwise pip resolves, as for a new user.
+    saves seconds of ensurepip. ``pinned``: requirements/consumers.lock as pip constraints
+    (its hashes are checked too); otherwise pip resolves, as for a new user.
     """
     subprocess.run(
         [str(interpreter), "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True, timeout=300
@@ -199,7 +201,7 @@ def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinne
     python = folder / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(python)]
     result = subprocess.run(
-        [*pip, "install", "--quiet", *(["-c", str(ROOT / "constraints.txt")] if pinned else []), *requirements],
+        [*pip, "install", "--quiet", *(["-c", str(CONSUMERS_LOCK)] if pinned else []), *requirements],
         capture_output=True,
         text=True,
         timeout=900,
