@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _background import JOB_ENV, THREAD_PREFIX
-from _readme import as_pasted, package_blocks, readme_blocks
+from _readme import as_pasted, install_command, package_blocks, readme_blocks
 from _support import ROOT
 
 EXAMPLE = ROOT / "examples" / "consumer"
@@ -121,6 +121,9 @@ class InstalledRuns:
     #: README.md's blocks as a `cdk8s init python-app` project (cdk8s.yaml, requirements.txt, its own imports/),
     #: installed from its requirements.txt and synthesised by `cdk8s synth` (the CLI)
     readme_init_app: Run
+    #: the same as the uv project `cdk8s init python-app` makes since cdk8s-cli 2.207, installed with README.md's
+    #: `uv add` (the built wheel for the repository) and synthesised by `cdk8s synth` (cdk8s.yaml: `uv run`)
+    readme_uv_init_app: Run
     namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
     namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
@@ -255,6 +258,40 @@ def init_app(base: Path, apps: Path, wheel: str) -> Run:
     return run([str(cli), "synth"], folder, "dist", env)
 
 
+#: What `cdk8s init python-app` writes since cdk8s-cli 2.207 (its templates/python-app): a uv project whose
+#: pyproject.toml lists constructs only (the template adds cdk8s and cdk8s-plus-33 with `uv pip install`).
+UV_INIT_CDK8S_YAML = "language: python\napp: uv run python main.py\nimports:\n  - k8s\n"
+UV_INIT_PYPROJECT = """[project]
+name = "cdk8s-cli"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = [
+    "constructs~=10.8.1"
+]
+"""
+#: The cdk8s-plus line the template installs (README.md's `uv add` names it).
+UV_INIT_PLUS_MODULE = "cdk8s_plus_33"
+
+
+def uv_init_app(base: Path, apps: Path, wheel: str, python: Path) -> Run:
+    """README.md's blocks in the uv project `cdk8s init python-app` makes: README's `uv add`, then `cdk8s synth`."""
+    folder = app_folder(apps, "uv-init-app", text=as_pasted(readme_blocks(), UV_INIT_PLUS_MODULE))
+    shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "cdk8s.yaml").write_text(UV_INIT_CDK8S_YAML, encoding="utf-8")
+    (folder / "pyproject.toml").write_text(UV_INIT_PYPROJECT, encoding="utf-8")
+    # uv alone on PATH (from .venv, where dev.lock pins it): nothing else of this environment leaks in.
+    tools = base / "uv-bin"
+    tools.mkdir()
+    (tools / "uv").symlink_to(Path(sys.executable).parent / "uv")
+    path = os.pathsep.join([str(tools), str(ROOT / "node_modules" / ".bin"), JOB_ENV["PATH"]])
+    # This Python for the project's .venv (uv would otherwise pick one itself, or download one).
+    env = clean_env(PATH=path, UV_PYTHON=str(python), UV_NO_PROGRESS="1")
+    added = run(install_command("uv", wheel), folder, ".", env)
+    if added.returncode != 0:
+        return added
+    return run([str(ROOT / "node_modules" / ".bin" / "cdk8s"), "synth"], folder, "dist", env)
+
+
 def run_installed_apps(base: Path) -> InstalledRuns:
     wheel = str(build_wheel(base))
     this, *others = find_interpreters()
@@ -262,7 +299,8 @@ def run_installed_apps(base: Path) -> InstalledRuns:
     apps.mkdir()
 
     def lean() -> dict[str, Run]:
-        python = str(make_venv(base / "venv-lean", this.path, [wheel]))
+        # README.md's `pip install`, the built wheel for the repository
+        python = str(make_venv(base / "venv-lean", this.path, install_command("pip", wheel)[2:]))
         consumer = app_folder(apps, "consumer", text=CONSUMER_APP)
         l1 = app_folder(apps, "l1", CONSUMERS / "l1_app.py")
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
@@ -312,6 +350,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
             docs[key] = run([python, "main.py"], folder, "dist")
         docs["readme_init_app"] = init_app(base, apps, wheel)
+        docs["readme_uv_init_app"] = uv_init_app(base, apps, wheel, this.path)
         return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
 
     def project() -> dict[str, Run]:

@@ -236,6 +236,22 @@ def test_readme_as_a_cdk8s_init_python_app_synthesises_with_the_cli(installed_ru
     assert objects == EXPECTED["README.md"]
 
 
+def test_readme_in_the_uv_project_cdk8s_init_makes_synthesises_with_the_cli(installed_runs: InstalledRuns) -> None:
+    # GIVEN the uv project `cdk8s init python-app` makes (pyproject.toml, cdk8s.yaml running `uv run python main.py`,
+    # its own imports/) whose main.py is the README's blocks, installed with the README's `uv add`
+    run = succeeded(installed_runs.readme_uv_init_app)
+    # WHEN `cdk8s synth` runs it THEN dist/ holds every object the README defines
+    objects = sorted(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for path in run.outdir.glob("*.k8s.yaml")
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    )
+    assert objects == EXPECTED["README.md"]
+    # AND pyproject.toml records the library and the cdk8s-plus line, so `uv sync` keeps both
+    pyproject = (run.outdir.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"agentsmith-infra"' in pyproject and '"cdk8s-plus-33' in pyproject, pyproject
+
+
 @pytest.mark.parametrize("doc", ["README.md", "PACKAGE.md"])
 def test_doc_snippets_with_the_newest_cdk8s_plus_line(installed_runs: InstalledRuns, doc: str) -> None:
     # GIVEN the blocks pasted in order, the one documented edit made: import cdk8s_plus_37 as kplus
