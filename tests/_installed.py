@@ -44,6 +44,8 @@ from _background import JOB_ENV, THREAD_PREFIX
 from _readme import as_pasted, install_command, package_blocks, readme_blocks
 from _support import ROOT
 
+from testkit.locks import requirements as lock_lines
+
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSUMERS = Path(__file__).resolve().parent / "consumers"
 #: The pins of the venvs that install the wheel (not a full lock of each: the wheel itself cannot be hashed).
@@ -191,20 +193,32 @@ def build_wheel(base: Path) -> Path:
     return wheel
 
 
+def consumers_constraints(base: Path) -> Path:
+    """requirements/consumers.lock as plain pins (``name==version ; marker``), written into ``base``.
+
+    Without the lock's hashes: a constraint with a hash turns on pip's hash-checking for every
+    requirement, and the built wheel, which these venvs install, has none.
+    """
+    path = base / "consumers-constraints.txt"
+    path.write_text("".join(f"{requirement}\n" for requirement in lock_lines(CONSUMERS_LOCK)), encoding="utf-8")
+    return path
+
+
 def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinned: bool = True) -> Path:
     """A fresh venv of ``interpreter`` with ``requirements`` installed; returns its python.
 
     Made without pip and filled by this environment's pip (``--python``), which
-    saves seconds of ensurepip. ``pinned``: requirements/consumers.lock as pip constraints
-    (its hashes are checked too); otherwise pip resolves, as for a new user.
+    saves seconds of ensurepip. ``pinned``: the versions of requirements/consumers.lock
+    (``consumers_constraints``, written beside ``folder``); otherwise pip resolves, as for a new user.
     """
     subprocess.run(
         [str(interpreter), "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True, timeout=300
     )
     python = folder / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(python)]
+    constraints = ["-c", str(folder.parent / "consumers-constraints.txt")] if pinned else []
     result = subprocess.run(
-        [*pip, "install", "--quiet", *(["-c", str(CONSUMERS_LOCK)] if pinned else []), *requirements],
+        [*pip, "install", "--quiet", *constraints, *requirements],
         capture_output=True,
         text=True,
         timeout=900,
@@ -294,6 +308,7 @@ def uv_init_app(base: Path, apps: Path, wheel: str, python: Path) -> Run:
 
 def run_installed_apps(base: Path) -> InstalledRuns:
     wheel = str(build_wheel(base))
+    consumers_constraints(base)
     this, *others = find_interpreters()
     apps = base / "apps"
     apps.mkdir()
