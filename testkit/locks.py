@@ -33,7 +33,7 @@ class Environment:
 
     folder: str  # relative to the checkout
     lock: str  # the file in requirements/
-    source: str  # the input the lock is compiled from (besides pyproject.toml for the first)
+    sources: str  # what the lock is compiled from, where a requirement is added
 
     @property
     def python(self) -> Path:
@@ -45,8 +45,8 @@ class Environment:
 
 
 ENVIRONMENTS = {
-    ".venv": Environment(".venv", "dev.lock", "dev.in"),
-    ".venv-checkov": Environment(".venv-checkov", "checkov.lock", "checkov.in"),
+    ".venv": Environment(".venv", "dev.lock", "requirements/dev.in or pyproject.toml"),
+    ".venv-checkov": Environment(".venv-checkov", "checkov.lock", "requirements/checkov.in"),
 }
 
 #: Run by an environment's own python (stdlib only): its marker environment (as packaging's
@@ -113,16 +113,16 @@ def probe(python: Path) -> tuple[dict[str, str], dict[str, str]]:
     return found["environment"], {normalize(name): version for name, version in found["installed"].items()}
 
 
-def differences(folder: str, lock: Path, locked: dict[str, str], installed: dict[str, str]) -> list[str]:
-    """One line per distribution where ``installed`` (the environment in ``folder``) and ``locked`` disagree."""
-    name_of_lock = lock.relative_to(ROOT)
+def differences(env: Environment, locked: dict[str, str], installed: dict[str, str]) -> list[str]:
+    """One line per distribution where ``installed`` (what ``env`` holds) and ``locked`` disagree."""
+    folder, name_of_lock = env.folder, env.lock_path.relative_to(ROOT)
     lines = []
     for name in sorted((set(locked) | set(installed)) - UNLOCKED):
         have, want = installed.get(name), locked.get(name)
         if want is None:
             lines.append(
                 f"{name} {have} is installed in {folder} but not in {name_of_lock}: if the project needs it, "
-                f"add it to requirements/ or pyproject.toml and run {UPDATE_COMMAND}; if not, "
+                f"add it to {env.sources} and run {UPDATE_COMMAND} --keep; if not, "
                 f"{folder}/bin/python -m pip uninstall {name}"
             )
         elif have is None:

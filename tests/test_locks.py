@@ -47,7 +47,7 @@ def test_venv_holds_exactly_its_lock() -> None:
     if Path(sys.prefix).resolve() != (ROOT / env.folder).resolve():
         missing_environment(f"{env.folder} (the tests run in {sys.prefix})")
     # THEN every installed distribution is in dev.lock at its version, and every pin that applies is installed
-    problems = differences(env.folder, env.lock_path, pins(env.lock_path), installed_here())
+    problems = differences(env, pins(env.lock_path), installed_here())
     assert not problems, "\n".join(problems)
 
 
@@ -57,7 +57,7 @@ def test_checkov_environment_holds_exactly_its_lock() -> None:
     if not env.python.is_file():
         missing_environment(env.folder)
     environment, installed = probe(env.python)
-    problems = differences(env.folder, env.lock_path, pins(env.lock_path, environment), installed)
+    problems = differences(env, pins(env.lock_path, environment), installed)
     assert not problems, "\n".join(problems)
 
 
@@ -66,11 +66,12 @@ def test_a_package_installed_by_hand_is_named_with_the_fix() -> None:
     locked = {"pytest": "9.2.0", "ruff": "0.17.6"}
     installed = {"pytest": "9.1.0", "six": "1.17.0", "agentsmith-infra": "0.1.0"}
     # THEN each is one line naming what to run; the editable package itself is no difference
-    assert differences(".venv", LOCKS / "dev.lock", locked, installed) == [
+    assert differences(ENVIRONMENTS[".venv"], locked, installed) == [
         "pytest 9.1.0 is installed in .venv, requirements/dev.lock pins 9.2.0: run bash tools/setup.sh",
         "ruff 0.17.6 (requirements/dev.lock) is not installed in .venv: run bash tools/setup.sh",
         "six 1.17.0 is installed in .venv but not in requirements/dev.lock: if the project needs it, add it to "
-        f"requirements/ or pyproject.toml and run {UPDATE_COMMAND}; if not, .venv/bin/python -m pip uninstall six",
+        f"requirements/dev.in or pyproject.toml and run {UPDATE_COMMAND} --keep; "
+        "if not, .venv/bin/python -m pip uninstall six",
     ]
 
 

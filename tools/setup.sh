@@ -26,8 +26,10 @@ if ! command -v npm >/dev/null; then
 fi
 
 # Each environment holds exactly its lock: pip checks every file against the lock's hashes and installs no
-# dependency the lock does not list (--no-deps), then tools/sync_env.py uninstalls what the lock does not pin
-# (an earlier lock's packages, the setuptools `python -m venv` brings on Python < 3.12) and checks the result.
+# dependency the lock does not list (--no-deps); after a changed lock, tools/sync_env.py --prune uninstalls what
+# the lock does not pin (an earlier lock's packages, the setuptools `python -m venv` brings on Python < 3.12).
+# On every run it puts back a pin that drifted and runs `pip check`; a package installed by hand stays, for
+# tests/test_locks.py to name.
 # The locked installs read no pip configuration file (PIP_CONFIG_FILE=/dev/null): a machine's pip.conf may add a
 # constraint file (whose pins could conflict with the lock's), extra indexes and find-links (searched, and warned
 # about, for every package), while the lock's hashes already decide what is installed. Environment variables
@@ -48,8 +50,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # This package itself, editable: it cannot be hashed, and its dependencies came with the lock.
   PIP_CONFIG_FILE=/dev/null .venv/bin/python -m pip install --quiet --disable-pip-version-check \
     --no-deps --no-build-isolation -e .
-  .venv/bin/python tools/sync_env.py .venv
+  .venv/bin/python tools/sync_env.py --prune .venv
   echo "$want" >"$stamp"
+else
+  .venv/bin/python tools/sync_env.py .venv
 fi
 
 # checkov (the security scan in tests/test_security.py) pins many packages of its
@@ -60,8 +64,10 @@ want="$(stamp_of requirements/checkov.lock)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   rm -f "$stamp"
   install_lock .venv-checkov requirements/checkov.lock
-  .venv/bin/python tools/sync_env.py .venv-checkov
+  .venv/bin/python tools/sync_env.py --prune .venv-checkov
   echo "$want" >"$stamp"
+else
+  .venv/bin/python tools/sync_env.py .venv-checkov
 fi
 
 if [ ! -x node_modules/.bin/cdk8s ] || [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
