@@ -156,9 +156,10 @@ class RedisAccess(FactoryBuilt):
                 lowers the value to what the runtime allows.
             strict_readiness: readiness passes only on the reply ``PONG``.
                 Default ``False``: the seed's ``redis-cli ping`` (a seed
-                value), which exits 0 on ``ERR max number of clients
-                reached``, so a Redis whose connection table is full stays
-                Ready while it refuses every new client.
+                value), which exits 0 on
+                ``ERR max number of clients reached``, so a Redis whose
+                connection table is full stays Ready while it refuses every
+                new client.
             connection_secret: the Secret key the construct publishes its
                 URL under. Default ``None``: ``agentsmith-secrets``/``redis-url``
                 (seed) for the Redis named ``"redis"``, else
