@@ -58,3 +58,10 @@ def test_every_public_name_is_documented(built: Path) -> None:
 def test_readme_links_the_reference() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "(docs/api/agentsmith.html)" in readme
+
+
+def test_no_code_span_is_left_as_backticks(built: Path) -> None:
+    # markdown2 (2.5.6) renders a docstring's ``code`` span that breaks across a line as literal backticks
+    page = (built / "agentsmith.html").read_text(encoding="utf-8")
+    lines = [line for line in page.splitlines() if "``" in line]
+    assert not lines, f"keep each ``code`` span of a docstring on one line: {lines}"
