@@ -16,6 +16,9 @@ nothing from the repository on their path) and run their apps:
   examples/consumer in its two modes (issue 8) and its snapshot tests, and
   ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
   the bus: refused, then working with ``client_namespaces``);
+- ``lowest``: the wheel with the lowest cdk8s, constructs and cdk8s-plus-27 that
+  pyproject.toml's ranges allow (``lowest_supported``), nothing else pinned:
+  ``tests/consumers/plus_app.py``;
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
   ``plus_app.py`` with that line, and README.md's and PACKAGE.md's blocks
   pasted in order with the import edited to that line (``_readme.py``);
@@ -40,9 +43,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 from _background import JOB_ENV, THREAD_PREFIX
 from _readme import as_pasted, install_command, package_blocks, readme_blocks
 from _support import ROOT
+from packaging.requirements import Requirement
 
 from testkit.locks import requirements as lock_lines
 
@@ -117,6 +126,9 @@ class InstalledRuns:
     clash_app: Run  # expected to fail
     user_clash_app: Run  # a clash between the app's own objects: left to cdk8s
     plus27_app: Run
+    #: plus_app.py with the lowest supported cdk8s, constructs and cdk8s-plus-27 (``lowest_supported``)
+    lowest_app: Run
+    lowest_versions: Run  # prints the versions installed there, one `name==version` a line
     plus3x_app: Run
     readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
     package_plus3x: Run  # the same for PACKAGE.md
@@ -191,6 +203,17 @@ def build_wheel(base: Path) -> Path:
     )
     (wheel,) = wheels.glob("agentsmith_infra-*.whl")
     return wheel
+
+
+def lowest_supported() -> list[str]:
+    """The lowest releases pyproject.toml supports: each ``>=`` bound of the runtime requirements and ``plus27``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for line in [*project["dependencies"], *project["optional-dependencies"]["plus27"]]:
+        requirement = Requirement(line)
+        (bound,) = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        pins.append(f"{requirement.name}=={bound}")
+    return pins
 
 
 def consumers_constraints(base: Path) -> Path:
@@ -356,6 +379,17 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             ),
         }
 
+    def lowest() -> dict[str, Run]:
+        # The lowest versions, not the lock's (they are its own pins): everything else resolves as for a user.
+        python = str(make_venv(base / "venv-lowest", this.path, [wheel, *lowest_supported()], pinned=False))
+        app = app_folder(apps, "lowest", CONSUMERS / "plus_app.py")
+        names = [pin.split("==")[0] for pin in lowest_supported()]
+        versions = f"import importlib.metadata as m\nfor n in {names!r}: print(f'{{n}}=={{m.version(n)}}')"
+        return {
+            "lowest_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "lowest_versions": run([python, "-c", versions], app, "."),
+        }
+
     def plus3x() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
         app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
@@ -383,7 +417,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
 
         return job
 
-    jobs = [lean, plus27, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
+    jobs = [lean, plus27, lowest, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
     results: dict[str, Run] = {}
     # Named as a background job's thread: _no_process.py lets those start processes during in-process tests.
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"{THREAD_PREFIX}-installed") as pool:

@@ -17,9 +17,18 @@ from typing import Any
 
 import pytest
 import yaml
-from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _installed import (
+    EXAMPLE,
+    NEWEST_PLUS,
+    NEWEST_PLUS_MODULE,
+    PYENV_VERSIONS,
+    InstalledRuns,
+    Run,
+    lowest_supported,
+)
 from _readme import EXPECTED
 from _support import load_dir
+from packaging.version import Version
 
 from testkit.manifests import the_container
 
@@ -195,6 +204,19 @@ def test_cdk8s_plus_app_wires_with_add_redis_url(installed_runs: InstalledRuns, 
     assert run.report == {"kplus": module, "optimize": 0, "plus": [line]}
     # THEN add_redis_url wired both cdk8s-plus workers, and redis_url_env the line's own L1 k8s.Container,
     # with the same variable and Secret reference
+    for deployment in ("worker", "dispatcher", "l1-worker"):
+        assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
+
+
+def test_the_lowest_supported_versions_wire_with_add_redis_url(installed_runs: InstalledRuns) -> None:
+    # GIVEN the wheel with the lowest cdk8s, constructs and cdk8s-plus-27 that pyproject.toml allows
+    def versions(pins: list[str]) -> dict[str, Version]:
+        return {pin.split("==")[0]: Version(pin.split("==")[1]) for pin in pins}
+
+    assert versions(succeeded(installed_runs.lowest_versions).stdout.split()) == versions(lowest_supported())
+    # THEN the cdk8s-plus app wires its workers as with the locked versions
+    run = succeeded(installed_runs.lowest_app)
+    assert run.report == {"kplus": "cdk8s_plus_27", "optimize": 0, "plus": ["cdk8s-plus-27"]}
     for deployment in ("worker", "dispatcher", "l1-worker"):
         assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
 
