@@ -166,18 +166,19 @@ class RedisAccess(FactoryBuilt):
                 lowers the value to what the runtime allows.
             max_value_size: ``--proto-max-bulk-len``, the largest argument
                 and string value a client may send, and so the largest
-                connection name one connection can make Redis keep (``HELLO
-                ... SETNAME`` cannot be denied, and Redis does not count
-                names in ``maxmemory-clients``). Default ``"8mb"``; at least
+                connection name one connection can make Redis keep
+                (``HELLO ... SETNAME`` cannot be denied, and Redis does not
+                count names in ``maxmemory-clients``). Default ``"8mb"``; at least
                 ``"1mb"`` (Redis's floor), at most one client's output limit
                 (half the client memory budget: ``"24mb"`` with the default
                 sizing), so that every value can be read back. Raise it for
                 bigger values; lower it to bound names further.
             strict_readiness: readiness passes only on the reply ``PONG``.
                 Default ``False``: the seed's ``redis-cli ping`` (a seed
-                value), which exits 0 on ``ERR max number of clients
-                reached``, so a Redis whose connection table is full stays
-                Ready while it refuses every new client.
+                value), which exits 0 on
+                ``ERR max number of clients reached``, so a Redis whose
+                connection table is full stays Ready while it refuses every
+                new client.
             connection_secret: the Secret key the construct publishes its
                 URL under. Default ``None``: ``agentsmith-secrets``/``redis-url``
                 (seed) for the Redis named ``"redis"``, else

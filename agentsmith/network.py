@@ -24,9 +24,8 @@ class NetworkPeer:
             Default ``None``: only Redis's own namespace.
 
     ``NetworkPeer()`` therefore means "every pod in Redis's namespace", and
-    ``NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"},
-    pod_selector={"app": "runner"})`` means "pods labelled app=runner in
-    namespace ci".
+    ``NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"})``
+    means "pods labelled app=runner in namespace ci".
     """
 
     pod_selector: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

