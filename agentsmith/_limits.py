@@ -1,11 +1,11 @@
 """Memory bounds on clients: the redis-server args that keep a hostile client from OOM-killing Redis.
 
-The seed gives Redis ``--maxmemory 256mb`` in a ``384Mi`` container. ``maxmemory``
+The seed gives Redis ``--maxmemory 256mb`` (in a 512Mi container by default). ``maxmemory``
 bounds the dataset, not what clients make Redis hold: unread replies (output
 buffers), queued ``MULTI`` commands and arguments being read. Without bounds one
 client could push Redis past the container limit (exit 137, every in-flight job
 lost) or make it evict other clients' keys. These args bound client memory to a
-budget carved out of the headroom between ``maxmemory`` and the container limit:
+budget carved out of what the container limit leaves after ``maxmemory`` and the allocator:
 
 * ``--maxmemory-clients <budget>``: when all clients together hold more than the
   budget, Redis disconnects the biggest ones (before it evicts any key);

@@ -105,11 +105,12 @@ class EphemeralRedis(Construct):
       and scripting commands and from memory amplifiers (SETRANGE, COPY,
       the ``*STORE`` commands, ...); the seed's URL and probe still work;
     * with the guard, client memory bounds last (``agentsmith._limits``):
-      ``--proto-max-bulk-len 8mb``, ``--maxmemory-clients`` of
-      :attr:`client_memory_budget` (half of ``resources.memory_limit`` minus
-      ``maxmemory``: 64mb with the seed's values) and
+      ``--proto-max-bulk-len`` (``access.max_value_size``, 8mb) and twice it
+      as ``--client-query-buffer-limit``, ``--maxmemory-clients`` of
+      :attr:`client_memory_budget` (``resources.memory_limit`` minus
+      ``maxmemory`` and 13/16 of it for the allocator: 48mb by default) and
       ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
-      half the budget, soft: an eighth for 60 s; seed: 32mb and 8mb). One
+      half the budget, soft: an eighth for 60 s; default 24mb and 6mb). One
       client cannot OOM-kill Redis through its buffers; see docs/security.md, "Memory
       abuse by clients" (and "Hostile clients" for what Redis keeps outside
       them, such as client names);
@@ -135,9 +136,10 @@ class EphemeralRedis(Construct):
         image: container image, with a tag and/or a digest. Default
             ``"redis:7-alpine"`` (seed).
         maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
-            ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 3/4
-            of ``resources.memory_limit`` (headroom for fragmentation and
-            client buffers; the seed's 256mb under 384Mi is 2/3) and at least
+            ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 16/29
+            of ``resources.memory_limit`` minus twice ``access.max_value_size``
+            (under eviction churn the allocator holds up to 13/16 of
+            ``maxmemory`` beyond it, measured; docs/design.md) and at least
             ``"8mb"`` (below that Redis with 100 clients connected fails
             every write with OOM; docs/security.md, "Input rules").
         maxmemory_policy: Redis ``--maxmemory-policy``. Default
@@ -150,7 +152,8 @@ class EphemeralRedis(Construct):
             (seed). Another value adds ``--port`` to the args and ``-p`` to the
             probes so that Redis and its probes follow it.
         resources: requests and limits. Default :data:`DEFAULT_RESOURCES`
-            (seed: 100m/128Mi requested, 500m/384Mi limit).
+            (100m/128Mi requested as in the seed, 500m/512Mi limit: the seed's
+            384Mi does not hold 256mb under eviction churn).
         labels: extra labels on every object and the pod template (the
             connection Secret gets only these). Default:
             none. They may not set the construct's own keys (``app``,
