@@ -250,7 +250,7 @@ def max_value_size_fits(path: PathArg, value: str, output_limit: int, *, prop: s
             path,
             prop,
             value,
-            f"must be at most one client's output limit ({output_limit} bytes: half the client memory budget, "
+            f"must be at most one client's output limit ({_redis_floor(output_limit)}: half the client memory budget, "
             "what resources.memory_limit leaves after maxmemory and 13/16 of it), or a value could be written but "
             "a GET of it would disconnect the reader",
             "Lower max_value_size, or raise resources.memory_limit.",

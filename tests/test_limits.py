@@ -96,7 +96,7 @@ def test_max_value_size_is_in_the_repr_when_not_the_default() -> None:
         ("512kb", "must be at least 1mb"),
         (8, "must be a Redis memory size string"),
         ("8 MB", "Redis memory size"),
-        ("32mb", "must be at most one client's output limit (25165824 bytes"),
+        ("32mb", "must be at most one client's output limit (24mb: half the client memory budget"),
     ],
 )
 def test_bad_max_value_size_is_refused(synth_chart: Any, value: object, rule: str) -> None:
