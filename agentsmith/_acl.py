@@ -86,7 +86,8 @@ _CLIENT_KEPT: Final = (
 UNBOUNDED: Final = (
     *(f"-{name}" for name in _costs.names_of(Cost.WALK, Cost.COUNT, Cost.QUEUE) if "|" not in name),
     *(f"-{name}" for name in _costs.names_of(Cost.WALK) if "|" in name),
-    "-watch",
+    # WATCH; CLIENT TRACKING and CLIENT REPLY go with "-client" below
+    *(f"-{name}" for name in _costs.names_of(Cost.RETAIN, Cost.SWITCH) if not name.startswith("client|")),
     "-client",
     *(f"+client|{sub}" for sub in _CLIENT_KEPT),
 )
