@@ -27,12 +27,21 @@ VERSIONS = ("7.0.15", "7.2.6", "7.4.1")
 
 
 @cache
+def _facts(version: str) -> Mapping[str, Mapping[str, Any]]:
+    """Every entry of ``version`` in the facts file (read once a process)."""
+    commands: Mapping[str, Mapping[str, Any]] = json.loads(DATA.read_text(encoding="utf-8"))["versions"][version][
+        "commands"
+    ]
+    return commands
+
+
+@cache
 def commands(version: str) -> Mapping[str, Mapping[str, Any]]:
     """``{name: facts}`` of the commands a normal (not sentinel) server of ``version`` runs.
 
     Leaves only: a container (``client``) is left out, its subcommands (``client|id``) stay.
     """
-    data = json.loads(DATA.read_text(encoding="utf-8"))["versions"][version]["commands"]
+    data = _facts(version)
     return {
         name: facts
         for name, facts in data.items()
@@ -42,8 +51,7 @@ def commands(version: str) -> Mapping[str, Mapping[str, Any]]:
 
 def known(version: str, rule_name: str) -> bool:
     """True when ``rule_name`` (``get``, ``client|id``, ``client``) names a command of ``version``."""
-    data = json.loads(DATA.read_text(encoding="utf-8"))["versions"][version]["commands"]
-    return rule_name in data
+    return rule_name in _facts(version)
 
 
 def allowed(rules: Iterable[str], version: str) -> frozenset[str]:
