@@ -380,9 +380,8 @@ class RedisAccess(FactoryBuilt):
         elif self.auth is not None:
             args += ["--requirepass", f"$({_acl.PASSWORD_ENV})"]
         args += exporter_user
-        if self.max_clients is not None:
-            size = _limits.PROTO_MAX_BULK_LEN if self.max_value_size is None else self.max_value_size
-            args += _limits.server_args(client_budget, self.max_clients, size)
+        if self.max_clients is not None and self.max_value_size is not None:  # the guard's bounds, set together
+            args += _limits.server_args(client_budget, self.max_clients, self.max_value_size)
         return args
 
     def _client_bounds(self, client_budget: int) -> int | None:
