@@ -28,22 +28,41 @@ The pieces::
 
 from __future__ import annotations
 
-from .access import DEFAULT_ACCESS, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_VALUE_SIZE, AccessMode, RedisAccess
-from .auth import RedisAuth
-from .connection_secret import RedisConnectionSecret
-from .endpoint import RedisEndpoint, SecretKeyRef
-from .errors import AgentsmithConfigError
-from .external_redis import ExternalRedis
-from .filesystem import DEFAULT_DATA_SIZE_LIMIT, DEFAULT_FILESYSTEM, RedisFilesystem
-from .metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
-from .namespace import AgentsmithNamespace
-from .network import DEFAULT_NETWORK, SAME_NAMESPACE, NetworkPeer, RedisNetwork
-from .pod_security import DEFAULT_POD_SECURITY, PodSecurity
-from .probes import DEFAULT_LIVENESS, DEFAULT_PROBES, DEFAULT_READINESS, ProbeTiming, RedisProbes
-from .redis import EphemeralRedis
-from .resources import DEFAULT_RESOURCES, Resources
-from .roles import DEFAULT_AGENT_KEY_PATTERN, RedisRole, RoleAccess
-from .wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
+from agentsmith.access import (
+    DEFAULT_ACCESS,
+    DEFAULT_AGENT_KEY_PATTERN,
+    DEFAULT_MAX_CLIENTS,
+    DEFAULT_MAX_VALUE_SIZE,
+    AccessMode,
+    RedisAccess,
+    RedisAuth,
+    RedisRole,
+    RoleAccess,
+)
+from agentsmith.connection_secret import RedisConnectionSecret
+from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
+from agentsmith.errors import AgentsmithConfigError
+from agentsmith.external_redis import ExternalRedis
+from agentsmith.metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
+from agentsmith.namespace import DEFAULT_POD_SECURITY, AgentsmithNamespace, PodSecurity
+from agentsmith.pod import (
+    DEFAULT_DATA_SIZE_LIMIT,
+    DEFAULT_FILESYSTEM,
+    DEFAULT_LIVENESS,
+    DEFAULT_NETWORK,
+    DEFAULT_PROBES,
+    DEFAULT_READINESS,
+    DEFAULT_RESOURCES,
+    SAME_NAMESPACE,
+    NetworkPeer,
+    ProbeTiming,
+    RedisFilesystem,
+    RedisNetwork,
+    RedisProbes,
+    Resources,
+)
+from agentsmith.redis import EphemeralRedis
+from agentsmith.wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
 
 __all__ = [
     "DEFAULT_ACCESS",

@@ -8,10 +8,13 @@ from typing import Final
 import cdk8s
 from constructs import Construct
 
-from . import _collisions, _manifest, _seed, _url, _wiring_check
-from ._construct import checked_init, public_signature, read_only
-from ._rules import ConstructPath, dns_label, dns_subdomain, secret_key
-from .endpoint import SecretKeyRef
+from agentsmith.base import manifest
+from agentsmith.base.construct import checked_init, public_signature, read_only
+from agentsmith.checks import collisions, wiring
+from agentsmith.core import seed
+from agentsmith.core.rules import ConstructPath, dns_label, dns_subdomain, secret_key
+from agentsmith.core.url import redis_url
+from agentsmith.endpoint import SecretKeyRef
 
 __all__ = ["RedisConnectionSecret"]
 
@@ -25,6 +28,7 @@ def add_connection_secret(
     namespace: str | None = None,
     labels: Mapping[str, str] | None = None,
     client: bool = False,
+    bus: wiring.Bus | None = None,
 ) -> cdk8s.ApiObject:
     """The one way a connection Secret is built (EphemeralRedis, ExternalRedis, RedisConnectionSecret).
 
@@ -33,15 +37,15 @@ def add_connection_secret(
     ``scope`` is recorded as its publisher for the wiring check (``client``: a
     copy for clients in another namespace, see ``_wiring_check``).
     """
-    manifest = {
+    body = {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": _manifest.metadata(ref.name, namespace=namespace, labels=labels),
+        "metadata": manifest.metadata(ref.name, namespace=namespace, labels=labels),
         "type": "Opaque",
         "stringData": {ref.key: url},
     }
-    secret = _manifest.add_manifest(scope, id, manifest)
-    _wiring_check.published(secret, scope, url, client=client)
+    secret = manifest.add_manifest(scope, id, body)
+    wiring.published(secret, scope, url, client=client, bus=bus)
     return secret
 
 
@@ -76,8 +80,8 @@ class RedisConnectionSecret(Construct):
         id: str,
         *,
         url: str,
-        name: str = _seed.SECRET_NAME,
-        key: str = _seed.SECRET_KEY_REDIS_URL,
+        name: str = seed.SECRET_NAME,
+        key: str = seed.SECRET_KEY_REDIS_URL,
         namespace: str | None = None,
     ) -> None:
         path = ConstructPath(scope, id)
@@ -86,9 +90,9 @@ class RedisConnectionSecret(Construct):
         self.key: Final[str] = secret_key(path, "key", key)
         if namespace is not None:
             dns_label(path, "namespace", namespace)
-        _url.redis_url(path, "url", url)  # redis:// or rediss://, never credentials
+        redis_url(path, "url", url)  # redis:// or rediss://, never credentials
         super().__init__(scope, id)
-        _collisions.claim(self, path, [("name", "Secret", namespace, self.name)])
+        collisions.claim(self, path, [("name", "Secret", namespace, self.name)])
         #: The Secret (``add_json_patch`` on it is the escape hatch); ``api_object`` is the same object.
         self.secret: Final[cdk8s.ApiObject] = add_connection_secret(
             self, "Secret", SecretKeyRef(name=self.name, key=self.key), url, namespace=namespace

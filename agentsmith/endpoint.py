@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from ._rules import PathArg, dns_subdomain, fail, secret_key
+from agentsmith.core.rules import PathArg, dns_subdomain, fail, secret_key
 
 __all__ = ["RedisEndpoint", "SecretKeyRef"]
 

@@ -10,9 +10,12 @@ from typing import Final, overload
 import cdk8s
 from constructs import Construct
 
-from . import _collisions, _manifest, _seed, _url
-from ._construct import checked_init, public_signature, read_only
-from ._rules import (
+from agentsmith.base import manifest
+from agentsmith.base.construct import checked_init, public_signature, read_only
+from agentsmith.checks import collisions
+from agentsmith.connection_secret import add_connection_secret
+from agentsmith.core import seed
+from agentsmith.core.rules import (
     ConstructPath,
     PathArg,
     boolean,
@@ -20,14 +23,15 @@ from ._rules import (
     dns_name,
     fail,
 )
-from ._rules import (
+from agentsmith.core.rules import (
     labels as check_labels,
 )
-from ._rules import (
+from agentsmith.core.rules import (
     port as check_port,
 )
-from .connection_secret import add_connection_secret
-from .endpoint import SecretKeyRef
+from agentsmith.core.url import host as check_host
+from agentsmith.core.url import redis_url
+from agentsmith.endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
 
@@ -156,7 +160,7 @@ class ExternalRedis(Construct):
             dns_name(path, "url" if url is not None else "host", self.host)
         publish = url is not None
         super().__init__(scope, id)
-        _collisions.claim(
+        collisions.claim(
             self,
             path,
             [
@@ -175,13 +179,13 @@ class ExternalRedis(Construct):
         )
         #: The ExternalName Service, or None without ``service_name``.
         self.service: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(
+            manifest.add_manifest(
                 self,
                 "Service",
                 {
                     "apiVersion": "v1",
                     "kind": "Service",
-                    "metadata": _manifest.metadata(self.service_name, namespace=self.namespace, labels=self.labels),
+                    "metadata": manifest.metadata(self.service_name, namespace=self.namespace, labels=self.labels),
                     "spec": {"type": "ExternalName", "externalName": self.host},
                 },
             )
@@ -212,8 +216,8 @@ class _Target:
         for prop, value in (("host", host), ("port", port), ("tls", tls)):
             if value is not None:
                 raise fail(path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL.")
-        url_host, url_port, url_tls = _url.redis_url(path, "url", url)
-        default = SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
+        url_host, url_port, url_tls = redis_url(path, "url", url)
+        default = SecretKeyRef(name=seed.SECRET_NAME, key=seed.SECRET_KEY_REDIS_URL)
         connection = SecretKeyRef._check(path, "connection_secret", connection_secret or default)
         return _Target(host=url_host, port=url_port, tls=url_tls, url=url, connection=connection)
 
@@ -222,8 +226,8 @@ class _Target:
         connection = SecretKeyRef._check(path, "url_secret", secret)
         if host is None:
             raise fail(path, "host", host, "is required with 'url_secret'", "Pass host='my-redis.example.com'.")
-        checked_host = _url.host(path, "host", host)
-        checked_port = check_port(path, _seed.REDIS_PORT if port is None else port)
+        checked_host = check_host(path, "host", host)
+        checked_port = check_port(path, seed.REDIS_PORT if port is None else port)
         checked_tls = False if tls is None else boolean(path, "tls", tls)
         scheme = "rediss" if checked_tls else "redis"
         netloc = f"[{checked_host}]" if ":" in checked_host else checked_host  # IPv6 in brackets

@@ -5,26 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 import cdk8s
 from constructs import Construct
 
-from . import _alerts, _collisions, _exporter, _limits, _manifest, _redis_props, _seed
-from ._construct import checked_init, public_signature, read_only
-from ._quantity import parse_quantity
-from ._rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
-from ._rules import labels as check_labels
-from ._rules import port as check_port
-from .access import DEFAULT_ACCESS, DEFAULT_MAX_VALUE_SIZE, RedisAccess
-from .connection_secret import add_connection_secret
-from .endpoint import RedisEndpoint, SecretKeyRef
-from .errors import AgentsmithConfigError
-from .filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
-from .metrics import RedisMetrics
-from .network import DEFAULT_NETWORK, NetworkPeer, RedisNetwork
-from .probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
-from .resources import DEFAULT_RESOURCES, Resources
+from agentsmith.access import server
+from agentsmith.access.access import DEFAULT_ACCESS, DEFAULT_MAX_VALUE_SIZE, RedisAccess
+from agentsmith.base import manifest
+from agentsmith.base.construct import checked_init, public_signature, read_only
+from agentsmith.checks import collisions
+from agentsmith.connection_secret import add_connection_secret
+from agentsmith.core import limits, redis_props, seed
+from agentsmith.core.quantity import parse_quantity
+from agentsmith.core.rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
+from agentsmith.core.rules import labels as check_labels
+from agentsmith.core.rules import port as check_port
+from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
+from agentsmith.errors import AgentsmithConfigError
+from agentsmith.metrics import alerts, exporter
+from agentsmith.metrics.metrics import RedisMetrics
+from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
+from agentsmith.pod.network import DEFAULT_NETWORK, NetworkPeer, RedisNetwork
+from agentsmith.pod.probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
+from agentsmith.pod.resources import DEFAULT_RESOURCES, Resources
 
 __all__ = ["EphemeralRedis"]
 
@@ -228,42 +232,23 @@ class EphemeralRedis(Construct):
         AgentsmithConfigError: a prop is invalid; no API object has been created.
     """
 
-    #: Props that moved into value classes, and where (a TypeError naming the new form instead of Python's own).
-    MOVED_PROPS: ClassVar[Mapping[str, str]] = MappingProxyType(
-        {
-            "auth": "access=RedisAccess.password(RedisAuth(...))",
-            "roles": "access=RedisAccess.roles([...])",
-            "command_guard": "access=RedisAccess.seed_exact() (or RedisAccess.password(auth, command_guard=False))",
-            "strict_readiness": "access=RedisAccess.open(strict_readiness=True)",
-            "max_clients": "access=RedisAccess.open(max_clients=...) (or password()/roles() with max_clients=)",
-            "connection_secret": "access=RedisAccess.open(connection_secret=SecretKeyRef(...))",
-            "publish_connection_secret": "access=RedisAccess.open(publish_connection_secret=False)",
-            "liveness": "probes=RedisProbes(liveness=...)",
-            "readiness": "probes=RedisProbes(readiness=...)",
-            "allow_from": "network=RedisNetwork.policy(allow_from=...)",
-            "network_policy": "network=RedisNetwork.unmanaged() (no NetworkPolicy)",
-            "read_only_root_filesystem": "filesystem=RedisFilesystem.read_only()",
-            "data_size_limit": "filesystem=RedisFilesystem.read_only(data_size_limit=...)",
-        }
-    )
-
     @checked_init
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        name: str = _seed.REDIS_NAME,
+        name: str = seed.REDIS_NAME,
         namespace: str | None = None,
-        image: str = _seed.REDIS_IMAGE,
-        maxmemory: str = _seed.REDIS_MAXMEMORY,
-        maxmemory_policy: str = _seed.REDIS_MAXMEMORY_POLICY,
-        port: int = _seed.REDIS_PORT,
+        image: str = seed.REDIS_IMAGE,
+        maxmemory: str = seed.REDIS_MAXMEMORY,
+        maxmemory_policy: str = seed.REDIS_MAXMEMORY_POLICY,
+        port: int = seed.REDIS_PORT,
         resources: Resources = DEFAULT_RESOURCES,
         labels: Mapping[str, str] | None = None,
-        run_as_user: int = _seed.REDIS_RUN_AS_USER,
+        run_as_user: int = seed.REDIS_RUN_AS_USER,
         probes: RedisProbes = DEFAULT_PROBES,
-        cluster_domain: str = _seed.CLUSTER_DOMAIN,
+        cluster_domain: str = seed.CLUSTER_DOMAIN,
         network: RedisNetwork = DEFAULT_NETWORK,
         filesystem: RedisFilesystem = DEFAULT_FILESYSTEM,
         access: RedisAccess = DEFAULT_ACCESS,
@@ -275,50 +260,58 @@ class EphemeralRedis(Construct):
         # everything before creating any API object. Fields are resolved once here and read-only (Final) after.
         self.name: Final[str] = dns_label(path, "name", name, service=True)
         self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
-        self.image: Final[str] = _redis_props.image(path, image)
-        maxmemory_bytes = _redis_props.maxmemory(path, maxmemory)
+        self.image: Final[str] = redis_props.image(path, image)
+        maxmemory_bytes = redis_props.maxmemory(path, maxmemory)
         self.maxmemory: Final[str] = maxmemory
-        self.maxmemory_policy: Final[str] = _redis_props.maxmemory_policy(path, maxmemory_policy)
+        self.maxmemory_policy: Final[str] = redis_props.maxmemory_policy(path, maxmemory_policy)
         self.port: Final[int] = check_port(path, port)
         self.resources: Final[Resources] = Resources._check(path, resources)
         limit_bytes = int(parse_quantity(resources.memory_limit))  # valid and whole: Resources._check
-        self.run_as_user: Final[int] = _redis_props.run_as_user(path, run_as_user)
+        self.run_as_user: Final[int] = redis_props.run_as_user(path, run_as_user)
         self.probes: Final[RedisProbes] = RedisProbes._check(path, probes)
         self.cluster_domain: Final[str] = dns_subdomain(path, "cluster_domain", cluster_domain)
         self.network: Final[RedisNetwork] = RedisNetwork._check(path, network)
         self.filesystem: Final[RedisFilesystem] = RedisFilesystem._check(path, filesystem)
         self.access: Final[RedisAccess] = RedisAccess._check(path, access)
-        clients = _limits.least_client_budget(access.max_value_size)
+        clients = limits.least_client_budget(access.max_value_size)
         if access.max_value_size not in (None, DEFAULT_MAX_VALUE_SIZE):  # a value the user chose is named first
-            output_limit = _limits.output_hard_limit(_limits.client_budget(maxmemory_bytes, limit_bytes))
-            _redis_props.max_value_size_fits(path, access.max_value_size, output_limit, prop="access.max_value_size")
-        _redis_props.maxmemory_headroom(
+            output_limit = limits.output_hard_limit(limits.client_budget(maxmemory_bytes, limit_bytes))
+            redis_props.max_value_size_fits(path, access.max_value_size, output_limit, prop="access.max_value_size")
+        redis_props.maxmemory_headroom(
             path, maxmemory, maxmemory_bytes, resources.memory_limit, limit_bytes, clients=clients
         )
         #: Bytes all clients together may hold (``--maxmemory-clients``): what the memory limit leaves after
         #: ``maxmemory`` and the allocator's overhead under churn (13/16 of it); 48mb by default.
-        self.client_memory_budget: Final[int] = _limits.client_budget(maxmemory_bytes, limit_bytes)
-        #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
-        self.connection: Final[SecretKeyRef] = access._connection(path, self.name)
+        self.client_memory_budget: Final[int] = limits.client_budget(maxmemory_bytes, limit_bytes)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
-        self._exporter_login = None if self.metrics is None else access._exporter_login(path, self.metrics)
+        self._server = server.resolve(
+            access,
+            path,
+            redis_name=self.name,
+            port=self.port,
+            client_budget=self.client_memory_budget,
+            metrics=self.metrics is not None,
+            metrics_password=None if self.metrics is None else self.metrics.password,
+        )
+        #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
+        self.connection: Final[SecretKeyRef] = self._server.connection
         user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
         super().__init__(scope, id)
         self._check_chart_labels(path, scope)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
-        self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({_seed.SELECTOR_LABEL_KEY: self.name})
+        self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({seed.SELECTOR_LABEL_KEY: self.name})
         #: The labels on every object (read-only): ``labels`` plus the construct's own keys.
         self.labels: Final[Mapping[str, str]] = MappingProxyType(
             {
                 **user_labels,
                 **self.selector_labels,
-                _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
-                _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
+                seed.NAME_LABEL_KEY: seed.REDIS_NAME,
+                seed.COMPONENT_LABEL_KEY: seed.COMPONENT_MESSAGE_BUS,
             }
         )
         self._pod_labels = {**user_labels, **self.selector_labels}
         #: The metrics Service's and monitoring objects' labels: component ``metrics``.
-        self._metrics_labels = {**self.labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT}
+        self._metrics_labels = {**self.labels, seed.COMPONENT_LABEL_KEY: exporter.METRICS_COMPONENT}
         self._monitor_labels = {**({} if metrics is None else metrics.monitor_labels), **self._metrics_labels}
         create_policy = network.creates_policy
         publish = access.publish_connection_secret
@@ -326,7 +319,7 @@ class EphemeralRedis(Construct):
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
         if publish and self.client_namespaces:
             self._check_one_file_per_secret(path)
-        _collisions.claim(
+        collisions.claim(
             self,
             path,
             [
@@ -343,16 +336,16 @@ class EphemeralRedis(Construct):
         )
 
         #: The API objects; ``add_json_patch`` on them is the escape hatch.
-        self.deployment: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Deployment", self._deployment())
-        self.service: Final[cdk8s.ApiObject] = _manifest.add_manifest(self, "Service", self._service())
+        self.deployment: Final[cdk8s.ApiObject] = manifest.add_manifest(self, "Deployment", self._deployment())
+        self.service: Final[cdk8s.ApiObject] = manifest.add_manifest(self, "Service", self._service())
         #: The NetworkPolicy, or None with ``network=RedisNetwork.unmanaged()``.
         self.network_policy: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
+            manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
         )
         #: The published connection Secret, or None (a password or roles, ``publish_connection_secret=False``).
         self.secret: Final[cdk8s.ApiObject | None] = (
             add_connection_secret(
-                self, "Secret", self.connection, self.url, namespace=self.namespace, labels=user_labels
+                self, "Secret", self.connection, self.url, namespace=self.namespace, labels=user_labels, bus=self
             )
             if publish
             else None
@@ -368,6 +361,7 @@ class EphemeralRedis(Construct):
                     namespace=client,
                     labels=user_labels,
                     client=True,
+                    bus=self,
                 )
                 for client in (self.client_namespaces if publish else ())
             }
@@ -377,10 +371,10 @@ class EphemeralRedis(Construct):
         self.metrics_service: Final[cdk8s.ApiObject | None] = (
             None
             if monitoring is None
-            else _manifest.add_manifest(
+            else manifest.add_manifest(
                 self,
                 "Service-metrics",
-                _exporter.service(
+                exporter.service(
                     monitoring,
                     name=self.name,
                     namespace=self.namespace,
@@ -391,19 +385,19 @@ class EphemeralRedis(Construct):
         )
         #: The ServiceMonitor, or None (no ``metrics``, or ``metrics.service_monitor=False``).
         self.service_monitor: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(self, "ServiceMonitor", self._service_monitor(monitoring))
+            manifest.add_manifest(self, "ServiceMonitor", self._service_monitor(monitoring))
             if monitoring is not None and monitoring.service_monitor
             else None
         )
         #: The PrometheusRule, or None (no ``metrics``, or ``metrics.prometheus_rule=False``).
         self.prometheus_rule: Final[cdk8s.ApiObject | None] = (
-            _manifest.add_manifest(
+            manifest.add_manifest(
                 self,
                 "PrometheusRule",
-                _alerts.prometheus_rule(
+                alerts.prometheus_rule(
                     monitoring,
                     self._bus_facts(maxmemory_bytes),
-                    job=_exporter.metrics_service_name(self.name),
+                    job=exporter.metrics_service_name(self.name),
                     namespace=self.namespace,
                     labels=self._monitor_labels,
                 ),
@@ -471,8 +465,23 @@ class EphemeralRedis(Construct):
         Raises:
             AgentsmithConfigError: there is no role named ``role``.
         """
-        found = self.access._role(self.node.path, role)
+        found = self._server.role(self.node.path, role)
         return _RoleEndpoint(host=self.host, port=self.port, url=self.url, connection=found.connection)
+
+    def admits_namespace(self, namespace: str) -> bool | None:
+        """Whether the NetworkPolicy may admit pods of ``namespace``; None without one (``RedisNetwork.unmanaged()``).
+
+        A peer whose ``namespace_selector`` has no ``kubernetes.io/metadata.name`` may match any namespace, so it may.
+        """
+        if self.network_policy is None:
+            return None
+        if namespace in self.client_namespaces:
+            return True
+        for peer in self.network.allow_from or ():
+            selector = peer.namespace_selector
+            if selector is not None and selector.get(_NAMESPACE_NAME_LABEL, namespace) == namespace:
+                return True
+        return False
 
     # -- prop resolution -------------------------------------------------
 
@@ -497,13 +506,13 @@ class EphemeralRedis(Construct):
 
     def _check_chart_labels(self, path: PathArg, scope: Construct) -> None:
         """The chart's labels may not give the construct's own keys another value, on any of its objects."""
-        chart_labels = _collisions.chart_labels(scope)
+        chart_labels = collisions.chart_labels(scope)
         if not chart_labels:
             return
         owned = {
-            _seed.SELECTOR_LABEL_KEY: self.name,
-            _seed.NAME_LABEL_KEY: _seed.REDIS_NAME,
-            _seed.COMPONENT_LABEL_KEY: _seed.COMPONENT_MESSAGE_BUS,
+            seed.SELECTOR_LABEL_KEY: self.name,
+            seed.NAME_LABEL_KEY: seed.REDIS_NAME,
+            seed.COMPONENT_LABEL_KEY: seed.COMPONENT_MESSAGE_BUS,
         }
         for key, value in owned.items():
             if key in chart_labels and chart_labels[key] != value:
@@ -537,13 +546,13 @@ class EphemeralRedis(Construct):
 
     @staticmethod
     def _owned_label_keys() -> tuple[str, ...]:
-        return (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
+        return (seed.SELECTOR_LABEL_KEY, seed.NAME_LABEL_KEY, seed.COMPONENT_LABEL_KEY)
 
     def _metrics_claims(self) -> list[tuple[str, str, str | None, str]]:
         if self.metrics is None:
             return []
         claims: list[tuple[str, str, str | None, str]] = [
-            ("metrics", "Service", self.namespace, _exporter.metrics_service_name(self.name))
+            ("metrics", "Service", self.namespace, exporter.metrics_service_name(self.name))
         ]
         if self.metrics.service_monitor:
             claims.append(("metrics", "ServiceMonitor", self.namespace, self.name))
@@ -551,28 +560,28 @@ class EphemeralRedis(Construct):
             claims.append(("metrics", "PrometheusRule", self.namespace, self.name))
         return claims
 
-    def _bus_facts(self, maxmemory_bytes: int) -> _alerts.BusFacts:
-        return _alerts.BusFacts(
+    def _bus_facts(self, maxmemory_bytes: int) -> alerts.BusFacts:
+        return alerts.BusFacts(
             name=self.name,
             namespace=self.namespace or cdk8s.Chart.of(self).namespace,
             maxmemory=self.maxmemory,
             maxmemory_bytes=maxmemory_bytes,
-            client_memory_budget=self.access._client_bounds(self.client_memory_budget),
+            client_memory_budget=self._server.client_memory_bound,
         )
 
     def _service_monitor(self, metrics: RedisMetrics) -> dict[str, Any]:
-        return _exporter.service_monitor(
+        return exporter.service_monitor(
             metrics,
             name=self.name,
             namespace=self.namespace,
             labels=self._monitor_labels,
-            selector={**self.selector_labels, _seed.COMPONENT_LABEL_KEY: _exporter.METRICS_COMPONENT},
+            selector={**self.selector_labels, seed.COMPONENT_LABEL_KEY: exporter.METRICS_COMPONENT},
         )
 
     # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 
     def _metadata(self) -> dict[str, Any]:
-        return _manifest.metadata(self.name, namespace=self.namespace, labels=self.labels)
+        return manifest.metadata(self.name, namespace=self.namespace, labels=self.labels)
 
     def _args(self) -> list[str]:
         args = [
@@ -581,17 +590,11 @@ class EphemeralRedis(Construct):
             "--maxmemory-policy",
             self.maxmemory_policy,
             "--save",
-            _seed.REDIS_SAVE_SCHEDULE,
+            seed.REDIS_SAVE_SCHEDULE,
         ]
-        if self.port != _seed.REDIS_PORT:
+        if self.port != seed.REDIS_PORT:
             args += ["--port", str(self.port)]
-        login = self._exporter_login
-        exporter_user = _exporter.acl_user(login.redis_env) if login is not None and login.user is not None else []
-        return args + self.access._server_args(client_budget=self.client_memory_budget, exporter_user=exporter_user)
-
-    def _port_args(self) -> list[str]:
-        """``-p PORT`` for redis-cli when Redis listens elsewhere than the seed's port."""
-        return ["-p", str(self.port)] if self.port != _seed.REDIS_PORT else []
+        return args + list(self._server.args)
 
     def _probe(self, timing: ProbeTiming, command: list[str]) -> dict[str, Any]:
         probe: dict[str, Any] = {
@@ -612,13 +615,13 @@ class EphemeralRedis(Construct):
             # Tags move, digests do not.
             "imagePullPolicy": "IfNotPresent" if "@" in self.image else "Always",
             "args": self._args(),
-            "ports": [{"name": _seed.REDIS_PORT_NAME, "containerPort": self.port, "protocol": _seed.REDIS_PROTOCOL}],
+            "ports": [{"name": seed.REDIS_PORT_NAME, "containerPort": self.port, "protocol": seed.REDIS_PROTOCOL}],
             "resources": {
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
             },
-            "livenessProbe": self._probe(self.probes.liveness, self.access._liveness_command(self._port_args())),
-            "readinessProbe": self._probe(self.probes.readiness, self.access._readiness_command(self._port_args())),
+            "livenessProbe": self._probe(self.probes.liveness, list(self._server.liveness)),
+            "readinessProbe": self._probe(self.probes.readiness, list(self._server.readiness)),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": self.filesystem.read_only_root,
@@ -628,13 +631,8 @@ class EphemeralRedis(Construct):
                 "seccompProfile": dict(_SECCOMP),
             },
         }
-        env = self.access._env()
-        login = self._exporter_login
-        if login is not None and login.own_secret and login.password is not None:
-            # own_secret: the metrics user's own password, in METRICS_PASSWORD_ENV (its redis_env)
-            env.append(login.password._env_var(_exporter.METRICS_PASSWORD_ENV))
-        if env:
-            container["env"] = env
+        if self._server.env:
+            container["env"] = [dict(entry) for entry in self._server.env]
         if self.filesystem.read_only_root:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container
@@ -651,8 +649,8 @@ class EphemeralRedis(Construct):
             },
             "containers": [self._container()],
         }
-        if self.metrics is not None and self._exporter_login is not None:
-            spec["containers"].append(_exporter.container(self.metrics, self._exporter_login, redis_port=self.port))
+        if self.metrics is not None and self._server.exporter is not None:
+            spec["containers"].append(exporter.container(self.metrics, self._server.exporter, redis_port=self.port))
         if self.filesystem.read_only_root:
             spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.filesystem.data_size_limit}}]
         return spec
@@ -663,7 +661,7 @@ class EphemeralRedis(Construct):
             "kind": "Deployment",
             "metadata": self._metadata(),
             "spec": {
-                "replicas": _seed.REDIS_REPLICAS,
+                "replicas": seed.REDIS_REPLICAS,
                 "strategy": {"type": _ROLLOUT_STRATEGY},
                 "selector": {"matchLabels": self.selector_labels},
                 "template": {"metadata": {"labels": self._pod_labels}, "spec": self._pod_spec()},
@@ -676,14 +674,14 @@ class EphemeralRedis(Construct):
             "kind": "Service",
             "metadata": self._metadata(),
             "spec": {
-                "type": _seed.SERVICE_TYPE,
+                "type": seed.SERVICE_TYPE,
                 "selector": self.selector_labels,
                 "ports": [
                     {
-                        "name": _seed.REDIS_PORT_NAME,
+                        "name": seed.REDIS_PORT_NAME,
                         "port": self.port,
                         "targetPort": self.port,
-                        "protocol": _seed.REDIS_PROTOCOL,
+                        "protocol": seed.REDIS_PROTOCOL,
                     }
                 ],
             },
@@ -701,7 +699,7 @@ class EphemeralRedis(Construct):
                 # Egress listed with no rules: Redis needs no outbound traffic at all.
                 "policyTypes": ["Ingress", "Egress"],
                 "ingress": [
-                    {"from": peers, "ports": [{"port": self.port, "protocol": _seed.REDIS_PROTOCOL}]},
+                    {"from": peers, "ports": [{"port": self.port, "protocol": seed.REDIS_PROTOCOL}]},
                     *self._metrics_ingress(),
                 ],
                 "egress": [],
@@ -712,7 +710,7 @@ class EphemeralRedis(Construct):
         # Scrapers reach the exporter's port only; the Redis rule above does not admit them.
         if self.metrics is None:
             return []
-        return [{"from": _exporter.peers(self.metrics), "ports": [{"port": self.metrics.port, "protocol": "TCP"}]}]
+        return [{"from": exporter.peers(self.metrics), "ports": [{"port": self.metrics.port, "protocol": "TCP"}]}]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from constructs import Construct
 
-from ._rules import env_var_name, fail
-from .endpoint import RedisEndpoint, SecretKeyRef
+from agentsmith.core.rules import env_var_name, fail
+from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 
 __all__ = ["REDIS_URL_ENV", "PlusContainer", "PlusEnv", "add_redis_url", "redis_url_env"]
 

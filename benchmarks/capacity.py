@@ -35,7 +35,7 @@ options and the default user's ACL) and the seed's bare ``--maxmemory``,
    Redis (reported, not an error), the keys evicted and the XADD rate; INFO is polled
    every 50 ms on another connection for the peak RSS. Then a sizing table: for
    ``maxmemory`` 128mb to 1gb, the memory limit the library's formula needs
-   (``agentsmith._limits``: ``maxmemory x (1 + FRAGMENTATION_SHARE)`` plus the least
+   (``agentsmith.core.limits``: ``maxmemory x (1 + FRAGMENTATION_SHARE)`` plus the least
    client budget, two ``max_value_size``), the client budget at that limit, and the
    jobs of section 1's shape that fit in ``maxmemory``.
 
@@ -75,14 +75,14 @@ if _PROJECT_NODE.is_file():  # jsii runs on the project's Node.js, as in the tes
 
 import redis  # noqa: E402
 
-from agentsmith._limits import (  # noqa: E402
+from agentsmith.core.limits import (  # noqa: E402
     FRAGMENTATION_SHARE,
     PROTO_MAX_BULK_LEN,
     client_budget,
     least_client_budget,
 )
-from agentsmith._quantity import parse_quantity, parse_redis_memory  # noqa: E402
-from agentsmith._seed import MEMORY_LIMIT as SEED_MEMORY_LIMIT  # noqa: E402
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory  # noqa: E402
+from agentsmith.core.seed import MEMORY_LIMIT as SEED_MEMORY_LIMIT  # noqa: E402
 from testkit import cgroup  # noqa: E402
 from testkit.redis_runtime import (  # noqa: E402
     LOOPBACK,
@@ -697,7 +697,7 @@ def sizing_table(shape: JobShape, fill: FillResult | None, results: Sequence[Chu
         ])  # fmt: skip
     print_section(
         (
-            f"Sizing (agentsmith._limits: limit = maxmemory x (1 + FRAGMENTATION_SHARE) + 2 x max_value_size "
+            f"Sizing (agentsmith.core.limits: limit = maxmemory x (1 + FRAGMENTATION_SHARE) + 2 x max_value_size "
             f"{PROTO_MAX_BULK_LEN}, in whole Mi; jobs: {shape.entries} entries of {shape.entry_bytes} B, "
             f"{shape.pending} pending, {measured})"
         ),

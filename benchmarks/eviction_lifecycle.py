@@ -33,7 +33,7 @@ sys.path.insert(0, str(PROJECT_DIR))  # the checkout: agentsmith, testkit
 import cdk8s  # noqa: E402
 
 from agentsmith import EphemeralRedis, Resources  # noqa: E402
-from agentsmith._quantity import parse_redis_memory  # noqa: E402
+from agentsmith.core.quantity import parse_redis_memory  # noqa: E402
 from testkit.job_lifecycle import (  # noqa: E402
     FINISHED_ONLY_TTLS,
     SEED_TTLS,

@@ -7,7 +7,7 @@ from typing import Any
 from _support import SynthChart, SynthRedis, assert_config_error
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole, redis_url_env
-from agentsmith._acl import AGENT_COMMANDS, GUARD_COMMANDS
+from agentsmith.access.acl import AGENT_COMMANDS, GUARD_COMMANDS
 from testkit.manifests import the_container
 
 SEED_ARGS = ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru", "--save", ""]

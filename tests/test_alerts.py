@@ -12,7 +12,7 @@ import yaml
 from _support import in_memory_app, require_tool
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisMetrics
-from agentsmith._alerts import ALERTS
+from agentsmith.metrics.alerts import ALERTS
 
 pytestmark = pytest.mark.runtime
 

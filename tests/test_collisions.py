@@ -21,10 +21,11 @@ from agentsmith import (
     ExternalRedis,
     RedisAccess,
     RedisConnectionSecret,
-    _collisions,
-    _manifest,
 )
-from agentsmith._collisions import check_app, file_name
+from agentsmith.base import manifest as _manifest
+from agentsmith.checks import synth
+from agentsmith.checks.collisions import file_name
+from agentsmith.checks.synth import check_app
 
 
 def two_charts(app: cdk8s.App, first: str | None, second: str | None) -> tuple[cdk8s.Chart, cdk8s.Chart]:
@@ -390,7 +391,7 @@ def test_a_consumer_app_that_never_calls_check_app_is_refused_at_synth(
 def test_the_check_is_registered_once_per_app_however_many_constructs(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN an app with many agentsmith objects in four charts (each add_manifest call asks for the check)
     calls: list[cdk8s.App] = []
-    monkeypatch.setattr(_collisions, "check_app", calls.append)
+    monkeypatch.setattr(synth, "check_app", calls.append)
     app = in_memory_app()
     main.build(app)
     chart = cdk8s.Chart(app, "more", namespace="jobs")
@@ -429,7 +430,7 @@ def test_a_fixed_app_synthesises_every_object(tmp_path: Path) -> None:
 
 def test_apps_without_agentsmith_objects_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[cdk8s.App] = []
-    monkeypatch.setattr(_collisions, "check_app", calls.append)
+    monkeypatch.setattr(synth, "check_app", calls.append)
     app = in_memory_app()
     raw_secret(cdk8s.Chart(app, "plain"), "s", "s")
     app.synth_yaml()

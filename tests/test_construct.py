@@ -148,3 +148,16 @@ def test_public_attributes_are_read_only_after_construction(kind: str) -> None:
         built.extra = 1
     built._scratch = 1
     assert cdk8s.Testing.synth(chart) == before
+
+
+def test_assigning_a_handle_names_no_prop_that_does_not_exist() -> None:
+    # GIVEN a bus WHEN its Deployment handle is assigned THEN the error sends the user to the object, not to a prop
+    construct, _bad, good = CONSTRUCTS["EphemeralRedis"]
+    built = construct(chart_for("EphemeralRedis"), "it", **good)
+    with pytest.raises(AttributeError) as raised:
+        built.deployment = None
+    assert str(raised.value) == (
+        "EphemeralRedis.deployment is read-only: the manifests were built when the construct was created, so "
+        "assigning it would change nothing. It is a handle: change the object it names (add_json_patch on an "
+        "ApiObject) instead."
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentsmith import _acl
-from agentsmith._costs import BOUNDED, COSTS, DENIED_TO_EVERY_CATEGORY, Cost, bounded, names_of
+from agentsmith.access import acl as _acl
+from agentsmith.access.costs import BOUNDED, COSTS, DENIED_TO_EVERY_CATEGORY, Cost, bounded, names_of
 from testkit.acl import VERSIONS, allowed, commands, known, rule_names
 
 #: Commands a guarded user runs although their category is denied (INFO: ioredis's ready check).

@@ -17,7 +17,7 @@ import yaml
 from _support import assert_config_error
 
 from agentsmith import EphemeralRedis, RedisMetrics, redis_url_env
-from agentsmith._identity import IdentityMap
+from agentsmith.core.identity import IdentityMap
 
 
 class _Key:

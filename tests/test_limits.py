@@ -9,8 +9,8 @@ import pytest
 from _support import assert_config_error, in_memory_app
 
 from agentsmith import DEFAULT_MAX_VALUE_SIZE, EphemeralRedis, RedisAccess, RedisRole, Resources
-from agentsmith._limits import PROTO_MAX_BULK_LEN, client_budget, least_client_budget, server_args
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith.core.limits import PROTO_MAX_BULK_LEN, client_budget, least_client_budget, server_args
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import the_container
 
 MiB = 1024 * 1024

@@ -19,8 +19,8 @@ from agentsmith import (
     RedisRole,
     SecretKeyRef,
 )
-from agentsmith._alerts import ALERTS
-from agentsmith._exporter import EXPORTER_COMMANDS
+from agentsmith.access.server import EXPORTER_COMMANDS
+from agentsmith.metrics.alerts import ALERTS
 from testkit.redis_runtime import parse_redis_args
 
 METRICS_PASSWORD = SecretKeyRef(name="redis-metrics", key="redis-password")

@@ -44,7 +44,7 @@ from _podman import (
 )
 
 from agentsmith import RedisAccess, RedisAuth, RedisFilesystem, RedisRole
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import containers, the_container
 from testkit.redis_runtime import client, free_port
 from testkit.redis_runtime import k8s_expand as expand

@@ -64,7 +64,7 @@ from _support import require_tool
 from test_pod import FAILURE_THRESHOLD
 
 from agentsmith import RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import containers
 from testkit.redis_runtime import client, free_port
 

@@ -69,7 +69,7 @@ def test_ships_py_typed() -> None:
 def test_library_never_imports_the_apps_imports_package() -> None:
     # A cdk8s app that pip-installs this library has its own imports/.
     offenders = []
-    for module in sorted(PACKAGE.glob("*.py")):
+    for module in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]

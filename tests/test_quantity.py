@@ -1,4 +1,4 @@
-"""agentsmith._quantity: Kubernetes quantities and Redis memory sizes.
+"""agentsmith.core.quantity: Kubernetes quantities and Redis memory sizes.
 
 Exact unit tests pin each grammar against its source of truth
 (k8s.io/apimachinery resource/quantity.go, redis util.c memtoull); Hypothesis
@@ -16,7 +16,7 @@ from _support import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentsmith._quantity import QuantityError, parse_quantity, parse_redis_memory
+from agentsmith.core.quantity import QuantityError, parse_quantity, parse_redis_memory
 
 #: Side-effect free: no example database written under .hypothesis/; fewer examples in the fast profile.
 FAST = settings(max_examples=examples(120), deadline=None, database=None)

@@ -25,7 +25,7 @@ import redis
 from _support import require_redis_server, require_tool
 from redis.typing import EncodableT, FieldT
 
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit.redis_runtime import (
     TEST_ADMIN,
     TEST_ADMIN_ARGS,

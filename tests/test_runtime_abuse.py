@@ -30,7 +30,7 @@ import redis
 from _support import require_redis_server, require_tool
 
 from agentsmith import RedisAccess, RedisRole
-from agentsmith._quantity import parse_quantity
+from agentsmith.core.quantity import parse_quantity
 from testkit.redis_runtime import (
     LOOPBACK,
     TEST_ADMIN,

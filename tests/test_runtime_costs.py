@@ -25,9 +25,10 @@ import pytest
 import redis
 from test_runtime_hostile import attacker, serve, synth
 
-from agentsmith import RedisAccess, _acl
-from agentsmith._costs import COSTS, DENIED_TO_EVERY_CATEGORY
-from agentsmith._quantity import parse_quantity
+from agentsmith import RedisAccess
+from agentsmith.access import acl as _acl
+from agentsmith.access.costs import COSTS, DENIED_TO_EVERY_CATEGORY
+from agentsmith.core.quantity import parse_quantity
 from testkit import acl, cgroup
 from testkit.redis_runtime import (
     LOOPBACK,

@@ -45,7 +45,7 @@ import pytest
 from _support import in_memory_app, require_redis_server, require_tool
 
 from agentsmith import EphemeralRedis, Resources
-from agentsmith._quantity import parse_redis_memory
+from agentsmith.core.quantity import parse_redis_memory
 from testkit.job_lifecycle import (
     FINISHED_ONLY_TTLS,
     SEED_TTLS,

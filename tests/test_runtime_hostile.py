@@ -28,9 +28,9 @@ import redis
 from _support import require_redis_server, require_tool
 
 from agentsmith import DEFAULT_MAX_CLIENTS, RedisAccess, RedisAuth, RedisRole, Resources
-from agentsmith._quantity import parse_quantity
-from agentsmith.auth import MAX_PASSWORD_BYTES
-from agentsmith.resources import MAX_MEMORY_BYTES
+from agentsmith.access.auth import MAX_PASSWORD_BYTES
+from agentsmith.core.quantity import parse_quantity
+from agentsmith.pod.resources import MAX_MEMORY_BYTES
 from testkit.redis_runtime import (
     LOOPBACK,
     TEST_ADMIN,

@@ -19,7 +19,7 @@ from _support import in_memory_app, require_redis_server
 from redis.typing import EncodableT, FieldT
 
 from agentsmith import EphemeralRedis
-from agentsmith._redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
+from agentsmith.core.redis_props import MIN_MAXMEMORY, MIN_MAXMEMORY_TEXT
 from testkit.manifests import containers
 from testkit.redis_runtime import RedisProcess, make_workdir, parse_redis_args, start_redis
 

@@ -20,7 +20,7 @@ import pytest
 from _support import require_tool
 from test_runtime_hostile import serve
 
-from agentsmith._quantity import parse_quantity, parse_redis_memory
+from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit import cgroup
 from testkit.redis_runtime import LOOPBACK, TEST_ADMIN, RedisProcess, client, synth_container
 from testkit.sampler import PeakRss

@@ -21,7 +21,7 @@ from agentsmith import (
     add_redis_url,
     redis_url_env,
 )
-from agentsmith._wiring_check import check_app
+from agentsmith.checks.synth import check_app
 
 ADD_REDIS_URL_ERROR = (
     "[jobs/worker/Resource] 'containers[main].env[REDIS_URL]' reads Secret 'agentsmith-secrets' in namespace "

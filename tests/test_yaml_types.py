@@ -7,7 +7,7 @@ read here with a YAML 1.2 core-schema loader (``testkit/yaml12.py``). The real w
 
 * every object of the committed ``dist/`` comes out of Kustomize exactly as
   PyYAML reads it;
-* for several thousand adversarial strings, :func:`agentsmith._yaml_types.yaml_ambiguous`
+* for several thousand adversarial strings, :func:`agentsmith.core.yaml_types.yaml_ambiguous`
   is exact: it is true for precisely the strings that do not round-trip, which
   the constructs refuse (``tests/test_validation.py``); every other string
   round-trips unchanged through both readers.
@@ -24,7 +24,7 @@ import pytest
 import yaml
 from _support import ROOT, kustomize, run_kustomize
 
-from agentsmith._yaml_types import yaml_ambiguous
+from agentsmith.core.yaml_types import yaml_ambiguous
 from testkit.yaml12 import load_all
 
 #: Strings YAML readers are known to disagree on, or that look like they might.

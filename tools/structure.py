@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -121,12 +122,18 @@ def _is_face(path: Path) -> bool:
     return not any(isinstance(node, (ast.FunctionDef, ast.ClassDef)) for node in tree.body)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", default="agentsmith")
-    parser.add_argument("--construct", default="agentsmith/redis.py:EphemeralRedis")
-    args = parser.parse_args()
-    package = Path(args.package)
+@dataclass(frozen=True)
+class Figures:
+    """What :func:`measure` found."""
+
+    modules: dict[str, Path]
+    edges: dict[str, set[str]]
+    cycles: list[list[str]]
+    deferred: list[tuple[str, str]]
+
+
+def measure(package: Path) -> Figures:
+    """The modules of ``package`` (a folder), its import edges, cycles and deferred imports."""
     modules = _modules(package)
     edges: dict[str, set[str]] = {name: set() for name in modules}
     deferred: set[tuple[str, str]] = set()
@@ -135,6 +142,17 @@ def main() -> None:
             edges[name].add(target)
             if is_deferred:
                 deferred.add((name, target))
+    return Figures(modules, edges, _cycles(edges), sorted(deferred))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--package", default="agentsmith")
+    parser.add_argument("--construct", default="agentsmith/redis.py:EphemeralRedis")
+    args = parser.parse_args()
+    package = Path(args.package)
+    figures = measure(package)
+    modules, edges, cycles, deferred = figures.modules, figures.edges, figures.cycles, figures.deferred
     module_files = [path for path in modules.values() if not _is_face(path)]
     lines = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in modules.values())
     construct_file, _, cls = args.construct.partition(":")
@@ -148,24 +166,27 @@ def main() -> None:
                 todo.append(target)
     trusted = {f"{args.package}", f"{args.package}.errors"}
     opened = sorted(
-        m
-        for m in reached
-        if m not in trusted and not _is_face(modules[m]) and not m.startswith(f"{args.package}.core")
+        m for m in reached if m not in trusted and not _is_face(modules[m]) and not m.startswith(f"{args.package}.core")
     )
-    cycles = _cycles(edges)
-    print(f"modules: {len(modules)} ({len(module_files)} with code; faces that only hand names on: "
-          f"{len(modules) - len(module_files)})")
+    print(
+        f"modules: {len(modules)} ({len(module_files)} with code; faces that only hand names on: "
+        f"{len(modules) - len(module_files)})"
+    )
     print(f"folders: {len({path.parent for path in modules.values()})}")
     print(f"lines: {lines}")
     print(f"import edges inside the package: {sum(len(targets) for targets in edges.values())}")
     print(f"import cycles: {len(cycles)}" + "".join(f"\n  {' '.join(c)}" for c in cycles))
-    print(f"deferred imports (in a function or under TYPE_CHECKING): {len(deferred)}"
-          + "".join(f"\n  {a} -> {b}" for a, b in sorted(deferred)))
+    print(
+        f"deferred imports (in a function or under TYPE_CHECKING): {len(deferred)}"
+        + "".join(f"\n  {a} -> {b}" for a, b in deferred)
+    )
     print(f"docstring lines: {sum(_docstring_lines(path) for path in modules.values())}")
     print(f"{cls} class docstring lines: {_class_docstring_lines(Path(construct_file), cls)}")
     print(f"{construct_file} lines: {len(Path(construct_file).read_text(encoding='utf-8').splitlines())}")
-    print(f"modules a reader of {cls} opens (its imports, transitively, without errors, faces and core/): "
-          f"{len(opened)}" + "".join(f"\n  {m}" for m in opened))
+    print(
+        f"modules a reader of {cls} opens (its imports, transitively, without errors, faces and core/): "
+        f"{len(opened)}" + "".join(f"\n  {m}" for m in opened)
+    )
 
 
 if __name__ == "__main__":

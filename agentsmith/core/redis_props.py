@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from . import _seed
-from ._limits import (
+from agentsmith.core import seed
+from agentsmith.core.limits import (
     DEFAULT_MAX_CLIENTS,
     FRAGMENTATION_SHARE,
     MAX_MAX_CLIENTS,
@@ -19,8 +19,8 @@ from ._limits import (
     PROBE_CONNECTIONS,
     PROTO_MAX_BULK_LEN,
 )
-from ._quantity import QuantityError, parse_redis_memory
-from ._rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
+from agentsmith.core.quantity import QuantityError, parse_redis_memory
+from agentsmith.core.rules import INT32_MAX, PathArg, did_you_mean, fail, integer, quantity
 
 #: Redis's eviction policies (redis.conf, "maxmemory-policy").
 MAXMEMORY_POLICIES = (
@@ -70,7 +70,7 @@ _IMAGE_REFERENCE = re.compile(
 _DIGEST = re.compile(r"@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})")
 
 
-def image(path: PathArg, value: object, *, prop: str = "image", example: str = _seed.REDIS_IMAGE) -> str:
+def image(path: PathArg, value: object, *, prop: str = "image", example: str = seed.REDIS_IMAGE) -> str:
     """A container image reference with a tag and/or a digest; ``prop`` and ``example`` go into errors."""
     if not isinstance(value, str) or not value.strip():
         raise fail(path, prop, value, "must be a non-empty string", f"Use an image such as {example!r}.")

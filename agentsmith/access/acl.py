@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from . import _costs
-from ._costs import Cost
+from agentsmith.access import costs
+from agentsmith.access.costs import Cost
 
 __all__ = [
     "AGENT_COMMANDS",
@@ -60,7 +60,7 @@ _ALLOW_AFTER: Final = ("+info",)
 #: their arguments in one command (an offset, a copy, a computed result), so one
 #: command (or a MULTI of many, where Redis evicts only before EXEC) grows memory
 #: past maxmemory and the container limit (``Cost.GROWTH`` in ``agentsmith._costs``).
-AMPLIFIERS: Final = tuple(f"-{name}" for name in _costs.names_of(Cost.GROWTH))
+AMPLIFIERS: Final = tuple(f"-{name}" for name in costs.names_of(Cost.GROWTH))
 
 #: CLIENT subcommands the guard and the agent role keep, after ``-client``: a
 #: CLIENT subcommand a later Redis adds stays denied until it is classified here,
@@ -84,10 +84,10 @@ _CLIENT_KEPT: Final = (
 #: MULTI/EXEC (``Cost.QUEUE``), WATCH (``Cost.RETAIN``), then CLIENT except the
 #: subcommands above (so CLIENT REPLY, TRACKING and NO-EVICT go).
 UNBOUNDED: Final = (
-    *(f"-{name}" for name in _costs.names_of(Cost.WALK, Cost.COUNT, Cost.QUEUE) if "|" not in name),
-    *(f"-{name}" for name in _costs.names_of(Cost.WALK) if "|" in name),
+    *(f"-{name}" for name in costs.names_of(Cost.WALK, Cost.COUNT, Cost.QUEUE) if "|" not in name),
+    *(f"-{name}" for name in costs.names_of(Cost.WALK) if "|" in name),
     # WATCH; CLIENT TRACKING and CLIENT REPLY go with "-client" below
-    *(f"-{name}" for name in _costs.names_of(Cost.RETAIN, Cost.SWITCH) if not name.startswith("client|")),
+    *(f"-{name}" for name in costs.names_of(Cost.RETAIN, Cost.SWITCH) if not name.startswith("client|")),
     "-client",
     *(f"+client|{sub}" for sub in _CLIENT_KEPT),
 )

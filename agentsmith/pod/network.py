@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
 
-from ._factory_built import FactoryBuilt, frozen_sequence
-from ._rules import PathArg, fail, selector
+from agentsmith.core.rules import PathArg, fail, selector
+from agentsmith.core.values import FactoryBuilt, frozen_sequence
 
 __all__ = ["DEFAULT_NETWORK", "SAME_NAMESPACE", "NetworkPeer", "RedisNetwork"]
 

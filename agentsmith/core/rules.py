@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from ._identity import IdentityMap
-from ._quantity import QuantityError, parse_quantity
-from ._yaml_types import yaml_ambiguous
-from .errors import AgentsmithConfigError
+from agentsmith.core.identity import IdentityMap
+from agentsmith.core.quantity import QuantityError, parse_quantity
+from agentsmith.core.yaml_types import yaml_ambiguous
+from agentsmith.errors import AgentsmithConfigError
 
 if TYPE_CHECKING:
     from constructs import Construct

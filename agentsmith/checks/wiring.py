@@ -28,19 +28,31 @@ and only in apps that publish a connection Secret.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import cdk8s
-from constructs import Construct
+from constructs import Construct, Node
 
-from . import _collisions, _rules
-from ._identity import IdentityMap
+from agentsmith.checks import collisions
+from agentsmith.core import rules
+from agentsmith.core.identity import IdentityMap
 
-if TYPE_CHECKING:
-    from .redis import EphemeralRedis
+
+class Bus(Protocol):
+    """What this check reads of a Redis whose URL a connection Secret holds (``EphemeralRedis`` provides it)."""
+
+    @property
+    def node(self) -> Node: ...
+
+    @property
+    def cluster_url(self) -> str: ...
+
+    def admits_namespace(self, namespace: str) -> bool | None:
+        """Whether its NetworkPolicy may admit pods of ``namespace``; None when it manages no NetworkPolicy."""
+
 
 #: Kinds whose manifest holds a pod template, and where the pod spec is.
 _POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -61,15 +73,21 @@ class _Publisher:
     owner: Construct  # the construct that published the Secret (EphemeralRedis, ExternalRedis, ...)
     client: bool  # published for clients in another namespace (EphemeralRedis client_namespaces)
     host: str  # the host of the URL it holds, lowercase
+    bus: Bus | None  # the in-cluster Redis that published it, if one did
 
 
 #: Connection Secrets published by agentsmith constructs, and by whom.
 _PUBLISHED: IdentityMap[cdk8s.ApiObject, _Publisher] = IdentityMap()
 
 
-def published(secret: cdk8s.ApiObject, owner: Construct, url: str, *, client: bool = False) -> None:
-    """Record ``secret`` as a connection Secret of ``url`` ``owner`` publishes (``client``: for another namespace)."""
-    _PUBLISHED[secret] = _Publisher(owner, client, (urlsplit(url).hostname or "").lower())
+def published(
+    secret: cdk8s.ApiObject, owner: Construct, url: str, *, client: bool = False, bus: Bus | None = None
+) -> None:
+    """Record ``secret`` as a connection Secret of ``url`` ``owner`` publishes.
+
+    ``client``: a copy for another namespace; ``bus``: the in-cluster Redis publishing its own URL.
+    """
+    _PUBLISHED[secret] = _Publisher(owner, client, (urlsplit(url).hostname or "").lower(), bus)
 
 
 def _dig(manifest: Any, path: tuple[str, ...]) -> Any:
@@ -98,9 +116,9 @@ def _secret_refs(manifest: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                     yield f"{field}[{name}].envFrom", ref
 
 
-def check_app(app: cdk8s.App) -> None:
-    """Raise ``AgentsmithConfigError`` if a workload reads a connection Secret its namespace does not have."""
-    objects = _collisions.objects(app)
+def check_wiring(objects: Sequence[collisions.Object]) -> None:
+    """Raise ``AgentsmithConfigError`` if a workload of ``objects`` (an app's) reads a connection Secret its
+    namespace does not have."""
     # Every Secret of the app by (namespace, name), with its publisher if an agentsmith construct
     # published it; the namespaces each connection Secret is published in for its own namespace's clients.
     secrets: dict[tuple[str, str], _Publisher | None] = {}
@@ -114,7 +132,7 @@ def check_app(app: cdk8s.App) -> None:
     if not homes:
         return
     for obj in objects:
-        if obj.kind not in _POD_SPEC_PATHS or _collisions.is_ours(obj.api_object):
+        if obj.kind not in _POD_SPEC_PATHS or collisions.is_ours(obj.api_object):
             continue
         for where, name in _secret_refs(obj.api_object.to_json()):
             if name not in homes:
@@ -127,21 +145,22 @@ def check_app(app: cdk8s.App) -> None:
 
 
 def _check_admitted(
-    obj: _collisions.Object, where: str, name: str, host: str, homes: list[tuple[str, _Publisher]]
+    obj: collisions.Object, where: str, name: str, host: str, homes: list[tuple[str, _Publisher]]
 ) -> None:
     """A Secret in the workload's namespace with the URL of an EphemeralRedis elsewhere: its policy must admit it."""
-    from .redis import EphemeralRedis
-
     for namespace, publisher in homes:
-        bus = publisher.owner
-        if namespace == obj.namespace or not isinstance(bus, EphemeralRedis) or bus.network_policy is None:
+        bus = publisher.bus
+        if namespace == obj.namespace or bus is None:
             continue
+        admits = bus.admits_namespace(obj.namespace)
+        if admits is None:
+            continue  # no NetworkPolicy of ours
         fqdn = (urlsplit(bus.cluster_url).hostname or "").lower()
         if not (host == fqdn or ("." in host and fqdn.startswith(host + "."))):
             continue  # the Secret names another Redis
-        if _admits(bus, obj.namespace):
+        if admits:
             return
-        raise _rules.fail(
+        raise rules.fail(
             obj.path,
             where,
             name,
@@ -152,22 +171,11 @@ def _check_admitted(
         )
 
 
-def _admits(bus: EphemeralRedis, namespace: str) -> bool:
-    """Whether ``bus``'s NetworkPolicy may admit pods of ``namespace`` (unknown namespace labels: may)."""
-    if namespace in bus.client_namespaces:
-        return True
-    for peer in bus.network.allow_from or ():
-        selector = peer.namespace_selector
-        if selector is not None and selector.get("kubernetes.io/metadata.name", namespace) == namespace:
-            return True
-    return False
-
-
-def _missing(obj: _collisions.Object, where: str, name: str, homes: list[tuple[str, _Publisher]]) -> Exception:
+def _missing(obj: collisions.Object, where: str, name: str, homes: list[tuple[str, _Publisher]]) -> Exception:
     namespace, publisher = homes[0]
     owner = publisher.owner.node.path
     spaces = ", ".join(repr(ns) for ns in sorted({ns for ns, _ in homes}))
-    if hasattr(publisher.owner, "client_namespaces"):  # EphemeralRedis: the Secret and its NetworkPolicy
+    if publisher.bus is not None:  # EphemeralRedis: the Secret and its NetworkPolicy
         fix = (
             f"Pass client_namespaces=[{obj.namespace!r}] to [{owner}] (it publishes the Secret in "
             f"{obj.namespace!r} and admits {obj.namespace!r} in its NetworkPolicy), "
@@ -178,7 +186,7 @@ def _missing(obj: _collisions.Object, where: str, name: str, homes: list[tuple[s
             f"Publish it there too, e.g. RedisConnectionSecret(<a chart in {obj.namespace!r}>, 'redis-url', "
             f"url=bus.url, name={name!r}), or run the workload in namespace {namespace!r}."
         )
-    return _rules.fail(
+    return rules.fail(
         obj.path,
         where,
         name,

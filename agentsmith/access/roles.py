@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from . import _acl, _seed
-from ._rules import PathArg, dns_subdomain, fail, secret_key
-from .endpoint import SecretKeyRef
+from agentsmith.access import acl
+from agentsmith.core import seed
+from agentsmith.core.rules import PathArg, dns_subdomain, fail, secret_key
+from agentsmith.endpoint import SecretKeyRef
 
 __all__ = ["DEFAULT_AGENT_KEY_PATTERN", "RedisRole", "RoleAccess"]
 
@@ -58,7 +59,7 @@ class RedisRole:
     access: RoleAccess
     secret_name: str
     password_key: str = "redis-password"
-    url_key: str = _seed.SECRET_KEY_REDIS_URL
+    url_key: str = seed.SECRET_KEY_REDIS_URL
     key_pattern: str = "*"
     previous_password_key: str | None = None
 
@@ -69,7 +70,7 @@ class RedisRole:
         secret_name: str,
         name: str = "dispatcher",
         password_key: str = "redis-password",
-        url_key: str = _seed.SECRET_KEY_REDIS_URL,
+        url_key: str = seed.SECRET_KEY_REDIS_URL,
         key_pattern: str = "*",
         previous_password_key: str | None = None,
     ) -> RedisRole:
@@ -91,7 +92,7 @@ class RedisRole:
         secret_name: str,
         name: str = "agent",
         password_key: str = "redis-password",
-        url_key: str = _seed.SECRET_KEY_REDIS_URL,
+        url_key: str = seed.SECRET_KEY_REDIS_URL,
         key_pattern: str = DEFAULT_AGENT_KEY_PATTERN,
         previous_password_key: str | None = None,
     ) -> RedisRole:
@@ -111,12 +112,12 @@ class RedisRole:
     @property
     def password_env(self) -> str:
         """The container variable Redis reads the password from: ``"REDIS_AGENT_PASSWORD"``."""
-        return _acl.role_password_env(self.name)
+        return acl.role_password_env(self.name)
 
     @property
     def previous_password_env(self) -> str:
         """The variable for ``previous_password_key``: ``"REDIS_AGENT_PREVIOUS_PASSWORD"``."""
-        return _acl.role_password_env(self.name, previous=True)
+        return acl.role_password_env(self.name, previous=True)
 
     @property
     def connection(self) -> SecretKeyRef:
@@ -135,7 +136,7 @@ class RedisRole:
     def redis_args(self) -> list[str]:
         """This role's ``--user`` directive for redis-server."""
         envs = tuple(env for env, _ in self.password_refs())
-        build = _acl.dispatcher_user if self.access == "dispatcher" else _acl.agent_user
+        build = acl.dispatcher_user if self.access == "dispatcher" else acl.agent_user
         return build(self.name, envs, self.key_pattern)
 
     # -- checks ----------------------------------------------------------

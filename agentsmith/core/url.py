@@ -11,7 +11,7 @@ import ipaddress
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._rules import (
+from agentsmith.core.rules import (
     _DNS1123_LABEL,
     _SUBDOMAIN_EXAMPLES,
     PathArg,
@@ -20,7 +20,7 @@ from ._rules import (
     fail,
     yaml_safe,
 )
-from .errors import AgentsmithConfigError
+from agentsmith.errors import AgentsmithConfigError
 
 __all__ = ["host", "redact_url", "redis_url"]
 

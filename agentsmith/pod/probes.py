@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _seed
-from ._rules import INT32_MAX, PathArg, fail, integer
+from agentsmith.core import seed
+from agentsmith.core.rules import INT32_MAX, PathArg, fail, integer
 
 __all__ = [
     "DEFAULT_LIVENESS",
@@ -70,16 +70,16 @@ class ProbeTiming:
 #: The seed's liveness probe: 10 s delay, every 15 s, 3 s timeout; plus
 #: ``failureThreshold`` :data:`LIVENESS_FAILURE_THRESHOLD` (8; the seed sets none).
 DEFAULT_LIVENESS = ProbeTiming(
-    initial_delay_seconds=_seed.LIVENESS_INITIAL_DELAY_SECONDS,
-    period_seconds=_seed.LIVENESS_PERIOD_SECONDS,
-    timeout_seconds=_seed.LIVENESS_TIMEOUT_SECONDS,
+    initial_delay_seconds=seed.LIVENESS_INITIAL_DELAY_SECONDS,
+    period_seconds=seed.LIVENESS_PERIOD_SECONDS,
+    timeout_seconds=seed.LIVENESS_TIMEOUT_SECONDS,
     failure_threshold=LIVENESS_FAILURE_THRESHOLD,
 )
 #: The seed's readiness probe: 5 s delay, every 10 s, 3 s timeout.
 DEFAULT_READINESS = ProbeTiming(
-    initial_delay_seconds=_seed.READINESS_INITIAL_DELAY_SECONDS,
-    period_seconds=_seed.READINESS_PERIOD_SECONDS,
-    timeout_seconds=_seed.READINESS_TIMEOUT_SECONDS,
+    initial_delay_seconds=seed.READINESS_INITIAL_DELAY_SECONDS,
+    period_seconds=seed.READINESS_PERIOD_SECONDS,
+    timeout_seconds=seed.READINESS_TIMEOUT_SECONDS,
 )
 
 

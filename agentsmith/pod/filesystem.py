@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Final
 
-from . import _redis_props
-from ._factory_built import FactoryBuilt
-from ._rules import PathArg, boolean, fail
+from agentsmith.core import redis_props
+from agentsmith.core.rules import PathArg, boolean, fail
+from agentsmith.core.values import FactoryBuilt
 
 __all__ = ["DEFAULT_DATA_SIZE_LIMIT", "DEFAULT_FILESYSTEM", "RedisFilesystem"]
 
@@ -63,7 +63,7 @@ class RedisFilesystem(FactoryBuilt):
             raise fail(path, "filesystem", value, "must be an agentsmith.RedisFilesystem", f"Use {_FACTORIES}.")
         boolean(path, "filesystem.read_only_root", value.read_only_root)
         if value.read_only_root:  # the /data emptyDir needs its sizeLimit
-            _redis_props.data_size_limit(
+            redis_props.data_size_limit(
                 path, value.data_size_limit, prop="filesystem.data_size_limit", example=DEFAULT_DATA_SIZE_LIMIT
             )
         return value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _seed
-from ._rules import PathArg, fail, quantity
+from agentsmith.core import seed
+from agentsmith.core.rules import PathArg, fail, quantity
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_RESOURCES", "MAX_MEMORY_BYTES", "Resources"]
 
@@ -42,9 +42,9 @@ class Resources:
             ``"211mb"``.
     """
 
-    cpu_request: str = _seed.CPU_REQUEST
-    memory_request: str = _seed.MEMORY_REQUEST
-    cpu_limit: str = _seed.CPU_LIMIT
+    cpu_request: str = seed.CPU_REQUEST
+    memory_request: str = seed.MEMORY_REQUEST
+    cpu_limit: str = seed.CPU_LIMIT
     memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     @staticmethod

@@ -41,7 +41,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Final
 
-from ._quantity import _format_redis, parse_redis_memory
+from agentsmith.core.quantity import _format_redis, parse_redis_memory
 
 __all__ = [
     "DEFAULT_MAX_CLIENTS",

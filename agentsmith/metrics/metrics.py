@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from . import _redis_props, _seed
-from ._rules import PathArg, boolean, fail, integer, selector
-from .endpoint import SecretKeyRef
-from .network import NetworkPeer
-from .resources import Resources
+from agentsmith.core import redis_props, seed
+from agentsmith.core.rules import PathArg, boolean, fail, integer, selector
+from agentsmith.endpoint import SecretKeyRef
+from agentsmith.pod.network import NetworkPeer
+from agentsmith.pod.resources import Resources
 
 __all__ = [
     "DEFAULT_EXPORTER_IMAGE",
@@ -38,7 +38,7 @@ DEFAULT_SCRAPERS: Final[tuple[NetworkPeer, ...]] = (
         pod_selector=MappingProxyType({"app.kubernetes.io/name": "prometheus"}),
     ),
 )
-_OWNED_LABEL_KEYS: Final = (_seed.SELECTOR_LABEL_KEY, _seed.NAME_LABEL_KEY, _seed.COMPONENT_LABEL_KEY)
+_OWNED_LABEL_KEYS: Final = (seed.SELECTOR_LABEL_KEY, seed.NAME_LABEL_KEY, seed.COMPONENT_LABEL_KEY)
 # prometheus-operator's Duration pattern (monitoring.coreos.com/v1 CRDs).
 _DURATION = re.compile(r"((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?|0)")
 
@@ -114,7 +114,7 @@ class RedisMetrics:
             return None
         if not isinstance(value, RedisMetrics):
             raise fail(path, "metrics", value, "must be an agentsmith.RedisMetrics", "Pass metrics=RedisMetrics().")
-        _redis_props.image(path, value.image, prop="metrics.image", example=DEFAULT_EXPORTER_IMAGE)
+        redis_props.image(path, value.image, prop="metrics.image", example=DEFAULT_EXPORTER_IMAGE)
         integer(path, "metrics.port", value.port, minimum=1, maximum=65535, fix="Use a TCP port such as 9121.")
         if value.port == redis_port:
             raise fail(

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import _manifest
-from .metrics import RedisMetrics
+from agentsmith.base import manifest
+from agentsmith.metrics.metrics import RedisMetrics
 
 __all__ = ["ALERTS", "WINDOW", "prometheus_rule", "rule_groups"]
 
@@ -200,6 +200,6 @@ def prometheus_rule(
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
-        "metadata": _manifest.metadata(bus.name, namespace=namespace, labels=labels),
+        "metadata": manifest.metadata(bus.name, namespace=namespace, labels=labels),
         "spec": {"groups": rule_groups(metrics, bus, job=job)},
     }

@@ -63,11 +63,10 @@ from types import MappingProxyType
 from typing import Any
 
 import cdk8s
-import jsii
-from constructs import Construct, IConstruct, IValidation, Node
+from constructs import Construct, IConstruct, Node
 
-from . import _rules
-from ._identity import IdentityMap
+from agentsmith.core import rules
+from agentsmith.core.identity import IdentityMap
 
 #: Kinds whose objects have no namespace (core and common cluster-scoped APIs).
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -182,13 +181,14 @@ def _chart(construct: IConstruct) -> cdk8s.Chart:
     return chart
 
 
-def _root(construct: IConstruct) -> IConstruct:
+def tree_root(construct: IConstruct) -> IConstruct:
+    """The root of ``construct``'s tree (its app), read once a chart."""
     chart = _CHARTS.get(construct)
     key = construct if chart is None else chart
-    root = _ROOTS.get(key)
-    if root is None:
-        root = _ROOTS[key] = key.node.root
-    return root
+    found = _ROOTS.get(key)
+    if found is None:
+        found = _ROOTS[key] = key.node.root
+    return found
 
 
 def chart_labels(construct: IConstruct) -> Mapping[str, str]:
@@ -200,12 +200,12 @@ def chart_labels(construct: IConstruct) -> Mapping[str, str]:
     return labels
 
 
-def _node(construct: IConstruct) -> Node:
+def node(construct: IConstruct) -> Node:
     """``construct.node``, read once (the same Node for the construct's whole life)."""
-    node = _NODES.get(construct)
-    if node is None:
-        node = _NODES[construct] = construct.node
-    return node
+    found = _NODES.get(construct)
+    if found is None:
+        found = _NODES[construct] = construct.node
+    return found
 
 
 def _chart_namespace(construct: IConstruct) -> str:
@@ -238,7 +238,7 @@ def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, A
         namespace = _chart_namespace(owner)  # cdk8s gives the object its chart's namespace
     _, _, namespace, name = key(group, kind, namespace, metadata["name"])
     obj = _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
-    _INDEX.setdefault(_root(owner), {}).setdefault(obj.key, []).append(api_object)
+    _INDEX.setdefault(tree_root(owner), {}).setdefault(obj.key, []).append(api_object)
 
 
 def is_ours(api_object: cdk8s.ApiObject) -> bool:
@@ -267,26 +267,20 @@ def _walk(root: IConstruct) -> list[Object]:
     """Every ApiObject under ``root`` (one jsii call, then cached reads; see :func:`_read`)."""
     return [
         _read(construct)
-        for construct in _node(root).find_all()
+        for construct in node(root).find_all()
         if isinstance(construct, cdk8s.ApiObject)  # jsii proxies carry their class: no round trip
     ]
 
 
-#: The objects of the app being validated (:class:`_AppCheck`), so that the wiring check reads the tree once more
-#: only when it runs on its own.
-_VALIDATING: IdentityMap[cdk8s.App, list[Object]] = IdentityMap()
-
-
-def objects(app: cdk8s.App) -> list[Object]:
-    """Every ApiObject of ``app``."""
-    found = _VALIDATING.get(app)
-    return _walk(app) if found is None else found
+def objects(app: IConstruct) -> list[Object]:
+    """Every ApiObject of ``app`` (one jsii call, then cached reads)."""
+    return _walk(app)
 
 
 # --- at construction -------------------------------------------------------------------------
 
 
-def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
+def claim(owner: Construct, path: rules.PathArg, objects: Sequence[tuple[str, str, str | None, str]]) -> None:
     """Refuse ``(prop, kind, namespace, name)`` objects ``owner`` is about to create if one would overwrite another.
 
     Each is compared with every object an agentsmith construct created in
@@ -303,7 +297,7 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
         planned.append((prop, key(_GROUPS.get(kind, ""), kind, namespace, name)))
     if not planned:
         return
-    root = _root(owner)
+    root = tree_root(owner)
     ours = _INDEX.get(root, {})
     beside: dict[Key, Object] = {}
     for api_object in _chart(owner).api_objects:  # its direct children, filtered in Node.js: ours are deeper
@@ -322,7 +316,7 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
             _, kind, namespace, name = planned_key
             where = f"{namespace}/{name}" if namespace else name
             by = f"[{other.defined_by}]" if other is not None else "this construct"
-            raise _rules.fail(
+            raise rules.fail(
                 path,
                 prop,
                 name,
@@ -335,8 +329,8 @@ def claim(owner: Construct, path: _rules.PathArg, objects: Sequence[tuple[str, s
 # --- at synth ----------------------------------------------------------------------------------
 
 
-def check_app(app: cdk8s.App) -> None:
-    """Raise ``AgentsmithConfigError`` if an agentsmith object and another object of ``app`` would overwrite each other.
+def check_clashes(app: cdk8s.App, found: Sequence[Object]) -> None:
+    """Raise ``AgentsmithConfigError`` if an agentsmith object and another of ``app`` (``found``) would clash.
 
     A clash between two objects that no agentsmith construct created is not
     this check's business: cdk8s writes them as it would without agentsmith.
@@ -350,7 +344,7 @@ def check_app(app: cdk8s.App) -> None:
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension if per_app_files or per_chart_files else ""  # only file names need it
     charts: dict[str, list[Object]] = {}
-    for obj in objects(app):
+    for obj in found:
         charts.setdefault(_chart_path(obj.api_object) if per_chart_files else "", []).append(obj)
     identities: dict[Key, Object] = {}
     files: dict[str, Object] = {}
@@ -360,7 +354,7 @@ def check_app(app: cdk8s.App) -> None:
         for obj in chart_objects:
             other = identities.setdefault(obj.key, obj)
             if other is not obj and _involves_ours(obj, other):
-                raise _rules.fail(
+                raise rules.fail(
                     obj.path,
                     "metadata.name",
                     obj.name,
@@ -373,7 +367,7 @@ def check_app(app: cdk8s.App) -> None:
             file = file_name(obj.kind, obj.name, extension)
             other = files.setdefault(file.casefold(), obj)
             if other is not obj and _involves_ours(obj, other):
-                raise _rules.fail(
+                raise rules.fail(
                     obj.path,
                     "metadata.name",
                     obj.name,
@@ -386,48 +380,3 @@ def check_app(app: cdk8s.App) -> None:
 
 def _involves_ours(obj: Object, other: Object) -> bool:
     return obj.api_object in _OURS or other.api_object in _OURS
-
-
-@jsii.implements(IValidation)
-class _AppCheck:
-    """The construct validation that runs :func:`check_app` on an app at every synth."""
-
-    def __init__(self, app: cdk8s.App) -> None:
-        self._app = app  # jsii keeps every object it has seen alive anyway: a plain reference costs nothing
-
-    def validate(self) -> list[str]:
-        """Raise ``AgentsmithConfigError`` on a clash (no error list).
-
-        Raised, not returned: cdk8s would print a returned error as
-        ``Validation failed with the following errors:`` plus ``[] <message>``
-        (the app's path is empty) on a second line. A raised one reaches the
-        caller of ``synth()`` as ``RuntimeError`` with this message only, one
-        line naming both construct paths and the fix. Then the wiring check
-        (``_wiring_check``: no workload reads a connection Secret its namespace lacks).
-        """
-        from . import _wiring_check  # it builds on this module
-
-        _VALIDATING[self._app] = _walk(self._app)  # one read of the tree for both checks
-        try:
-            check_app(self._app)
-            _wiring_check.check_app(self._app)
-        finally:
-            del _VALIDATING[self._app]
-        return []
-
-
-#: Apps that already run :func:`check_app` as a validation. jsii hands out one Python object per
-#: JavaScript object, so an app is found by identity.
-_GUARDED: IdentityMap[IConstruct, bool] = IdentityMap()
-
-
-def guard(scope: IConstruct) -> None:
-    """Make ``scope``'s app run :func:`check_app` before it synthesises; once per app, idempotent.
-
-    Nothing happens when the tree's root is not a ``cdk8s.App`` (cdk8s cannot synthesise it).
-    """
-    root = _root(scope)
-    if root in _GUARDED or not isinstance(root, cdk8s.App):
-        return
-    _node(root).add_validation(_AppCheck(root))
-    _GUARDED[root] = True

@@ -11,7 +11,7 @@
 * if the constructor raises after that (e.g. a name another object holds), the
   half-built construct is removed from its scope, and with it every object it
   created, so the caller can fix the prop and try again with the same id
-  (nothing else holds its object names: ``_collisions.claim`` compares with the
+  (nothing else holds its object names: ``collisions.claim`` compares with the
   tree as it is).
 
 :func:`public_signature` is the class decorator that goes with it: jsii's
@@ -35,8 +35,8 @@ from typing import Concatenate, ParamSpec, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import _collisions
-from ._rules import fail
+from agentsmith.checks import collisions
+from agentsmith.core.rules import fail
 
 _P = ParamSpec("_P")
 _C = TypeVar("_C", bound=Construct)
@@ -50,14 +50,11 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
 
     @functools.wraps(init)
     def wrapper(self: _C, scope: Construct, id: str, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        _collisions.placed(self, _check_scope(scope, id))
+        collisions.placed(self, _check_scope(scope, id))
         try:
             init(self, scope, id, *args, **kwargs)
-        except BaseException as error:
+        except BaseException:
             _undo(self, scope, id)
-            moved = _moved_prop(type(self), kwargs) if isinstance(error, TypeError) else None
-            if moved is not None:
-                raise TypeError(moved) from None
             raise
         object.__setattr__(self, _SEALED, True)
 
@@ -67,24 +64,21 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
 _SEALED = "_agentsmith_sealed"
 
 
-def _moved_prop(cls: type, kwargs: dict[str, object]) -> str | None:
-    """For a prop the class no longer takes (its ``MOVED_PROPS``): where it went, else None."""
-    moved: dict[str, str] = getattr(cls, "MOVED_PROPS", {})
-    for name in kwargs:
-        if name in moved:
-            return f"{cls.__name__}() no longer takes {name}=: use {moved[name]} (see CHANGELOG.md, 'Changed')."
-    return None
-
-
 def read_only(cls: _T) -> _T:
     """Refuse assignments to public attributes of ``cls``'s instances once ``checked_init`` has returned."""
     inherited: Callable[[object, str, object], None] = cls.__setattr__  # type: ignore[assignment]
 
     def __setattr__(self: object, name: str, value: object) -> None:
         if not name.startswith("_") and getattr(self, _SEALED, False):
+            cls_name = type(self).__name__
+            props = getattr(type(self), "__signature__", None)
+            if props is not None and name in props.parameters:
+                fix = f"Pass {name}=... to {cls_name}(...) instead."
+            else:  # a handle, not a prop: the object it names takes patches
+                fix = "It is a handle: change the object it names (add_json_patch on an ApiObject) instead."
             raise AttributeError(
-                f"{type(self).__name__}.{name} is read-only: the manifests were built when the construct was "
-                f"created, so assigning it would change nothing. Pass {name}=... to {type(self).__name__}(...) instead."
+                f"{cls_name}.{name} is read-only: the manifests were built when the construct was "
+                f"created, so assigning it would change nothing. {fix}"
             )
         inherited(self, name, value)
 

@@ -14,37 +14,31 @@ factory                            what Redis gets
 :meth:`RedisAccess.roles`          the default user off, one ACL user per :class:`~agentsmith.RedisRole`
 =================================  ==========================================================================
 
-The value owns everything its mode implies: the redis-server args after the
-seed's, the probes' command, the container's environment, the connection
-Secret and the exporter's login. ``EphemeralRedis`` asks it and has no mode
-branches of its own. Password variables (``$(REDIS_PASSWORD)``, the roles'
-``$(REDIS_<NAME>_PASSWORD)``, ``REDISCLI_AUTH``) are named in ``agentsmith._acl``.
+What each mode writes into the Redis pod is resolved once by
+``agentsmith.access.server.resolve``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal
+from typing import ClassVar, Final, Literal
 
-from . import _acl, _exporter, _limits, _probe_command, _redis_props, _seed
-from ._factory_built import FactoryBuilt, frozen_sequence
-from ._rules import PathArg, boolean, dns_subdomain, fail
-from .auth import RedisAuth
-from .endpoint import SecretKeyRef
-from .metrics import RedisMetrics
-from .roles import RedisRole
+from agentsmith.access.auth import RedisAuth
+from agentsmith.access.roles import RedisRole
+from agentsmith.core import limits, redis_props
+from agentsmith.core.rules import PathArg, boolean, fail
+from agentsmith.core.values import FactoryBuilt, frozen_sequence
+from agentsmith.endpoint import SecretKeyRef
 
 __all__ = ["DEFAULT_ACCESS", "DEFAULT_MAX_CLIENTS", "DEFAULT_MAX_VALUE_SIZE", "AccessMode", "RedisAccess"]
 
 #: Which factory built a :class:`RedisAccess` (its ``mode``).
 AccessMode = Literal["open", "seed_exact", "password", "roles"]
 #: ``max_clients`` by default: 10000, Redis's own default made explicit.
-DEFAULT_MAX_CLIENTS: Final = _limits.DEFAULT_MAX_CLIENTS
+DEFAULT_MAX_CLIENTS: Final = limits.DEFAULT_MAX_CLIENTS
 #: ``max_value_size`` by default: ``"8mb"`` (``--proto-max-bulk-len``; Redis's own default is 512mb).
-DEFAULT_MAX_VALUE_SIZE: Final = _limits.PROTO_MAX_BULK_LEN
-#: No-password mode only: clients from other pods are the design (docs/security.md, "Protected mode").
-_PROTECTED_MODE_OFF: Final = ("--protected-mode", "no")
+DEFAULT_MAX_VALUE_SIZE: Final = limits.PROTO_MAX_BULK_LEN
 _FACTORIES: Final = (
     "RedisAccess.open(), RedisAccess.seed_exact(), RedisAccess.password(auth) or RedisAccess.roles([...])"
 )
@@ -326,8 +320,8 @@ class RedisAccess(FactoryBuilt):
             fix="Use RedisAccess.password(auth, command_guard=False), or leave it out (True).",
         )
         if value.command_guard:
-            _redis_props.max_clients(path, value.max_clients, prop="access.max_clients")
-            _redis_props.max_value_size(path, value.max_value_size, prop="access.max_value_size")
+            redis_props.max_clients(path, value.max_clients, prop="access.max_clients")
+            redis_props.max_value_size(path, value.max_value_size, prop="access.max_value_size")
         elif value.max_clients is not None:
             raise fail(
                 path,
@@ -359,91 +353,6 @@ class RedisAccess(FactoryBuilt):
             fix="Use RedisAccess.open(publish_connection_secret=False), or leave it out (True).",
         )
         return value
-
-    # -- what the mode implies (asked by EphemeralRedis) -------------------
-
-    @property
-    def _has_password(self) -> bool:
-        return self.auth is not None or self.acl_roles is not None
-
-    def _server_args(self, *, client_budget: int, exporter_user: Sequence[str]) -> list[str]:
-        """The redis-server args after the seed's six (and ``--port``)."""
-        args: list[str] = []
-        if self.acl_roles is not None:
-            args += _acl.DEFAULT_USER_OFF
-            for role in self.acl_roles:
-                args += role.redis_args()
-        elif self.command_guard:
-            if self.auth is None:
-                args += _PROTECTED_MODE_OFF
-            args += _acl.guard_user(None if self.auth is None else _acl.PASSWORD_ENV)
-        elif self.auth is not None:
-            args += ["--requirepass", f"$({_acl.PASSWORD_ENV})"]
-        args += exporter_user
-        if self.max_clients is not None and self.max_value_size is not None:  # the guard's bounds, set together
-            args += _limits.server_args(client_budget, self.max_clients, self.max_value_size)
-        return args
-
-    def _client_bounds(self, client_budget: int) -> int | None:
-        """``client_budget`` when Redis bounds client memory (the guard's ``--maxmemory-clients``), else None."""
-        return client_budget if self.command_guard else None
-
-    def _probe_cli(self, port: Sequence[str]) -> list[str]:
-        """``redis-cli [-p PORT] [--user ROLE] ping``: what both probes ask."""
-        client, *rest = _seed.PROBE_COMMAND
-        user = ["--user", self.acl_roles[0].name] if self.acl_roles is not None else []
-        return [client, *port, *user, *rest]
-
-    def _liveness_command(self, port: Sequence[str]) -> list[str]:
-        return _probe_command.liveness(self._probe_cli(port), password=self._has_password)
-
-    def _readiness_command(self, port: Sequence[str]) -> list[str]:
-        # Without a password: the seed's probe, exactly (a seed value), unless strict_readiness.
-        return _probe_command.readiness(self._probe_cli(port), seed=not self.strict_readiness)
-
-    def _env(self) -> list[dict[str, Any]]:
-        """The Redis container's password variables (none without a password)."""
-        if self.auth is not None:
-            return [
-                SecretKeyRef(name=self.auth.secret_name, key=self.auth.password_key)._env_var(_acl.PASSWORD_ENV),
-                # redis-cli (the probes) reads the password from REDISCLI_AUTH.
-                {"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({_acl.PASSWORD_ENV})"},
-            ]
-        if self.acl_roles is not None:
-            env = [ref._env_var(name) for role in self.acl_roles for name, ref in role.password_refs()]
-            # The probes log in as the first role (redis-cli --user <name>).
-            env.append({"name": _acl.REDISCLI_AUTH_ENV, "value": f"$({self.acl_roles[0].password_env})"})
-            return env
-        return []
-
-    def _connection(self, path: PathArg, redis_name: str) -> SecretKeyRef:
-        """Where clients read the URL: the first role's key, the ``auth`` Secret's, or the published one."""
-        if self.acl_roles is not None:
-            return self.acl_roles[0].connection
-        if self.auth is not None:
-            return SecretKeyRef(name=self.auth.secret_name, key=self.auth.url_key)
-        if self.connection_secret is not None:
-            return self.connection_secret
-        if redis_name == _seed.REDIS_NAME:
-            return SecretKeyRef(name=_seed.SECRET_NAME, key=_seed.SECRET_KEY_REDIS_URL)
-        derived = dns_subdomain(path, "access.connection_secret.name", f"{redis_name}-connection")
-        return SecretKeyRef(name=derived, key=_seed.SECRET_KEY_REDIS_URL)
-
-    def _exporter_login(self, path: PathArg, metrics: RedisMetrics) -> _exporter.ExporterLogin:
-        return _exporter.login(path, metrics, auth=self.auth, roles=self.acl_roles, command_guard=self.command_guard)
-
-    def _role(self, path: PathArg, role: object) -> RedisRole:
-        """The role named ``role``, or an error listing the roles there are."""
-        by_name = {r.name: r for r in self.acl_roles or ()}
-        if not isinstance(role, str) or role not in by_name:
-            raise fail(
-                path,
-                "role",
-                role,
-                f"is not a role of this Redis (roles: {', '.join(sorted(by_name)) or 'none'})",
-                "Pass the name of one of the RedisRole objects given to RedisAccess.roles([...]).",
-            )
-        return by_name[role]
 
 
 #: The seed's access: no password, with the command guard (:meth:`RedisAccess.open` with its defaults).

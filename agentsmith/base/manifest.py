@@ -21,7 +21,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
-from . import _collisions
+from agentsmith.checks import collisions, synth
 
 _HEADER = ("apiVersion", "kind", "metadata")
 
@@ -42,11 +42,11 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     namespace the chart's applies, exactly as for L1 objects. The returned
     ``ApiObject`` takes further ``add_json_patch`` calls as usual. The first
     call for an app makes it check, at every synth, that no other object of
-    the app overwrites this one or is overwritten by it (``_collisions.guard``;
-    the object is marked as ``scope``'s, ``_collisions.mark``). The caller has
-    checked its name first (``_collisions.claim``).
+    the app overwrites this one or is overwritten by it (``checks.synth.guard``;
+    the object is marked as ``scope``'s, ``collisions.mark``). The caller has
+    checked its name first (``collisions.claim``).
     """
-    _collisions.guard(scope)
+    synth.guard(scope)
     metadata = manifest["metadata"]
     api_object = cdk8s.ApiObject(
         scope,
@@ -60,7 +60,7 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
     body = [cdk8s.JsonPatch.add(f"/{key}", _sorted(manifest[key])) for key in sorted(manifest) if key not in _HEADER]
     if body:
         api_object.add_json_patch(*body)
-    _collisions.mark(api_object, scope, manifest)
+    collisions.mark(api_object, scope, manifest)
     return api_object
 
 

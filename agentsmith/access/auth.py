@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _seed
-from ._rules import PathArg, dns_subdomain, fail, secret_key
+from agentsmith.core import seed
+from agentsmith.core.rules import PathArg, dns_subdomain, fail, secret_key
 
 __all__ = ["MAX_PASSWORD_BYTES", "RedisAuth"]
 
@@ -50,7 +50,7 @@ class RedisAuth:
 
     secret_name: str
     password_key: str = "redis-password"
-    url_key: str = _seed.SECRET_KEY_REDIS_URL
+    url_key: str = seed.SECRET_KEY_REDIS_URL
 
     @staticmethod
     def _check(path: PathArg, value: object, *, prop: str) -> RedisAuth | None:
