@@ -45,191 +45,43 @@ _NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 @public_signature
 @read_only
 class EphemeralRedis(Construct):
-    """A Redis ``Deployment`` plus a ``ClusterIP`` ``Service``, with no storage.
+    """A Redis ``Deployment`` and ``ClusterIP`` ``Service`` with no storage, and the Secret clients read its URL from.
 
-    With the defaults it synthesises the seed's two manifests ("Phase 19 -
-    Step 2") field for field, plus additive hardening (below) and the Secret
-    clients read the connection string from. Redis runs purely in memory
-    (``--save ""``): jobs last minutes, and if Redis restarts their in-flight
-    messages are lost, which the design accepts. There is never a
-    PersistentVolume, a PersistentVolumeClaim or a volumeClaimTemplate.
-
-    There is deliberately no ``replicas`` prop: Redis cannot take writes on
-    several replicas without Redis Cluster or Sentinel, so one replica is the
-    design. For high availability use ``ExternalRedis`` with a managed Redis.
-
-    Rollouts use ``strategy: Recreate`` (the seed sets none, and Kubernetes'
-    default RollingUpdate would start a second, empty Redis behind the same
-    Service while the old one still serves: two buses, and a job's dispatcher
-    and agent could end up on different ones without any error). With Recreate
-    the old pod stops before the new one starts: clients see connection errors
-    for the gap and in-flight jobs are lost, as on any Redis restart (which the
-    design accepts). Bitnami's standalone Redis avoids the overlap the same way
-    with a StatefulSet.
-
-    Eviction under memory pressure does not know which job streams are in
-    flight. With the seed's ``allkeys-lru`` a stream whose consumer waits in
-    ``XREADGROUP ... BLOCK`` is an idle key like any other and may be evicted
-    before newer data: its consumer gets ``UNBLOCKED``, its consumer group is
-    gone, and the next ``XADD`` recreates the stream without the group
-    (``NOGROUP`` on every later read). docs/design.md, "Eviction under memory pressure", has the
-    measured behaviour of each policy (``tests/test_runtime_eviction.py``) and
-    the opt-ins that keep in-flight jobs: ``noeviction``, or ``volatile-lru``
-    when clients set a TTL only on finished jobs.
-
-    Hardening added to the seed by default (no seed value changes):
-
-    * container: ``capabilities.drop: [ALL]`` and
-      ``seccompProfile: RuntimeDefault`` (Pod Security Standards "restricted");
-    * pod: ``securityContext`` with ``runAsNonRoot``, ``runAsUser`` and
-      ``fsGroup`` equal to ``run_as_user`` (so files on mounted volumes, such
-      as the opt-in ``/data`` emptyDir, are group-owned by Redis's own UID
-      whatever the image's group is), and ``seccompProfile: RuntimeDefault``;
-      ``automountServiceAccountToken: false`` (Redis never calls the API
-      server); ``enableServiceLinks: false`` (no ``*_SERVICE_HOST`` variables
-      leaking other services into the environment);
-    * ``imagePullPolicy``: ``Always`` for a tag (tags move), ``IfNotPresent``
-      for a digest-pinned image (digests do not);
-    * a NetworkPolicy: ingress only on the Redis port, only from
-      ``network.allow_from`` (default: pods in the same namespace), and no
-      egress (Redis needs none);
-    * without a password (``access=RedisAccess.open()``, the default): ``--protected-mode no``
-      after the seed's six args (and after ``--port``). Upstream Redis refuses
-      every client that is not on its own loopback while the default user has
-      no password ("protected mode"); other pods are never on the pod's
-      loopback. The seed works only because the official image patches that
-      default off when it is built; the arg makes the manifest work with any
-      Redis 7 image (a distribution's build, a mirror built from source, a
-      hardened base). In this mode the NetworkPolicy and the command guard are
-      the protection. With a password or roles the arg is left out: protected
-      mode does not apply once the default user has a password or is off;
-    * a command guard (every ``access`` but :meth:`RedisAccess.seed_exact`
-      and ``RedisAccess.password(..., command_guard=False)``): one ACL line for the default user,
-      after those args, that keeps every client away from admin, dangerous
-      and scripting commands and from memory amplifiers (SETRANGE, COPY,
-      the ``*STORE`` commands, ...); the seed's URL and probe still work;
-    * with the guard, client memory bounds last (``agentsmith._limits``):
-      ``--proto-max-bulk-len`` (``access.max_value_size``, 8mb) and twice it
-      as ``--client-query-buffer-limit``, ``--maxmemory-clients`` of
-      :attr:`client_memory_budget` (``resources.memory_limit`` minus
-      ``maxmemory`` and 13/16 of it for the allocator: 48mb by default) and
-      ``--client-output-buffer-limit`` for normal and pub/sub clients (hard:
-      half the budget, soft: an eighth for 60 s; default 24mb and 6mb). One
-      client cannot OOM-kill Redis through its buffers; see docs/security.md, "Memory
-      abuse by clients" (and "Hostile clients" for what Redis keeps outside
-      them, such as client names);
-    * with the guard: ``--maxclients`` from ``access.max_clients`` (last); with a
-      password, a readiness probe that passes only on ``PONG`` and a liveness
-      probe that restarts only a Redis that does not answer
-      (``agentsmith._probe_command``). Without a password both probes stay the
-      seed's ``redis-cli ping``, which passes while Redis refuses every client
-      (``maxclients`` full): ``RedisAccess.open(strict_readiness=True)`` opts in to ``PONG`` only;
-    * ``failureThreshold: 8`` on the liveness probe (from
-      :data:`DEFAULT_LIVENESS`; the seed sets none): a block shorter than
-      105 s does not restart Redis.
+    With the defaults it writes the seed's manifests ("Phase 19 - Step 2") field for field, plus additive
+    hardening: a NetworkPolicy, restricted security contexts, a command guard and client memory bounds
+    (docs/security.md, "Secure by default"). One replica, ``strategy: Recreate``, no volume: the design's
+    choices (docs/design.md, "Decisions from the design").
 
     Args:
         scope: the parent construct (a chart).
-        id: construct id; part of the construct path, keep it stable.
-        name: name of the Deployment, Service, NetworkPolicy and container, and
-            the value of the ``app`` selector label. Default ``"redis"`` (seed).
-            Two instances with different names in one namespace never select
-            each other's pods.
-        namespace: namespace of every object. Default ``None``: the chart's
-            namespace (the seed's ``agentsmith`` when the chart sets it).
-        image: container image, with a tag and/or a digest. Default
-            ``"redis:7-alpine"`` (seed).
-        maxmemory: Redis ``--maxmemory`` in Redis's size syntax (``k`` = 1000,
-            ``kb`` = 1024). Default ``"256mb"`` (seed). Must be at most 16/29
-            of ``resources.memory_limit`` minus twice ``access.max_value_size``
-            (under eviction churn the allocator holds up to 13/16 of
-            ``maxmemory`` beyond it, measured; docs/design.md) and at least
-            ``"8mb"`` (below that Redis with 100 clients connected fails
-            every write with OOM; docs/security.md, "Input rules").
-        maxmemory_policy: Redis ``--maxmemory-policy``. Default
-            ``"allkeys-lru"`` (seed): under pressure Redis evicts keys it
-            samples as least recently used, which can be the streams of
-            in-flight jobs whose consumers are blocked waiting (see above).
-            ``"noeviction"`` keeps every key and refuses writes with ``OOM``
-            errors instead; ``"volatile-lru"`` evicts only keys with a TTL.
-        port: container port, Service port and target port. Default ``6379``
-            (seed). Another value adds ``--port`` to the args and ``-p`` to the
-            probes so that Redis and its probes follow it.
-        resources: requests and limits. Default :data:`DEFAULT_RESOURCES`
-            (100m/128Mi requested as in the seed, 500m/512Mi limit: the seed's
-            384Mi does not hold 256mb under eviction churn).
-        labels: extra labels on every object and the pod template (the
-            connection Secret gets only these). Default:
-            none. They may not set the construct's own keys (``app``,
-            ``app.kubernetes.io/name``, ``app.kubernetes.io/component``), and
-            neither may the chart's labels (cdk8s puts them on every object):
-            a chart label with one of those keys and another value is an
-            ``AgentsmithConfigError`` (with the same value it is allowed).
-        run_as_user: container UID (and pod ``fsGroup``). Default ``999``
-            (seed: the ``redis`` user of the official image). Must not be 0.
-        probes: the two probes' timings (:class:`RedisProbes`). Default
-            :data:`DEFAULT_PROBES` (seed: liveness 10 s delay, every 15 s, 3 s
-            timeout, plus ``failureThreshold: 8``, so a block under 105 s never
-            restarts Redis; readiness 5 s delay, every 10 s, 3 s timeout). What
-            they run follows from ``access``.
-        cluster_domain: DNS suffix used by :attr:`fqdn`. Default ``"cluster.local"``.
-        network: who may reach Redis (:class:`RedisNetwork`). Default
-            :data:`DEFAULT_NETWORK`, ``RedisNetwork.policy()``: a NetworkPolicy
-            (the :attr:`network_policy` handle) admitting every pod in Redis's
-            namespace (``allow_from=SAME_NAMESPACE``) on the Redis port, and no
-            egress. ``RedisNetwork.unmanaged()`` creates none: only where
-            another policy layer (a service mesh) does this.
-        filesystem: the root filesystem (:class:`RedisFilesystem`). Default
-            :data:`DEFAULT_FILESYSTEM`, ``RedisFilesystem.writable()``: the
-            seed's ``readOnlyRootFilesystem: false``.
-            ``RedisFilesystem.read_only(data_size_limit="64Mi")`` opts in to a
-            read-only root with an ``emptyDir`` at ``/data`` (Redis's working
-            directory; with ``--save ""`` Redis writes nothing there in normal
-            operation).
-        access: who may log in and what they may run (:class:`RedisAccess`,
-            built by its factories). Default :data:`DEFAULT_ACCESS`,
-            ``RedisAccess.open()``: no password (seed), the command guard (the
-            default user may run every command except ``@admin``,
-            ``@dangerous`` and ``@scripting`` ones, the memory amplifiers,
-            WATCH and the whole-list scans LPOS, LREM, LINSERT, LSET; INFO
-            stays allowed), client memory and connections bounded (see
-            docs/security.md, "Least privilege on the bus"), and the connection
-            Secret published: :attr:`connection` is
-            ``agentsmith-secrets``/``redis-url`` (seed) when ``name`` is
-            ``"redis"``, ``<name>-connection``/``redis-url`` otherwise, so two
-            instances never write the same Secret. The seed's six args come
-            first, unchanged. ``RedisAccess.seed_exact()`` restores the seed's
-            exact args; ``RedisAccess.password(RedisAuth(...))`` and
-            ``RedisAccess.roles([...])`` opt in to passwords from Secrets you
-            create (nothing is then published: clients read the URL from your
-            Secret).
-        client_namespaces: other namespaces whose workloads use this bus.
-            Default ``()``: clients run in Redis's own namespace. For each
-            namespace listed, the NetworkPolicy admits every pod of that
-            namespace (``namespaceSelector`` on the
-            ``kubernetes.io/metadata.name`` label Kubernetes sets), and, when
-            this construct publishes the connection Secret, a copy of it is
-            published there (same name and key; the URL is :attr:`cluster_url`,
-            since the short name resolves only in Redis's namespace), so
-            ``add_redis_url`` and ``redis_url_env`` work from a workload in
-            that namespace. With a password or roles create the Secret there
-            yourself. Without it, a workload of the app in another namespace
-            that reads the connection Secret is refused at synth. With one
-            file per resource (``YamlOutputType.FILE_PER_RESOURCE`` or
-            ``FOLDER_PER_CHART_FILE_PER_RESOURCE``) the copies would share the
-            Secret's file, so it is refused unless nothing is published
-            (``publish_connection_secret=False`` on the access).
-        metrics: opt in to metrics and alerts (:class:`RedisMetrics`): a
-            redis_exporter container in the pod, a ``<name>-metrics`` Service,
-            a NetworkPolicy rule for the scrapers, a ServiceMonitor and a
-            PrometheusRule whose thresholds come from this Redis's
-            ``maxmemory`` and client memory budget. Default ``None``: none of
-            these (the seed's manifests). With the command guard the exporter
-            logs in as its own read-only ACL user ``metrics`` (see
-            :class:`RedisMetrics`); without it as the default user.
+        id: construct id; part of the construct path, so keep it stable.
+        name: Default ``"redis"`` (seed). The Deployment's, Service's, NetworkPolicy's and container's
+            name, and the ``app`` selector label.
+        namespace: Default ``None``: the chart's namespace. The namespace of every object.
+        image: Default ``"redis:7-alpine"`` (seed). The image, with a tag and/or a digest.
+        maxmemory: Default ``"256mb"`` (seed). ``--maxmemory``: at least ``"8mb"``, at most 16/29 of
+            ``resources.memory_limit`` minus twice ``access.max_value_size`` (docs/operations.md, "Sizing").
+        maxmemory_policy: Default ``"allkeys-lru"`` (seed). ``--maxmemory-policy``; it may evict the streams
+            of jobs in flight (docs/design.md, "Eviction under memory pressure").
+        port: Default ``6379`` (seed). Container, Service and target port; another adds ``--port`` and ``-p``.
+        resources: Default :data:`DEFAULT_RESOURCES`: the seed's 100m/128Mi requests, 500m/512Mi limits.
+        labels: Default none. Extra labels on every object; not ``app`` or ``app.kubernetes.io/name`` or
+            ``app.kubernetes.io/component``, which the construct sets (nor may the chart's labels).
+        run_as_user: Default ``999`` (seed). The container's UID and the pod's ``fsGroup``; not 0.
+        probes: Default :data:`DEFAULT_PROBES`: the seed's timings, ``failureThreshold: 8`` on liveness.
+        cluster_domain: Default ``"cluster.local"``. The DNS suffix of :attr:`fqdn`.
+        network: Default :data:`DEFAULT_NETWORK`: a NetworkPolicy admitting Redis's own namespace on the
+            Redis port, no egress (:attr:`network_policy`).
+        filesystem: Default :data:`DEFAULT_FILESYSTEM`: a writable root (seed).
+        access: Default :data:`DEFAULT_ACCESS`: no password (seed), the command guard and client bounds,
+            the connection Secret published (:attr:`connection`).
+        client_namespaces: Default ``()``. Other namespaces whose pods use the bus: the NetworkPolicy admits
+            them and a copy of the connection Secret (URL :attr:`cluster_url`) is published in each.
+        metrics: Default ``None``: no metrics. :class:`RedisMetrics` adds an exporter sidecar, a
+            ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule.
 
     Raises:
-        AgentsmithConfigError: a prop is invalid; no API object has been created.
+        AgentsmithConfigError: a prop is invalid; nothing has been created.
     """
 
     @checked_init
