@@ -30,13 +30,8 @@ def add_connection_secret(
     client: bool = False,
     bus: wiring.Bus | None = None,
 ) -> cdk8s.ApiObject:
-    """The one way a connection Secret is built (EphemeralRedis, ExternalRedis, RedisConnectionSecret).
-
-    An ``Opaque`` Secret named ``ref.name`` with ``stringData: {ref.key: url}``,
-    readable in ``dist/``; the caller has checked the props and claimed the name.
-    ``scope`` is recorded as its publisher for the wiring check (``client``: a
-    copy for clients in another namespace, see ``_wiring_check``).
-    """
+    """The one way a connection Secret is built: ``Opaque``, ``stringData: {ref.key: url}``, recorded for the
+    wiring check (``client``: a copy for another namespace; ``bus``: the in-cluster Redis of ``url``)."""
     body = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -52,25 +47,17 @@ def add_connection_secret(
 @public_signature
 @read_only
 class RedisConnectionSecret(Construct):
-    """An ``Opaque`` Secret holding the message bus connection string.
+    """An ``Opaque`` Secret holding a connection string of your own, from a handle (``redis.url``).
 
-    The seed stores ``REDIS_URL`` in Secret ``agentsmith-secrets`` under key
-    ``redis-url``; the Dispatcher and agents read it from there.
-    ``EphemeralRedis`` and ``ExternalRedis`` publish theirs already; use this
-    construct for a connection string of your own, from a handle
-    (``redis.url``) rather than typed again.
+    The value is ``stringData``, readable in ``dist/``, so it holds no password.
 
     Args:
         scope: the parent construct.
         id: construct id; keep it stable.
-        url: the connection string, ``redis://`` or ``rediss://``, with a
-            valid host and no credentials (the rules of ``ExternalRedis``'s ``url``).
-        name: the Secret's name. Default ``"agentsmith-secrets"`` (seed).
-        key: the key holding the URL. Default ``"redis-url"`` (seed).
-        namespace: the Secret's namespace. Default: the chart's namespace.
-
-    The value is written as ``stringData`` so that it is readable in ``dist/``;
-    it must hold no password (use a Secret created outside ``dist/`` for that).
+        url: ``redis://`` or ``rediss://``, without credentials (the rules of ``ExternalRedis``'s ``url``).
+        name: Default ``"agentsmith-secrets"`` (seed).
+        key: Default ``"redis-url"`` (seed).
+        namespace: Default: the chart's namespace.
     """
 
     @checked_init

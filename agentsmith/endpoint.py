@@ -23,7 +23,7 @@ class SecretKeyRef:
     key: str
 
     @staticmethod
-    def _check(path: PathArg, prop: str, value: object) -> SecretKeyRef:
+    def _check(path: PathArg, value: object, *, prop: str) -> SecretKeyRef:
         """``value`` if it is a SecretKeyRef with a valid Secret name and key, else raise naming ``prop``."""
         if not isinstance(value, SecretKeyRef):
             raise fail(path, prop, value, "must be an agentsmith.SecretKeyRef", "Pass SecretKeyRef(name=..., key=...).")

@@ -39,50 +39,31 @@ __all__ = ["ExternalRedis"]
 @public_signature
 @read_only
 class ExternalRedis(Construct):
-    """The seed's HA upgrade path: clients use a Redis that this app does not run.
+    """A Redis this app does not run (the design's HA upgrade path): only what its clients need.
 
-    It synthesises no Redis workload, only what clients need:
-
-    * from ``url``: the connection Secret (``agentsmith-secrets``/``redis-url``
-      by default) holding that URL, so clients are wired exactly as with
-      :class:`EphemeralRedis`;
-    * from ``url_secret``: no Secret, it already exists (use this when the URL
-      carries a password, which must never be written into ``dist/``);
-    * either way, with ``service_name``: an ``ExternalName`` Service, so
-      in-cluster names such as ``redis`` resolve to the external host.
-
-    Two call forms (typed as overloads, so a type checker refuses neither or
-    both): ``ExternalRedis(chart, id, url=..., [connection_secret=...])`` and
-    ``ExternalRedis(chart, id, url_secret=..., host=..., [port=..., tls=...])``.
+    Two forms, typed as overloads: ``ExternalRedis(chart, id, url=...)`` publishes the URL in a connection
+    Secret; ``ExternalRedis(chart, id, url_secret=..., host=...)`` reads it from your Secret (use it when
+    the URL holds a password, which must never be written into ``dist/``).
 
     Args:
         scope: the parent construct.
         id: construct id; keep it stable.
-        url: ``redis://host[:port][/db]`` or ``rediss://`` (TLS), without a
-            password (no userinfo, no ``?password=``/``?username=``). The host
-            is a DNS name, an IPv4 address or a bracketed IPv6 address
-            (``redis://[::1]:6379``); the scheme lowercase. Exactly one of
-            ``url`` and ``url_secret`` is required.
-        url_secret: an existing Secret key holding the full URL (credentials
-            included). Then ``host`` is required.
-        host: the Redis host when ``url_secret`` is used: a DNS name, an IPv4 or
-            an IPv6 address (without brackets). Default: from ``url``.
-        port: the Redis port when ``url_secret`` is used. Default ``6379``, or
-            from ``url``.
-        tls: whether ``url_secret``'s URL is ``rediss://``; decides :attr:`url`.
-            Default ``False``, or from ``url``.
-        namespace: namespace of the objects created. Default: the chart's.
-        connection_secret: where the ``url`` is published. Default
-            ``agentsmith-secrets``/``redis-url`` (seed). Ignored with ``url_secret``.
-        service_name: create an ``ExternalName`` Service with this name.
-            Default ``None``: none. The host must then be a DNS name, not an
-            IP address (an ExternalName is a CNAME). With TLS, clients must
-            still verify the certificate against :attr:`host`.
-        labels: extra labels on the objects created (Secret, Service). Default: none.
+        url: ``redis://host[:port][/db]`` or ``rediss://``, without credentials. Exactly one of ``url``
+            and ``url_secret``.
+        url_secret: an existing Secret key holding the full URL; ``host`` is then required.
+        host: Default: from ``url``. The host (a DNS name, IPv4, or IPv6 without brackets).
+        port: Default ``6379``, or from ``url``.
+        tls: Default ``False``, or from ``url``: whether the URL is ``rediss://`` (decides :attr:`url`).
+        namespace: Default: the chart's. The namespace of the objects created.
+        connection_secret: Default ``agentsmith-secrets``/``redis-url`` (seed). Where ``url`` is
+            published; ignored with ``url_secret``.
+        service_name: Default ``None``: none. An ``ExternalName`` Service of this name, so in-cluster
+            names resolve to the host (a DNS name then).
+        labels: Default none. Extra labels on the Secret and Service.
 
     Raises:
-        AgentsmithConfigError: both or neither of ``url``/``url_secret``; a URL with
-            another scheme, no host, an invalid host or a credential; an invalid name.
+        AgentsmithConfigError: both or neither of ``url``/``url_secret``, a URL with credentials, another
+            scheme or a bad host, or an invalid name.
     """
 
     @overload
@@ -218,12 +199,12 @@ class _Target:
                 raise fail(path, prop, value, "is taken from 'url'", f"Drop '{prop}' or put it in the URL.")
         url_host, url_port, url_tls = redis_url(path, "url", url)
         default = SecretKeyRef(name=seed.SECRET_NAME, key=seed.SECRET_KEY_REDIS_URL)
-        connection = SecretKeyRef._check(path, "connection_secret", connection_secret or default)
+        connection = SecretKeyRef._check(path, connection_secret or default, prop="connection_secret")
         return _Target(host=url_host, port=url_port, tls=url_tls, url=url, connection=connection)
 
     @staticmethod
     def from_secret(path: PathArg, secret: object, host: object, port: object, tls: object) -> _Target:
-        connection = SecretKeyRef._check(path, "url_secret", secret)
+        connection = SecretKeyRef._check(path, secret, prop="url_secret")
         if host is None:
             raise fail(path, "host", host, "is required with 'url_secret'", "Pass host='my-redis.example.com'.")
         checked_host = check_host(path, "host", host)

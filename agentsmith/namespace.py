@@ -34,24 +34,15 @@ _VERSION = re.compile(r"v1\.(0|[1-9][0-9]*)")
 
 @dataclass(frozen=True, kw_only=True)
 class PodSecurity:
-    """The ``pod-security.kubernetes.io/*`` labels of a namespace.
+    """The ``pod-security.kubernetes.io/*`` labels of a namespace (docs/security.md, "Secure by default").
 
     Attributes:
-        enforce: pods that violate this level are rejected. Default
-            ``"baseline"``: the namespace also hosts the Dispatcher and the
-            short-lived agent containers, whose images are not ours to vouch
-            for; ``baseline`` blocks the known privilege escalations (host
-            namespaces, privileged containers, hostPath) without breaking them.
-        warn: violations of this level are returned as warnings to the client.
-            Default ``"restricted"``, so every ``kubectl apply`` shows what
-            would still need fixing for the strictest profile.
-        audit: violations of this level are recorded in the audit log.
-            Default ``"restricted"``.
-        version: the Pod Security Standards version the levels refer to, pinned
-            so that a cluster upgrade does not tighten rules unannounced.
-            Default ``"v1.27"`` (the Kubernetes version of this library's API).
-            Must be ``"latest"`` or match ``^v1\\.(0|[1-9][0-9]*)$`` (Pod Security
-            Admission's own rule: ``"v1.027"`` is refused).
+        enforce: Default ``"baseline"``: pods that violate it are rejected; the agents' images are not ours
+            to vouch for, and ``baseline`` blocks privilege escalation without breaking them.
+        warn: Default ``"restricted"``: violations come back as warnings on every ``kubectl apply``.
+        audit: Default ``"restricted"``: violations are recorded in the audit log.
+        version: Default ``"v1.27"``: pinned, so a cluster upgrade does not tighten rules unannounced;
+            ``"latest"`` or ``v1.<minor>``.
     """
 
     enforce: str = "baseline"
@@ -69,7 +60,7 @@ class PodSecurity:
         return result
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> PodSecurity | None:
+    def _check(path: PathArg, value: object, *, prop: str = "pod_security") -> PodSecurity | None:
         """None, or levels among the three profiles and a 'v1.N' or 'latest' version."""
         if value is None:
             return None
@@ -109,32 +100,21 @@ DEFAULT_POD_SECURITY = PodSecurity()
 @public_signature
 @read_only
 class AgentsmithNamespace(Construct):
-    """A Kubernetes ``Namespace`` for the Dispatcher, the agents and Redis.
+    """A Kubernetes ``Namespace`` for the Dispatcher, the agents and Redis, with Pod Security Admission labels.
 
-    It works in a chart without a namespace and in the common cdk8s layout,
-    one chart with ``namespace=`` holding the Namespace and the workloads:
-    cdk8s stamps a chart's namespace on every object in it, cluster-scoped
-    ones included, so this construct removes ``metadata.namespace`` from its
-    Namespace object again (a JSON patch on that object only). The chart's
-    namespace must then be this namespace's ``name``.
+    In a chart whose ``namespace`` is this one, the Namespace object itself is written without
+    ``metadata.namespace`` (cdk8s would stamp the chart's on it).
 
     Args:
         scope: the parent construct (a chart).
         id: construct id; part of the construct path, so keep it stable.
-        name: the namespace's name. Default ``"agentsmith"`` (seed). Not a
-            system namespace (``default``, ``kube-*``): applying this object
-            would relabel it.
-        labels: extra labels on the Namespace. Default: none. They may not set
-            the ``pod-security.kubernetes.io/*`` keys; use ``pod_security``.
-        pod_security: Pod Security Admission levels. Default
-            :data:`DEFAULT_POD_SECURITY`: enforce ``baseline``, warn and audit
-            ``restricted``, pinned to ``v1.27`` (see :class:`PodSecurity` for
-            why). ``None`` sets no labels (the cluster's default applies).
+        name: Default ``"agentsmith"`` (seed). Not a system namespace (``default``, ``kube-*``).
+        labels: Default none. Extra labels; not the ``pod-security.kubernetes.io/*`` keys.
+        pod_security: Default :data:`DEFAULT_POD_SECURITY`: enforce ``baseline``, warn and audit
+            ``restricted``, version ``v1.27``. ``None`` sets no labels.
 
     Raises:
-        AgentsmithConfigError: ``name`` is not a DNS-1123 label or is a system
-            namespace, ``labels`` or ``pod_security`` are invalid, or the
-            chart's namespace is another namespace (prop ``name``).
+        AgentsmithConfigError: a prop is invalid, or the chart's namespace is another namespace.
     """
 
     @checked_init

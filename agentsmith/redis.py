@@ -24,7 +24,7 @@ from agentsmith.core.rules import port as check_port
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
 from agentsmith.metrics import alerts, exporter
-from agentsmith.metrics.metrics import RedisMetrics
+from agentsmith.metrics.metrics import EXPORTER_PORT, RedisMetrics
 from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
 from agentsmith.pod.network import DEFAULT_NETWORK, NetworkPeer, RedisNetwork
 from agentsmith.pod.probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
@@ -135,7 +135,15 @@ class EphemeralRedis(Construct):
         #: Bytes all clients together may hold (``--maxmemory-clients``): what the memory limit leaves after
         #: ``maxmemory`` and the allocator's overhead under churn (13/16 of it); 48mb by default.
         self.client_memory_budget: Final[int] = limits.client_budget(maxmemory_bytes, limit_bytes)
-        self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics, redis_port=self.port)
+        self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics)
+        if self.metrics is not None and self.metrics.port == self.port:
+            raise fail(
+                path,
+                "metrics.port",
+                self.metrics.port,
+                f"must differ from 'port' ({self.port}): both containers share the pod's network",
+                f"Use {EXPORTER_PORT}, redis_exporter's default.",
+            )
         self._server = server.resolve(
             access,
             path,

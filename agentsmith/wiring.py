@@ -1,17 +1,8 @@
-"""Wire client workloads to any RedisEndpoint without repeating names, whatever bindings the app uses.
+"""Wire client workloads to any RedisEndpoint, whatever cdk8s-plus line or ``k8s`` binding the app uses.
 
-Nothing here imports a cdk8s-plus line or a ``k8s`` binding, so the library
-needs neither (cdk8s-plus is not one of its dependencies):
-
-- ``redis_url_env`` returns the env var as a plain dict in Kubernetes' own
-  (camelCase) shape. jsii accepts a dict wherever a struct is expected, so it
-  fits the L1 ``Container`` of every binding: an app's own ``imports/k8s`` of any
-  Kubernetes version and ``cdk8s_plus_XX.k8s`` alike. A binding's ``k8s.EnvVar``
-  would be refused by every other binding (a different class, and with
-  ``python -O`` a different jsii type).
-- ``add_redis_url`` finds the cdk8s-plus line (``cdk8s_plus_27`` ...
-  ``cdk8s_plus_37``) from the container's own class and builds the Secret
-  reference and ``EnvValue`` with that line's classes.
+Nothing here imports either: ``redis_url_env`` returns a plain dict in Kubernetes' shape, which every
+binding's L1 ``Container`` takes; ``add_redis_url`` builds the Secret reference with the classes of the
+container's own cdk8s-plus line.
 """
 
 from __future__ import annotations
@@ -42,30 +33,16 @@ class PlusEnv(Protocol):
 
 
 class PlusContainer(Protocol):
-    """What ``add_redis_url`` takes, for type checkers: a ``Container`` of any cdk8s-plus line.
-
-    Structural: ``cdk8s_plus_27.Container``, ``cdk8s_plus_37.Container`` ...
-    match it without an import of this library's; an L1 ``k8s.Container``
-    (whose ``env`` is a list) does not. At run time the container's class is
-    checked too.
-    """
+    """What ``add_redis_url`` takes: a ``Container`` of any cdk8s-plus line (structural; checked at run time too)."""
 
     @property
     def env(self) -> PlusEnv: ...
 
 
 def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict[str, Any]:
-    """``REDIS_URL`` for an L1 container: a dict in the shape of Kubernetes' ``EnvVar``.
+    """``REDIS_URL`` for an L1 container of any binding: a fresh dict in Kubernetes' ``EnvVar`` shape (camelCase).
 
-    ``{"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": <Secret>, "key": <key>}}}``,
-    read from the endpoint's connection Secret. The keys are camelCase on
-    purpose: jsii hands the dict to the binding as is, and snake_case keys
-    would be dropped without an error. Pass it in ``env`` of any binding's
-    ``k8s.Container`` (your app's ``imports/k8s`` or ``cdk8s_plus_XX.k8s``)::
-
-        k8s.Container(name="dispatcher", image=..., env=[redis_url_env(redis)])
-
-    ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). A fresh dict each call.
+    ``name``: Default ``"REDIS_URL"``. Use it as ``k8s.Container(..., env=[redis_url_env(redis)])``.
     """
     _check_wiring(endpoint, name)
     return endpoint.connection._env_var(name)
@@ -74,18 +51,13 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict
 def add_redis_url(
     scope: Construct, container: PlusContainer, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV
 ) -> None:
-    """Add ``REDIS_URL`` (from the endpoint's connection Secret) to a cdk8s-plus container.
+    """Add ``REDIS_URL``, from the endpoint's connection Secret, to a cdk8s-plus ``container`` of any line.
 
-    ``container`` is a ``Container`` of any cdk8s-plus line (27 to the newest),
-    e.g. ``deployment.add_container(...)`` (typed :class:`PlusContainer`); the Secret reference is made with
-    that same line's classes. ``scope`` owns the imported Secret reference (any
-    construct, e.g. the workload's chart). The reference's construct id is
-    ``ConnectionSecret-<secret name>``; it is created once per scope and reused,
-    so any number of containers can be wired in the same scope.
+    ``scope`` owns the Secret reference (id ``ConnectionSecret-<secret name>``, made once per scope).
+    ``name``: Default ``"REDIS_URL"``.
 
-    ``name`` defaults to ``REDIS_URL`` (``REDIS_URL_ENV``). Raises
-    ``AgentsmithConfigError`` before changing anything when ``container`` is not
-    a cdk8s-plus container (for an L1 ``k8s.Container`` use ``redis_url_env``).
+    Raises:
+        AgentsmithConfigError: ``container`` is not a cdk8s-plus container (use ``redis_url_env``); nothing changed.
     """
     _check_wiring(endpoint, name)
     kplus = _cdk8s_plus_of(container)
@@ -135,5 +107,5 @@ def _check_wiring(endpoint: object, name: object) -> None:
             "must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a " + type(endpoint).__name__,
             "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
         )
-    SecretKeyRef._check(None, "endpoint.connection", endpoint.connection)  # your own endpoint's, too
+    SecretKeyRef._check(None, endpoint.connection, prop="endpoint.connection")  # your own endpoint's, too
     env_var_name(None, "name", name)

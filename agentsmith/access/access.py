@@ -1,21 +1,7 @@
-"""Who may log in to an ``EphemeralRedis`` and what they may run, as one value built by factories.
+"""RedisAccess: who may log in to an ``EphemeralRedis`` and what they may run, built by one of four factories.
 
-Four alternatives, one factory each; nothing else can be expressed:
-
-=================================  ==========================================================================
-factory                            what Redis gets
-=================================  ==========================================================================
-:meth:`RedisAccess.open`           no password (seed), ``--protected-mode no``, the command guard, client
-                                   memory and connection bounds. The default.
-:meth:`RedisAccess.seed_exact`     the seed's six args and nothing else: any client may run CONFIG SET,
-                                   FLUSHALL, SHUTDOWN, ...
-:meth:`RedisAccess.password`       a password from your Secret, on the guarded default user (or
-                                   ``--requirepass`` with ``command_guard=False``)
-:meth:`RedisAccess.roles`          the default user off, one ACL user per :class:`~agentsmith.RedisRole`
-=================================  ==========================================================================
-
-What each mode writes into the Redis pod is resolved once by
-``agentsmith.access.server.resolve``.
+What each mode writes into the pod is resolved by ``agentsmith.access.server``; docs/security.md, "Least
+privilege on the bus", compares the modes.
 """
 
 from __future__ import annotations
@@ -46,28 +32,18 @@ _FACTORIES: Final = (
 
 @dataclass(frozen=True, init=False, repr=False)
 class RedisAccess(FactoryBuilt):
-    """How clients log in to an ``EphemeralRedis`` (``access=``). Build it with a factory.
-
-    The default, :meth:`open`, is the seed's password-free Redis with the
-    command guard. The attributes are read-only and tell which mode a value is:
+    """How clients log in to an ``EphemeralRedis`` (``access=``); build it with a factory, :meth:`open` by default.
 
     Attributes:
-        mode: the factory that built the value: ``"open"``, ``"seed_exact"``,
-            ``"password"`` or ``"roles"`` (:data:`AccessMode`).
+        mode: the factory that built it (:data:`AccessMode`).
         auth: the password's Secret (:meth:`password`), else ``None``.
         acl_roles: the ACL users (:meth:`roles`), else ``None``.
-        command_guard: ``True`` unless :meth:`seed_exact` or
-            ``password(..., command_guard=False)``.
+        command_guard: ``True`` unless :meth:`seed_exact` or ``password(..., command_guard=False)``.
         max_clients: ``--maxclients`` with the guard, else ``None``.
-        max_value_size: ``--proto-max-bulk-len`` with the guard (the largest
-            argument, string value and connection name), else ``None``.
-        strict_readiness: readiness passes only on ``PONG`` (always with a
-            password; opt-in for :meth:`open`).
-        connection_secret: where the construct publishes its URL for clients
-            (:meth:`open`, :meth:`seed_exact`; ``None``: the default name);
-            ``None`` in the password modes, whose URL lives in your Secret.
-        publish_connection_secret: whether the construct creates that Secret
-            (``False`` in the password modes).
+        max_value_size: ``--proto-max-bulk-len`` with the guard, else ``None``.
+        strict_readiness: readiness passes only on ``PONG`` (always with a password).
+        connection_secret: where the URL is published (``None``: the default name, or a password mode).
+        publish_connection_secret: whether the construct creates that Secret (never in password modes).
     """
 
     mode: AccessMode
@@ -142,42 +118,21 @@ class RedisAccess(FactoryBuilt):
         connection_secret: SecretKeyRef | None = None,
         publish_connection_secret: bool = True,
     ) -> RedisAccess:
-        """No password, as in the seed, with the command guard. The default ``access``.
+        """No password (seed) with the command guard: the default ``access``.
 
-        Redis gets the seed's six args, then ``--protected-mode no`` (upstream
-        Redis refuses clients from other pods while the default user has no
-        password; the official image turns that off itself), one ACL line for
-        the default user that keeps clients away from admin, dangerous and
-        scripting commands, the memory amplifiers, WATCH and the whole-list
-        scans (docs/security.md, "Least privilege on the bus"), and bounds on
-        client memory and connections.
+        Redis gets the seed's args, ``--protected-mode no`` (docs/security.md, "Protected mode"), the guard's
+        ACL line and the client bounds (docs/security.md, "Least privilege on the bus").
 
         Args:
-            max_clients: ``--maxclients``. Default ``10000`` (Redis's own
-                default, made explicit). At least 3 (the two probes and one
-                client), at most 1,048,544 (Linux's open-file ceiling minus
-                Redis's 32). Redis needs ``max_clients + 32`` open files and
-                lowers the value to what the runtime allows.
-            max_value_size: ``--proto-max-bulk-len``, the largest argument
-                and string value a client may send, and so the largest
-                connection name one connection can make Redis keep
-                (``HELLO ... SETNAME`` cannot be denied, and Redis does not
-                count names in ``maxmemory-clients``). Default ``"8mb"``; at least
-                ``"1mb"`` (Redis's floor), at most one client's output limit
-                (half the client memory budget: ``"24mb"`` with the default
-                sizing), so that every value can be read back. Raise it for
-                bigger values; lower it to bound names further.
-            strict_readiness: readiness passes only on the reply ``PONG``.
-                Default ``False``: the seed's ``redis-cli ping`` (a seed
-                value), which exits 0 on
-                ``ERR max number of clients reached``, so a Redis whose
-                connection table is full stays Ready while it refuses every
-                new client.
-            connection_secret: the Secret key the construct publishes its
-                URL under. Default ``None``: ``agentsmith-secrets``/``redis-url``
-                (seed) for the Redis named ``"redis"``, else
-                ``<name>-connection``/``redis-url``.
-            publish_connection_secret: create that Secret. Default ``True``.
+            max_clients: Default ``10000`` (Redis's own). ``--maxclients``: from 3 (two probes and a client)
+                to 1,048,544 (Linux's open-file ceiling minus Redis's 32).
+            max_value_size: Default ``"8mb"``. ``--proto-max-bulk-len``, the largest argument or connection
+                name; from ``"1mb"`` to one client's output limit (``"24mb"`` by default).
+            strict_readiness: Default ``False``: the seed's ``redis-cli ping``, which passes while Redis
+                refuses every client. ``True``: readiness passes only on ``PONG``.
+            connection_secret: Default ``None``: ``agentsmith-secrets``/``redis-url`` (seed) for the Redis
+                named ``"redis"``, else ``<name>-connection``/``redis-url``. Where the URL is published.
+            publish_connection_secret: Default ``True``. Create that Secret.
         """
         return cls._new(
             "open",
@@ -192,16 +147,11 @@ class RedisAccess(FactoryBuilt):
     def seed_exact(
         cls, *, connection_secret: SecretKeyRef | None = None, publish_connection_secret: bool = True
     ) -> RedisAccess:
-        """The seed's args exactly: no password, no command guard, no client bounds.
-
-        Any client may then run CONFIG SET, FLUSHALL, SHUTDOWN, ... The
-        manifest is the seed's, which reaches clients in other pods only with
-        an image that turns protected mode off itself, as the official image
-        does. Probes are the seed's ``redis-cli ping``.
+        """The seed's args exactly: no password, no guard, no bounds; any client may run CONFIG SET, FLUSHALL, ...
 
         Args:
-            connection_secret: as for :meth:`open`. Default ``None``.
-            publish_connection_secret: as for :meth:`open`. Default ``True``.
+            connection_secret: Default ``None``: as for :meth:`open`.
+            publish_connection_secret: Default ``True``: as for :meth:`open`.
         """
         return cls._new(
             "seed_exact",
@@ -219,21 +169,14 @@ class RedisAccess(FactoryBuilt):
         max_clients: int = DEFAULT_MAX_CLIENTS,
         max_value_size: str = DEFAULT_MAX_VALUE_SIZE,
     ) -> RedisAccess:
-        """A password from an existing Secret (:class:`~agentsmith.RedisAuth`).
-
-        With the guard the password is set on the guarded default user
-        (``>$(REDIS_PASSWORD)``); with ``command_guard=False`` it is
-        ``--requirepass $(REDIS_PASSWORD)`` after the seed's args and nothing
-        else is added. The probes log in (``REDISCLI_AUTH``) and readiness
-        passes only on ``PONG``. Nothing is published: clients read the URL
-        from ``auth.url_key`` of your Secret.
+        """A password from your Secret (:class:`~agentsmith.RedisAuth`); nothing is published, probes log in.
 
         Args:
-            auth: the Secret and its keys.
-            command_guard: keep clients away from admin and destructive
-                commands and bound their memory and connections. Default ``True``.
-            max_clients: as for :meth:`open` (with the guard only). Default ``10000``.
-            max_value_size: as for :meth:`open` (with the guard only). Default ``"8mb"``.
+            auth: the Secret and its keys; clients read the URL from ``auth.url_key``.
+            command_guard: Default ``True``: the password on the guarded default user. ``False``:
+                ``--requirepass`` after the seed's args and nothing else.
+            max_clients: Default ``10000``: as for :meth:`open` (with the guard only).
+            max_value_size: Default ``"8mb"``: as for :meth:`open` (with the guard only).
         """
         if command_guard is False:
             # Both bound clients as part of the guard: a value given here is refused by _check.
@@ -264,18 +207,15 @@ class RedisAccess(FactoryBuilt):
         max_clients: int = DEFAULT_MAX_CLIENTS,
         max_value_size: str = DEFAULT_MAX_VALUE_SIZE,
     ) -> RedisAccess:
-        """One Redis ACL user per kind of client (:class:`~agentsmith.RedisRole`), the default user off.
+        """One ACL user per kind of client (:class:`~agentsmith.RedisRole`) and the default user off.
 
-        Each role's password lives in a Secret you create; nothing is
-        published (each role's clients read :attr:`RedisRole.connection`, or
-        ``EphemeralRedis.endpoint_for(name)``). The probes log in as the first
-        role and readiness passes only on ``PONG``. The command guard's client
-        bounds apply.
+        Nothing is published: each role's clients read :attr:`RedisRole.connection`. Probes log in as the
+        first role; the guard's client bounds apply.
 
         Args:
-            roles: at least one role, distinct names, variables and Secret keys.
-            max_clients: as for :meth:`open`. Default ``10000``.
-            max_value_size: as for :meth:`open`. Default ``"8mb"``.
+            roles: at least one role, with distinct names, variables and Secret keys.
+            max_clients: Default ``10000``: as for :meth:`open`.
+            max_value_size: Default ``"8mb"``: as for :meth:`open`.
         """
         return cls._new(
             "roles",
@@ -288,7 +228,7 @@ class RedisAccess(FactoryBuilt):
     # -- checks ----------------------------------------------------------
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> RedisAccess:
+    def _check(path: PathArg, value: object, *, prop: str = "access") -> RedisAccess:
         """``access``: a RedisAccess from a factory, with every field valid."""
         if not isinstance(value, RedisAccess):
             raise fail(path, "access", value, "must be an agentsmith.RedisAccess", f"Use {_FACTORIES}.")
@@ -345,7 +285,7 @@ class RedisAccess(FactoryBuilt):
             fix="Use RedisAccess.open(strict_readiness=True), or leave it out (False).",
         )
         if value.connection_secret is not None:
-            SecretKeyRef._check(path, "access.connection_secret", value.connection_secret)
+            SecretKeyRef._check(path, value.connection_secret, prop="access.connection_secret")
         boolean(
             path,
             "access.publish_connection_secret",

@@ -1,15 +1,6 @@
-"""Redis ACL rules: the command guard and the roles' permissions, as ``--user`` args.
+"""Redis ACL rules: the command guard and the roles' permissions, as ``--user`` args (each states the whole user).
 
-Every ``--name`` on redis-server's command line starts a config directive and
-the arguments up to the next ``--name`` are its value, so ``["--user",
-"default", "on", ...]`` is the config line ``user default on ...``. A ``user``
-line resets the user before applying its rules, so each line below states the
-whole user. Rules apply left to right: the ``-@admin -@dangerous`` at the end of
-every list removes what a category added before (``@list`` holds ``SORT``,
-``@connection`` holds ``CLIENT KILL``).
-
-A ``user default`` line also replaces what ``--requirepass`` set, so with a
-password the guard carries it itself (``>password``) instead of ``--requirepass``.
+How redis-server reads them: DEVELOPMENT.md, "Why the code is shaped so".
 """
 
 from __future__ import annotations

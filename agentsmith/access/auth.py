@@ -17,35 +17,16 @@ MAX_PASSWORD_BYTES = 16384
 
 @dataclass(frozen=True, kw_only=True)
 class RedisAuth:
-    """Require a password that lives in a Secret you create outside ``dist/``.
+    """A password from a Secret you create outside ``dist/`` (``RedisAccess.password(auth)``).
 
-    The seed's Redis has no password, so this is opt-in. With it:
-
-    * redis-server gets the password as ``$(REDIS_PASSWORD)``: on the command
-      guard's default user (``--user default on >$(REDIS_PASSWORD) ...``), or
-      as ``--requirepass $(REDIS_PASSWORD)`` with ``RedisAccess.password(auth, command_guard=False)``.
-      Kubernetes expands the variable from the Secret when the container
-      starts, so the password is never written into ``dist/``;
-    * the probes log in: ``REDISCLI_AUTH`` is set from the same key, and
-      ``redis-cli`` reads it; readiness passes only on ``PONG`` (not on
-      ``NOAUTH``, ``WRONGPASS``, ``NOPERM``, ``BUSY``, ``LOADING`` or a full
-      connection table), liveness on ``PONG`` or that last refusal;
-    * the password must be at most :data:`MAX_PASSWORD_BYTES` (16384) bytes:
-      Redis refuses any longer argument from a client that has not logged in
-      yet (``Protocol error: unauthenticated bulk length``), so nobody, the
-      probes included, could log in. The library cannot read the Secret, so
-      this is your rule to keep (``openssl rand -base64 32`` is 44 bytes);
-    * Redis reads the password only when it starts: see docs/operations.md, "Rotating a
-      password";
-    * clients read the full connection string (``redis://:<password>@redis:6379``)
-      from ``url_key`` in the same Secret: the library cannot write it, as it
-      contains the password.
+    Redis reads it as ``$(REDIS_PASSWORD)`` when it starts and the probes log in with it; it must be at
+    most :data:`MAX_PASSWORD_BYTES` bytes. Clients read the full URL, which the library cannot write, from
+    ``url_key`` (docs/security.md, "Least privilege on the bus"; rotation: docs/operations.md).
 
     Attributes:
-        secret_name: name of the existing Secret in Redis's namespace.
-        password_key: key holding the password. Default ``"redis-password"``.
-        url_key: key holding the clients' connection string. Default
-            ``"redis-url"``. Must differ from ``password_key``.
+        secret_name: the existing Secret in Redis's namespace.
+        password_key: Default ``"redis-password"``. The key holding the password.
+        url_key: Default ``"redis-url"``. The key holding the clients' URL; not ``password_key``.
     """
 
     secret_name: str

@@ -1,26 +1,8 @@
-"""What bounds each Redis command's cost: the table the command guard and the roles' ACLs are made from.
+"""What bounds each Redis command's cost: the one table the command guard and the roles' ACLs are made from.
 
-A client of the bus may be hostile, so every command a guarded user may run must
-have a bound on the CPU time it takes and the memory it makes Redis hold, and no
-client may turn a bound off. Each command (``name`` or ``container|sub``, as
-``COMMAND INFO`` names them) falls in one :class:`Cost` class; :data:`COSTS` is
-the one table. Commands in ``@admin``, ``@dangerous`` and ``@scripting`` are
-denied to every user by category and are not listed (``INFO`` comes back).
-
-Why these classes (measured against redis-server 7.0.15, docs/security.md
-"What bounds each command"): Redis runs the commands of one client's read (16
-KiB of a pipeline) back to back, so a command that answers in a few bytes but
-walks a whole structure is multiplied by the pipeline until the probes time
-out. A command whose work is proportional to its reply is different: once the
-reply passes ``client-output-buffer-limit``, Redis marks the client to be
-closed and runs no further command from it; the random-member family even
-stops mid-reply. That bound holds only while replies are on (``CLIENT REPLY
-OFF`` discards them unbuffered) and outside ``MULTI`` (``EXEC`` runs every
-queued command whatever its replies did).
-
-The tests check this table against ``COMMAND INFO`` of the server they run and
-against the command facts of Redis 7.0, 7.2 and 7.4 (``tests/data/redis-commands.json``),
-so a command a later Redis adds fails a test until it is classified here.
+Each command (``name`` or ``container|sub``, as ``COMMAND INFO`` names them) has one :class:`Cost`;
+``@admin``, ``@dangerous`` and ``@scripting`` commands are denied to every user by category and not listed.
+Why these classes, measured: docs/security.md, "What bounds each command".
 """
 
 from __future__ import annotations

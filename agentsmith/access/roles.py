@@ -30,29 +30,20 @@ _PATTERN = re.compile(r"[!-#%-~]{1,256}")
 
 @dataclass(frozen=True, kw_only=True)
 class RedisRole:
-    """A Redis ACL user for one kind of client, with its password in a Secret you create.
+    """A Redis ACL user for one kind of client, with its password in a Secret you create; use a factory.
 
-    Use the factories :meth:`dispatcher` and :meth:`agent`. Redis reads the
-    password from the Secret's ``password_key`` through the environment when it
-    starts (``>$(REDIS_<NAME>_PASSWORD)`` in its args), so no password is
-    written into ``dist/``. The role's clients read their connection string
-    (``redis://<name>:<password>@redis:6379``) from ``url_key`` of the same
-    Secret: :attr:`connection`, or ``EphemeralRedis.endpoint_for(name)`` for
-    ``add_redis_url``.
+    Redis reads the password as ``$(REDIS_<NAME>_PASSWORD)`` when it starts; the role's clients read their
+    URL from ``url_key`` (:attr:`connection`, or ``EphemeralRedis.endpoint_for(name)``).
 
     Attributes:
-        name: the ACL user name, also in the env names (``REDIS_AGENT_PASSWORD``).
-            Lowercase letters, digits and '-', starting with a letter, at most
-            32 characters, not ``"default"``.
-        access: ``"dispatcher"`` or ``"agent"`` (see :data:`RoleAccess`).
+        name: the ACL user name: lowercase letters, digits and '-', from a letter, at most 32, not ``default``.
+        access: ``"dispatcher"`` or ``"agent"`` (:data:`RoleAccess`).
         secret_name: the existing Secret in Redis's namespace.
-        password_key: key holding the password. Default ``"redis-password"``.
-        url_key: key holding the role's connection string. Default ``"redis-url"``.
-        key_pattern: Redis glob for the keys and pub/sub channels the role may
-            touch. Default ``"*"`` (dispatcher) or ``"job:*"`` (agent).
-        previous_password_key: during a rotation, a key holding the old
-            password, which Redis then accepts too. Default ``None``: one
-            password only. See docs/operations.md, "Rotating a password".
+        password_key: Default ``"redis-password"``.
+        url_key: Default ``"redis-url"``.
+        key_pattern: Default ``"*"`` (dispatcher) or ``"job:*"`` (agent): the keys and channels it may touch.
+        previous_password_key: Default ``None``. During a rotation, the old password's key
+            (docs/operations.md, "Rotating a password").
     """
 
     name: str
@@ -141,55 +132,59 @@ class RedisRole:
 
     # -- checks ----------------------------------------------------------
 
-    def _check(self, path: PathArg, prop: str) -> RedisRole:
-        """Raise ``AgentsmithConfigError`` naming ``prop`` (e.g. ``roles[1]``) if a field is invalid."""
-        if not isinstance(self.name, str) or not _USERNAME.fullmatch(self.name) or self.name == "default":
+    @staticmethod
+    def _check(path: PathArg, value: object, *, prop: str) -> RedisRole:
+        """``value`` if it is a RedisRole with valid fields, else raise naming ``prop`` (e.g. ``roles[1]``)."""
+        if not isinstance(value, RedisRole):
+            raise fail(path, prop, value, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
+        role = value
+        if not isinstance(role.name, str) or not _USERNAME.fullmatch(role.name) or role.name == "default":
             raise fail(
                 path,
                 f"{prop}.name",
-                self.name,
+                role.name,
                 "must be 1-32 lowercase letters, digits and '-', starting with a letter and ending with "
                 "a letter or digit, and not 'default' (the user roles mode turns off)",
                 "Use e.g. 'dispatcher' or 'agent'.",
             )
-        if self.access not in _ACCESS:
+        if role.access not in _ACCESS:
             raise fail(
                 path,
                 f"{prop}.access",
-                self.access,
+                role.access,
                 "must be 'dispatcher' or 'agent'",
                 "Build roles with RedisRole.dispatcher(...) or RedisRole.agent(...).",
             )
-        dns_subdomain(path, f"{prop}.secret_name", self.secret_name)
-        secret_key(path, f"{prop}.password_key", self.password_key)
-        secret_key(path, f"{prop}.url_key", self.url_key)
-        if self.previous_password_key is not None:
-            secret_key(path, f"{prop}.previous_password_key", self.previous_password_key)
-            if self.previous_password_key == self.password_key:
+        dns_subdomain(path, f"{prop}.secret_name", role.secret_name)
+        secret_key(path, f"{prop}.password_key", role.password_key)
+        secret_key(path, f"{prop}.url_key", role.url_key)
+        if role.previous_password_key is not None:
+            secret_key(path, f"{prop}.previous_password_key", role.previous_password_key)
+            if role.previous_password_key == role.password_key:
                 raise fail(
                     path,
                     f"{prop}.previous_password_key",
-                    self.previous_password_key,
+                    role.previous_password_key,
                     "must differ from 'password_key'",
                     "Keep the old password under its own key, e.g. 'redis-password-previous'.",
                 )
-        if self.url_key in (self.password_key, self.previous_password_key):
+        if role.url_key in (role.password_key, role.previous_password_key):
             raise fail(
                 path,
                 f"{prop}.url_key",
-                self.url_key,
+                role.url_key,
                 "must differ from the password keys",
                 "Use e.g. url_key='redis-url' and password_key='redis-password'.",
             )
-        if not isinstance(self.key_pattern, str) or not _PATTERN.fullmatch(self.key_pattern):
+        if not isinstance(role.key_pattern, str) or not _PATTERN.fullmatch(role.key_pattern):
             raise fail(
                 path,
                 f"{prop}.key_pattern",
-                self.key_pattern,
+                role.key_pattern,
                 "must be a Redis glob of 1-256 printable ASCII characters without spaces or '$'",
                 f"Use e.g. {DEFAULT_AGENT_KEY_PATTERN!r}.",
             )
-        return self
+        return role
 
     @staticmethod
     def _check_all(path: PathArg, value: object, *, prop: str = "roles") -> tuple[RedisRole, ...] | None:
@@ -211,7 +206,7 @@ class RedisRole:
             item = f"{prop}[{index}]"
             if not isinstance(role, RedisRole):
                 raise fail(path, item, role, "must be an agentsmith.RedisRole", "Use RedisRole.agent(secret_name=...).")
-            role._check(path, item)
+            RedisRole._check(path, role, prop=item)
             if role.name in names:
                 raise fail(path, f"{item}.name", role.name, "is used by two roles", "Give each role its own name.")
             names.add(role.name)

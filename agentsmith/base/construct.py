@@ -1,28 +1,9 @@
 """What every agentsmith construct does around its constructor.
 
-:func:`checked_init` wraps ``__init__(self, scope, id, *, ...)``:
-
-* before anything exists, ``scope`` must be a construct inside a
-  ``cdk8s.Chart`` (API objects need one) and ``id`` a non-empty string, else
-  :class:`~agentsmith.errors.AgentsmithConfigError` names the argument;
-* the constructors check their own props before ``super().__init__`` (with a
-  :class:`~agentsmith._rules.ConstructPath` built from ``scope`` and ``id``), so
-  a bad prop never adds the construct to the tree;
-* if the constructor raises after that (e.g. a name another object holds), the
-  half-built construct is removed from its scope, and with it every object it
-  created, so the caller can fix the prop and try again with the same id
-  (nothing else holds its object names: ``collisions.claim`` compares with the
-  tree as it is).
-
-:func:`public_signature` is the class decorator that goes with it: jsii's
-metaclass defines ``__call__(*args, **kwargs)``, which ``inspect.signature``,
-``help()`` and IDEs would show for the class instead of ``__init__``'s
-parameters.
-
-:func:`read_only` makes a construct's public attributes (its resolved props
-and handles) read-only once the constructor has returned: the manifests are
-built in the constructor, so a later assignment would change nothing in them
-and raises ``AttributeError`` instead (``Final`` tells type checkers the same).
+:func:`checked_init` checks ``scope`` and ``id`` before anything exists and removes a half-built construct
+(with its objects) when the constructor raises, so the caller can retry with the same id;
+:func:`public_signature` gives the class ``__init__``'s signature (jsii's metaclass hides it);
+:func:`read_only` refuses assignments to public attributes once built (the manifests would not change).
 """
 
 from __future__ import annotations

@@ -1,16 +1,6 @@
-"""Add a plain-dict Kubernetes manifest to a construct tree in few jsii round trips.
+"""Add a plain-dict manifest to a construct tree as one ``cdk8s.ApiObject``, in few jsii round trips.
 
-Why not the typed L1 classes (``cdk8s_plus_27.k8s.KubeDeployment`` ...): every
-struct they take is type-checked in Python on construction (``typing.get_type_hints``
-per struct, dozens per Deployment), several values need their own round trip to
-Node.js (``Quantity.fromString``, ``IntOrString.fromNumber``), and importing
-``cdk8s_plus_27`` alone costs more than all of ``main.py``'s work. Here the
-manifest is built as a dict and handed over as one ``cdk8s.ApiObject`` (one
-round trip), one ``JsonPatch.add`` per top-level field after the header (one
-round trip each) and one ``add_json_patch`` call for all of them (one round
-trip); ``benchmarks/jsii_calls.py`` counts them.
-The output is the same: tests validate every object strictly against the
-Kubernetes 1.27 schema, and keys are sorted here as cdk8s sorts its own.
+Why not the typed L1 classes: DEVELOPMENT.md, "Why the code is shaped so".
 """
 
 from __future__ import annotations
@@ -36,15 +26,10 @@ def _sorted(value: Any) -> Any:
 
 
 def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8s.ApiObject:
-    """Define ``manifest`` as an ``ApiObject`` named ``id`` under ``scope``.
+    """Define ``manifest`` as an ``ApiObject`` named ``id`` under ``scope``; its name was claimed first.
 
-    ``metadata`` may hold ``name``, ``namespace`` and ``labels``; without a
-    namespace the chart's applies, exactly as for L1 objects. The returned
-    ``ApiObject`` takes further ``add_json_patch`` calls as usual. The first
-    call for an app makes it check, at every synth, that no other object of
-    the app overwrites this one or is overwritten by it (``checks.synth.guard``;
-    the object is marked as ``scope``'s, ``collisions.mark``). The caller has
-    checked its name first (``collisions.claim``).
+    Without ``metadata.namespace`` the chart's applies. The object is marked as ``scope``'s for the checks,
+    and the app is made to run them at synth (``checks.synth.guard``).
     """
     synth.guard(scope)
     metadata = manifest["metadata"]

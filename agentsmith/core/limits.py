@@ -1,39 +1,7 @@
-"""Memory bounds on clients: the redis-server args that keep a hostile client from OOM-killing Redis.
+"""The memory arithmetic of a bus: maxmemory, the allocator's share and the client bounds it leaves.
 
-The seed gives Redis ``--maxmemory 256mb`` (in a 512Mi container by default). ``maxmemory``
-bounds the dataset, not what clients make Redis hold: unread replies (output
-buffers), queued ``MULTI`` commands and arguments being read. Without bounds one
-client could push Redis past the container limit (exit 137, every in-flight job
-lost) or make it evict other clients' keys. These args bound client memory to a
-budget carved out of what the container limit leaves after ``maxmemory`` and the allocator:
-
-* ``--maxmemory-clients <budget>``: when all clients together hold more than the
-  budget, Redis disconnects the biggest ones (before it evicts any key);
-  queued ``MULTI`` commands, argument and reply buffers all count;
-* ``--client-output-buffer-limit normal|pubsub <hard> <soft> 60``: one client's
-  unread replies; over ``hard``, or over ``soft`` for 60 s, it is disconnected
-  (seed: 32mb hard, 8mb soft);
-* ``--proto-max-bulk-len``: the largest single argument and the largest
-  string value (``APPEND`` refuses to grow past it), and so the largest
-  connection name a client can make Redis keep (``HELLO ... SETNAME`` cannot
-  be denied): ``max_value_size`` of the access, default 8mb;
-* ``--client-query-buffer-limit``: one client's unread input, twice the
-  largest argument (Redis's own default is 1gb, four times ``maxmemory``);
-* ``--maxclients``: open connections (Redis's own default, 10000, made
-  explicit and a prop). Redis needs ``maxclients + 32`` open files; where the
-  container runtime's limit (``ulimit -n``) is lower, Redis lowers
-  ``maxclients`` to that limit minus 32 when it starts and logs it. Redis
-  reserves no connection for the probes: once the limit is full it answers
-  every new connection ``ERR max number of clients reached`` and the probes
-  read that reply (``agentsmith._probe_command``).
-
-Memory maths (default values, measured: docs/design.md, "Sizing under eviction
-churn"): under eviction churn (a full bus whose keys change shape) the allocator
-holds up to :data:`FRAGMENTATION_SHARE` (13/16) of ``maxmemory`` beyond it, so
-a 256mb bus peaks at 464 MiB before its clients hold anything. The client
-budget is what the memory limit leaves after that: 512Mi - 256mb - 208 MiB =
-48mb. The seed's 384Mi cannot hold 256mb (the kernel OOM-killed Redis within a
-second of such churn, every time).
+The args and why each bounds what it does: docs/security.md, "Memory abuse by clients"; the measured
+13/16 and the sizing rule: docs/design.md, "Sizing under eviction churn".
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
-"""Parsers for Kubernetes quantities and Redis memory sizes.
+"""Parsers for Kubernetes quantities and Redis memory sizes; total (a value or :class:`QuantityError`), ASCII.
 
-Kept in one small module so that every construct validates sizes the same way.
-No well-kept lightweight library parses both: the official ``kubernetes``
-client has ``parse_quantity`` but would pull an HTTP client, auth plugins and
-websockets into a manifest library for one function, and nothing on PyPI
-parses Redis's ``k``/``kb`` rules. The grammars below are copied from their
-sources of truth and pinned by property tests (``tests/test_quantity.py``).
-
-Both parsers are total: for any input they return a value or raise
-:class:`QuantityError`, never another exception. Digits are ASCII only.
+Why our own: DEVELOPMENT.md, "Why the code is shaped so".
 """
 
 from __future__ import annotations

@@ -1,16 +1,6 @@
-"""Which strings YAML 1.1 and YAML 1.2 readers would read back differently from ``dist/``.
+"""Which strings cdk8s writes plain but a YAML 1.2 reader (Kustomize, kubectl) reads back as something else.
 
-cdk8s writes ``dist/`` with the ``yaml`` npm package in YAML 1.1 mode: a string
-is quoted when a YAML 1.1 reader would take it for something else (``"yes"``,
-``"1e3"``, ``"08"``), and written plain otherwise. Kustomize and kubectl read
-with go-yaml v3, which follows YAML 1.2 and Go's number syntax, so a few plain
-strings come back as numbers: ``0o17`` and ``0_o17`` are 15, ``0X1F`` is 31,
-``-0o17`` is -15. A label or name spelt like that turns into a number (or an
-error) after ``kubectl kustomize``.
-
-The constructs cannot make cdk8s quote a value, so they refuse these strings
-(:func:`yaml_ambiguous`); ``tests/test_yaml_types.py`` checks the rule
-against the real writer and the real ``kubectl kustomize``.
+The constructs refuse them, since they cannot make cdk8s quote a value: DEVELOPMENT.md, "Why the code is shaped so".
 """
 
 from __future__ import annotations
@@ -51,12 +41,7 @@ _GO_PREFIXED = re.compile(r"-?0b[-+]?[01]+|-?0o[-+]?[0-7]+")
 
 
 def yaml_ambiguous(text: str) -> bool:
-    """True if cdk8s writes ``text`` unquoted but a reader takes it for something else.
-
-    The readers: go-yaml v3 (Kustomize, kubectl), YAML 1.2 with Go's number
-    syntax; and PyYAML, YAML 1.1, which also reads a plain ``=`` or ``<<`` as
-    the ``value`` and ``merge`` tags and refuses the file.
-    """
+    """True if cdk8s writes ``text`` unquoted but go-yaml v3 (YAML 1.2, Go numbers) or PyYAML reads it otherwise."""
     if _YAML11_NON_STRING.fullmatch(text):
         return False  # quoted by the writer: every reader gets the string back
     if text in _GO_YAML_WORDS or text == "=":

@@ -45,53 +45,28 @@ _DURATION = re.compile(r"((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9
 
 @dataclass(frozen=True, kw_only=True)
 class RedisMetrics:
-    """What ``EphemeralRedis(..., metrics=RedisMetrics())`` adds so that job loss is never silent.
+    """Opt-in metrics and alerts for an ``EphemeralRedis``, so that job loss is never silent.
 
-    * a ``redis-exporter`` container in the Redis pod (non-root, no privilege
-      escalation, all capabilities dropped, read-only root filesystem,
-      ``RuntimeDefault`` seccomp, readiness on ``GET /health``), scraping
-      Redis on the pod's loopback;
-    * a ``<name>-metrics`` ClusterIP Service with one port named ``metrics``
-      (the bus Service stays as the seed has it);
-    * a second ingress rule in the NetworkPolicy: only ``scrape_from``, only
-      the metrics port (the scrapers still cannot reach the Redis port);
-    * a ServiceMonitor and a PrometheusRule (prometheus-operator
-      ``monitoring.coreos.com/v1``), each optional;
-    * with the command guard, an ACL user ``metrics`` for the exporter that
-      may run ``INFO``, ``PING``, ``CLIENT SETNAME``, ``CONFIG GET``,
-      ``LATENCY LATEST|HISTOGRAM`` and ``SLOWLOG GET|LEN`` and nothing else
-      (no keys, no channels); the default user's rules do not change. Its
-      password is ``password``, or that of ``RedisAccess.password``'s Secret;
-      with ``RedisAccess.roles`` it must be given; in the no-password mode it has none (``nopass``), like
-      the default user, and can do less than that user.
+    It adds a redis_exporter sidecar, a ``<name>-metrics`` Service, a NetworkPolicy rule for the scrapers,
+    a ServiceMonitor, a PrometheusRule and, with the guard, a read-only ACL user ``metrics`` for the exporter
+    (docs/operations.md, "Metrics and alerts").
 
     Attributes:
-        image: the exporter image. Default :data:`DEFAULT_EXPORTER_IMAGE`.
-        port: the exporter's port (container, Service, NetworkPolicy).
-            Default ``9121``.
-        resources: the exporter's requests and limits. Default
-            :data:`DEFAULT_EXPORTER_RESOURCES` (10m/32Mi requested, 100m/64Mi limit).
-        scrape_from: who may scrape, as NetworkPolicy peers. Default
-            :data:`DEFAULT_SCRAPERS` (Prometheus pods in namespace ``monitoring``).
-            Must not be empty.
-        password: the exporter ACL user's password. Default ``None``: the
-            password of ``RedisAccess.password``'s Secret, or none (``nopass``)
-            in the no-password mode; required with ``RedisAccess.roles``.
-        service_monitor: create the ServiceMonitor. Default ``True``.
-        prometheus_rule: create the PrometheusRule. Default ``True``.
-        monitor_labels: extra labels on the ServiceMonitor and PrometheusRule,
-            e.g. ``{"release": "kube-prometheus-stack"}`` for the operator's
-            selectors. Default: none.
-        scrape_interval: the ServiceMonitor's ``interval``. Default ``"30s"``.
-        alert_after: how long a condition must hold before its alert fires
-            (the rules' ``for``), for Redis down, metrics missing, memory and
-            client memory high. Default ``"1m"``. Evictions, OOM errors and
-            rejected connections fire at once: each is already lost work.
-        memory_threshold: share of ``maxmemory`` above which
-            ``AgentsmithRedisMemoryHigh`` fires. Default ``0.9``.
-        client_memory_threshold: share of the client memory budget
-            (``--maxmemory-clients``) above which
-            ``AgentsmithRedisClientMemoryHigh`` fires. Default ``0.9``.
+        image: Default :data:`DEFAULT_EXPORTER_IMAGE`. The exporter image.
+        port: Default ``9121``. The exporter's port (container, Service, NetworkPolicy).
+        resources: Default :data:`DEFAULT_EXPORTER_RESOURCES`: 10m/32Mi requested, 100m/64Mi limit.
+        scrape_from: Default :data:`DEFAULT_SCRAPERS`: Prometheus pods in namespace ``monitoring``. Not empty.
+        password: Default ``None``: the ``RedisAccess.password`` Secret's, or ``nopass`` without one;
+            required with ``RedisAccess.roles``. The ``metrics`` user's password.
+        service_monitor: Default ``True``. Create the ServiceMonitor.
+        prometheus_rule: Default ``True``. Create the PrometheusRule.
+        monitor_labels: Default none. Extra labels on both, e.g. ``{"release": "kube-prometheus-stack"}``.
+        scrape_interval: Default ``"30s"``. The ServiceMonitor's ``interval``.
+        alert_after: Default ``"1m"``. The rules' ``for``, except evictions, OOM errors and rejected
+            connections, which fire at once.
+        memory_threshold: Default ``0.9``. Share of ``maxmemory`` above which ``AgentsmithRedisMemoryHigh`` fires.
+        client_memory_threshold: Default ``0.9``. Share of the client memory budget above which
+            ``AgentsmithRedisClientMemoryHigh`` fires.
     """
 
     image: str = DEFAULT_EXPORTER_IMAGE
@@ -108,26 +83,18 @@ class RedisMetrics:
     client_memory_threshold: float = 0.9
 
     @staticmethod
-    def _check(path: PathArg, value: object, *, redis_port: int) -> RedisMetrics | None:
-        """None, or valid RedisMetrics whose port differs from Redis's."""
+    def _check(path: PathArg, value: object, *, prop: str = "metrics") -> RedisMetrics | None:
+        """None, or valid RedisMetrics (``EphemeralRedis`` checks its port against Redis's)."""
         if value is None:
             return None
         if not isinstance(value, RedisMetrics):
             raise fail(path, "metrics", value, "must be an agentsmith.RedisMetrics", "Pass metrics=RedisMetrics().")
         redis_props.image(path, value.image, prop="metrics.image", example=DEFAULT_EXPORTER_IMAGE)
         integer(path, "metrics.port", value.port, minimum=1, maximum=65535, fix="Use a TCP port such as 9121.")
-        if value.port == redis_port:
-            raise fail(
-                path,
-                "metrics.port",
-                value.port,
-                f"must differ from 'port' ({redis_port}): both containers share the pod's network",
-                f"Use {EXPORTER_PORT}, redis_exporter's default.",
-            )
         Resources._check(path, value.resources, prop="metrics.resources")
         NetworkPeer._check_all(path, value.scrape_from, prop="metrics.scrape_from")
         if value.password is not None:
-            SecretKeyRef._check(path, "metrics.password", value.password)
+            SecretKeyRef._check(path, value.password, prop="metrics.password")
         for flag in ("service_monitor", "prometheus_rule"):
             boolean(path, f"metrics.{flag}", getattr(value, flag))
         selector(path, "metrics.monitor_labels", value.monitor_labels)

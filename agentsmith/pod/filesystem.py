@@ -57,7 +57,7 @@ class RedisFilesystem(FactoryBuilt):
         return cls._build(read_only_root=True, data_size_limit=data_size_limit)
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> RedisFilesystem:
+    def _check(path: PathArg, value: object, *, prop: str = "filesystem") -> RedisFilesystem:
         """``filesystem``: a RedisFilesystem from a factory, with a valid ``sizeLimit``."""
         if not isinstance(value, RedisFilesystem):
             raise fail(path, "filesystem", value, "must be an agentsmith.RedisFilesystem", f"Use {_FACTORIES}.")

@@ -18,14 +18,8 @@ class NetworkPeer:
     """One ``from`` entry of the Redis NetworkPolicy's ingress rule.
 
     Attributes:
-        pod_selector: match labels of the pods allowed in. Default ``{}``: all
-            pods (of the namespaces that ``namespace_selector`` picks).
-        namespace_selector: match labels of the namespaces allowed in.
-            Default ``None``: only Redis's own namespace.
-
-    ``NetworkPeer()`` therefore means "every pod in Redis's namespace", and
-    ``NetworkPeer(namespace_selector={"kubernetes.io/metadata.name": "ci"}, pod_selector={"app": "runner"})``
-    means "pods labelled app=runner in namespace ci".
+        pod_selector: Default ``{}``: every pod (of the namespaces ``namespace_selector`` picks).
+        namespace_selector: Default ``None``: Redis's own namespace only.
     """
 
     pod_selector: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -41,13 +35,7 @@ class NetworkPeer:
         return f"NetworkPeer(pod_selector={pods!r}, namespace_selector={namespaces!r})"
 
     def _policy_entry(self) -> dict[str, Any]:
-        """This peer as a NetworkPolicy ``from`` entry.
-
-        An empty pod selector (every pod) is written as ``{}`` without
-        ``matchLabels``: Kustomize's ``commonLabels`` (and ``labels`` with
-        ``includeSelectors``) add their labels to an existing ``matchLabels``,
-        which would then admit only pods carrying them.
-        """
+        """This peer as a ``from`` entry (every pod as ``{}``: Kustomize labels would fill an empty ``matchLabels``)."""
         entry: dict[str, Any] = {"podSelector": {"matchLabels": dict(self.pod_selector)} if self.pod_selector else {}}
         if self.namespace_selector is not None:
             entry["namespaceSelector"] = {"matchLabels": dict(self.namespace_selector)}
@@ -90,13 +78,11 @@ _FACTORIES: Final = "RedisNetwork.policy(allow_from=...) or RedisNetwork.unmanag
 
 @dataclass(frozen=True, init=False, repr=False)
 class RedisNetwork(FactoryBuilt):
-    """Who may reach ``EphemeralRedis`` over the network (``network=``). Build it with a factory.
+    """Who may reach ``EphemeralRedis`` over the network (``network=``); build it with a factory.
 
     Attributes:
-        creates_policy: whether ``EphemeralRedis`` creates a NetworkPolicy:
-            ``True`` for :meth:`policy`, ``False`` for :meth:`unmanaged`.
-        allow_from: the peers the NetworkPolicy admits on the Redis port
-            (:meth:`policy`), or ``None`` (:meth:`unmanaged`).
+        creates_policy: ``True`` for :meth:`policy`, ``False`` for :meth:`unmanaged`.
+        allow_from: the peers admitted on the Redis port (:meth:`policy`), else ``None``.
     """
 
     creates_policy: bool
@@ -112,14 +98,11 @@ class RedisNetwork(FactoryBuilt):
 
     @classmethod
     def policy(cls, *, allow_from: Sequence[NetworkPeer] = SAME_NAMESPACE) -> RedisNetwork:
-        """A NetworkPolicy: ingress only on the Redis port, only from ``allow_from``, and no egress. The default.
-
-        ``client_namespaces`` and the metrics scrapers add their own peers to it.
+        """A NetworkPolicy: ingress only on the Redis port, only from ``allow_from``, no egress. The default.
 
         Args:
-            allow_from: who may connect, as NetworkPolicy peers. Default
-                :data:`SAME_NAMESPACE` (every pod in Redis's namespace). Must
-                not be empty: a rule with no peers would admit every source.
+            allow_from: Default :data:`SAME_NAMESPACE`: every pod in Redis's namespace. Not empty (a rule
+                without peers admits everyone).
         """
         return cls._build(creates_policy=True, allow_from=frozen_sequence(allow_from))
 
@@ -129,7 +112,7 @@ class RedisNetwork(FactoryBuilt):
         return cls._build(creates_policy=False, allow_from=None)
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> RedisNetwork:
+    def _check(path: PathArg, value: object, *, prop: str = "network") -> RedisNetwork:
         """``network``: a RedisNetwork from a factory, with valid peers."""
         if not isinstance(value, RedisNetwork):
             raise fail(path, "network", value, "must be an agentsmith.RedisNetwork", f"Use {_FACTORIES}.")

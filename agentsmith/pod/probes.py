@@ -26,15 +26,13 @@ LIVENESS_FAILURE_THRESHOLD = 8
 
 @dataclass(frozen=True, kw_only=True)
 class ProbeTiming:
-    """When and how often Kubernetes runs the ``redis-cli ping`` probe.
+    """When and how often Kubernetes runs one probe.
 
     Attributes:
-        initial_delay_seconds: ``initialDelaySeconds``; must be >= 0.
-        period_seconds: ``periodSeconds``; must be >= 1.
-        timeout_seconds: ``timeoutSeconds``; must be >= 1.
-        failure_threshold: ``failureThreshold``, failed probes in a row before
-            Kubernetes acts; must be >= 1. Default ``None``: not written,
-            Kubernetes' default (3) applies.
+        initial_delay_seconds: ``initialDelaySeconds``, at least 0.
+        period_seconds: ``periodSeconds``, at least 1.
+        timeout_seconds: ``timeoutSeconds``, at least 1.
+        failure_threshold: Default ``None``: Kubernetes' 3. ``failureThreshold``, at least 1.
     """
 
     initial_delay_seconds: int
@@ -43,7 +41,7 @@ class ProbeTiming:
     failure_threshold: int | None = None
 
     @staticmethod
-    def _check(path: PathArg, prop: str, value: object) -> ProbeTiming:
+    def _check(path: PathArg, value: object, *, prop: str) -> ProbeTiming:
         """Kubernetes' bounds, all int32: initialDelaySeconds >= 0 (0: probe at once), the others >= 1."""
         if not isinstance(value, ProbeTiming):
             raise fail(path, prop, value, "must be an agentsmith.ProbeTiming", "Pass ProbeTiming(...).")
@@ -85,24 +83,19 @@ DEFAULT_READINESS = ProbeTiming(
 
 @dataclass(frozen=True, kw_only=True)
 class RedisProbes:
-    """The timings of ``EphemeralRedis``'s two probes (``probes=``).
-
-    What the probes run follows from ``access`` (:class:`~agentsmith.RedisAccess`);
-    only when and how often is set here.
+    """The timings of ``EphemeralRedis``'s two probes (``probes=``); what they run follows ``access``.
 
     Attributes:
-        liveness: the liveness probe. Default :data:`DEFAULT_LIVENESS` (seed:
-            10 s delay, every 15 s, 3 s timeout; plus ``failureThreshold: 8``,
-            so a block under 105 s never restarts Redis).
-        readiness: the readiness probe. Default :data:`DEFAULT_READINESS`
-            (seed: 5 s delay, every 10 s, 3 s timeout).
+        liveness: Default :data:`DEFAULT_LIVENESS`: the seed's 10 s delay, 15 s period, 3 s timeout, plus
+            ``failureThreshold: 8`` (docs/security.md, "Honest probes").
+        readiness: Default :data:`DEFAULT_READINESS`: the seed's 5 s delay, 10 s period, 3 s timeout.
     """
 
     liveness: ProbeTiming = DEFAULT_LIVENESS
     readiness: ProbeTiming = DEFAULT_READINESS
 
     @staticmethod
-    def _check(path: PathArg, value: object) -> RedisProbes:
+    def _check(path: PathArg, value: object, *, prop: str = "probes") -> RedisProbes:
         """``probes``: a RedisProbes whose two timings are valid."""
         if not isinstance(value, RedisProbes):
             raise fail(
@@ -112,8 +105,8 @@ class RedisProbes:
                 "must be an agentsmith.RedisProbes",
                 "Pass RedisProbes(liveness=ProbeTiming(...), readiness=ProbeTiming(...)).",
             )
-        ProbeTiming._check(path, "probes.liveness", value.liveness)
-        ProbeTiming._check(path, "probes.readiness", value.readiness)
+        ProbeTiming._check(path, value.liveness, prop="probes.liveness")
+        ProbeTiming._check(path, value.readiness, prop="probes.readiness")
         return value
 
 

@@ -22,24 +22,14 @@ DEFAULT_MEMORY_LIMIT = "512Mi"
 
 @dataclass(frozen=True, kw_only=True)
 class Resources:
-    """CPU and memory requests and limits of the Redis container.
-
-    Why a small frozen dataclass instead of cdk8s-plus ``ContainerResources``:
-    the values are plain Kubernetes quantity strings, exactly as they appear in
-    the manifest and in the seed, so they can be validated and quoted in error
-    messages before anything is handed to jsii, compared with ``==`` in tests
-    and shared between instances without aliasing. ``cdk8s_plus_27.Cpu`` and
-    ``Size`` objects live in the Node.js process and cannot be inspected cheaply.
+    """CPU and memory requests and limits of the Redis container, as Kubernetes quantity strings.
 
     Attributes:
-        cpu_request: ``requests.cpu``. Default ``"100m"`` (seed).
-        memory_request: ``requests.memory``. Default ``"128Mi"`` (seed).
-        cpu_limit: ``limits.cpu``. Default ``"500m"`` (seed).
-        memory_limit: ``limits.memory``. Default ``"512Mi"`` (:data:`DEFAULT_MEMORY_LIMIT`;
-            the seed's ``"384Mi"`` is too small for its ``256mb`` under eviction churn, measured:
-            the allocator holds up to 13/16 of ``maxmemory`` beyond it, and clients need the rest).
-            ``Resources(memory_limit="384Mi")`` gives the seed's value with ``maxmemory`` at most
-            ``"211mb"``.
+        cpu_request: Default ``"100m"`` (seed).
+        memory_request: Default ``"128Mi"`` (seed).
+        cpu_limit: Default ``"500m"`` (seed).
+        memory_limit: Default ``"512Mi"``: the seed's ``"384Mi"`` cannot hold its ``256mb`` under eviction
+            churn (docs/design.md, "Sizing under eviction churn"); with ``"384Mi"``, ``maxmemory`` ``"211mb"``.
     """
 
     cpu_request: str = seed.CPU_REQUEST
