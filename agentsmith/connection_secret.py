@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import cdk8s
@@ -12,7 +12,7 @@ from agentsmith.base import manifest
 from agentsmith.base.construct import checked_init, public_signature, read_only
 from agentsmith.checks import collisions, wiring
 from agentsmith.core import seed
-from agentsmith.core.rules import ConstructPath, dns_label, dns_subdomain, secret_key
+from agentsmith.core.rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail, secret_key
 from agentsmith.core.url import redis_url
 from agentsmith.endpoint import SecretKeyRef
 
@@ -42,6 +42,26 @@ def add_connection_secret(
     secret = manifest.add_manifest(scope, id, body)
     wiring.published(secret, scope, url, client=client, bus=bus)
     return secret
+
+
+def check_one_file_per_copy(path: PathArg, scope: Construct, name: str, home: str, copies: Sequence[str]) -> None:
+    """Copies of Secret ``name`` in other namespaces share its name: one file per resource cannot hold them."""
+    root = scope.node.root
+    output = root.yaml_output_type if isinstance(root, cdk8s.App) else None
+    per_resource = (cdk8s.YamlOutputType.FILE_PER_RESOURCE, cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
+    if output in per_resource:
+        first = copies[0]
+        raise fail(
+            path,
+            "client_namespaces",
+            list(copies),
+            f"would publish Secret {name!r} in {home!r} and in {first!r}, and with "
+            f"YamlOutputType.{output.name} cdk8s writes both to one file (Secret.{name}.k8s.yaml, no namespace)",
+            "Use YamlOutputType.FILE_PER_CHART (the default), or pass "
+            "access=RedisAccess.open(publish_connection_secret=False) and "
+            f"publish the Secret in {first!r} yourself: RedisConnectionSecret(<a chart in {first!r}>, "
+            "'redis-url', url=redis.cluster_url).",
+        )
 
 
 @public_signature

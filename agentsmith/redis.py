@@ -13,9 +13,9 @@ from constructs import Construct
 from agentsmith.access import server
 from agentsmith.access.access import DEFAULT_ACCESS, DEFAULT_MAX_VALUE_SIZE, RedisAccess
 from agentsmith.base import manifest
-from agentsmith.base.construct import checked_init, public_signature, read_only
+from agentsmith.base.construct import check_chart_labels, checked_init, public_signature, read_only
 from agentsmith.checks import collisions
-from agentsmith.connection_secret import add_connection_secret
+from agentsmith.connection_secret import add_connection_secret, check_one_file_per_copy
 from agentsmith.core import limits, redis_props, seed
 from agentsmith.core.quantity import parse_quantity
 from agentsmith.core.rules import ConstructPath, PathArg, dns_label, dns_subdomain, fail
@@ -26,8 +26,9 @@ from agentsmith.errors import AgentsmithConfigError
 from agentsmith.metrics import alerts, exporter
 from agentsmith.metrics.metrics import EXPORTER_PORT, RedisMetrics
 from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
-from agentsmith.pod.network import DEFAULT_NETWORK, NetworkPeer, RedisNetwork
-from agentsmith.pod.probes import DEFAULT_PROBES, ProbeTiming, RedisProbes
+from agentsmith.pod.network import DEFAULT_NETWORK, RedisNetwork, policy_manifest
+from agentsmith.pod.network import admits as network_admits
+from agentsmith.pod.probes import DEFAULT_PROBES, RedisProbes, probe_manifest
 from agentsmith.pod.resources import DEFAULT_RESOURCES, Resources
 
 __all__ = ["EphemeralRedis"]
@@ -38,8 +39,6 @@ _DATA_PATH = "/data"  # the official image's WORKDIR
 #: Rollout strategy: stop the old pod before starting the new one, so clients
 #: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
 _ROLLOUT_STRATEGY: Final = "Recreate"
-#: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
-_NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
 @public_signature
@@ -155,20 +154,18 @@ class EphemeralRedis(Construct):
         )
         #: Where clients read the connection string (a role's, the ``auth`` Secret's, or the published one).
         self.connection: Final[SecretKeyRef] = self._server.connection
-        user_labels = check_labels(path, labels, reserved=self._owned_label_keys())
+        owned = {
+            seed.SELECTOR_LABEL_KEY: self.name,
+            seed.NAME_LABEL_KEY: seed.REDIS_NAME,
+            seed.COMPONENT_LABEL_KEY: seed.COMPONENT_MESSAGE_BUS,
+        }
+        user_labels = check_labels(path, labels, reserved=owned)
         super().__init__(scope, id)
-        self._check_chart_labels(path, scope)
+        check_chart_labels(path, scope, owned)
         #: ``{"app": name}``: the Deployment's and Service's selector (read-only).
         self.selector_labels: Final[Mapping[str, str]] = MappingProxyType({seed.SELECTOR_LABEL_KEY: self.name})
         #: The labels on every object (read-only): ``labels`` plus the construct's own keys.
-        self.labels: Final[Mapping[str, str]] = MappingProxyType(
-            {
-                **user_labels,
-                **self.selector_labels,
-                seed.NAME_LABEL_KEY: seed.REDIS_NAME,
-                seed.COMPONENT_LABEL_KEY: seed.COMPONENT_MESSAGE_BUS,
-            }
-        )
+        self.labels: Final[Mapping[str, str]] = MappingProxyType({**user_labels, **owned})
         self._pod_labels = {**user_labels, **self.selector_labels}
         #: The metrics Service's and monitoring objects' labels: component ``metrics``.
         self._metrics_labels = {**self.labels, seed.COMPONENT_LABEL_KEY: exporter.METRICS_COMPONENT}
@@ -178,7 +175,7 @@ class EphemeralRedis(Construct):
         #: Other namespaces whose pods may use this bus (``client_namespaces``), read-only.
         self.client_namespaces: Final[tuple[str, ...]] = self._resolve_client_namespaces(path, client_namespaces)
         if publish and self.client_namespaces:
-            self._check_one_file_per_secret(path)
+            check_one_file_per_copy(path, self, self.connection.name, self._home_namespace(), self.client_namespaces)
         collisions.claim(
             self,
             path,
@@ -329,19 +326,8 @@ class EphemeralRedis(Construct):
         return _RoleEndpoint(host=self.host, port=self.port, url=self.url, connection=found.connection)
 
     def admits_namespace(self, namespace: str) -> bool | None:
-        """Whether the NetworkPolicy may admit pods of ``namespace``; None without one (``RedisNetwork.unmanaged()``).
-
-        A peer whose ``namespace_selector`` has no ``kubernetes.io/metadata.name`` may match any namespace, so it may.
-        """
-        if self.network_policy is None:
-            return None
-        if namespace in self.client_namespaces:
-            return True
-        for peer in self.network.allow_from or ():
-            selector = peer.namespace_selector
-            if selector is not None and selector.get(_NAMESPACE_NAME_LABEL, namespace) == namespace:
-                return True
-        return False
+        """Whether the NetworkPolicy may admit pods of ``namespace``; None when there is none (``unmanaged()``)."""
+        return None if self.network_policy is None else network_admits(self.network, namespace, self.client_namespaces)
 
     # -- prop resolution -------------------------------------------------
 
@@ -363,50 +349,6 @@ class EphemeralRedis(Construct):
                 raise fail(path, f"client_namespaces[{index}]", client, why, "List each other namespace once.")
             resolved.append(client)
         return tuple(resolved)
-
-    def _check_chart_labels(self, path: PathArg, scope: Construct) -> None:
-        """The chart's labels may not give the construct's own keys another value, on any of its objects."""
-        chart_labels = collisions.chart_labels(scope)
-        if not chart_labels:
-            return
-        owned = {
-            seed.SELECTOR_LABEL_KEY: self.name,
-            seed.NAME_LABEL_KEY: seed.REDIS_NAME,
-            seed.COMPONENT_LABEL_KEY: seed.COMPONENT_MESSAGE_BUS,
-        }
-        for key, value in owned.items():
-            if key in chart_labels and chart_labels[key] != value:
-                raise fail(
-                    path,
-                    "scope",
-                    {key: chart_labels[key]},
-                    f"is a chart whose labels set {key!r}, which this construct sets to {value!r} on its "
-                    "Deployment, Service and NetworkPolicy (selector and identity labels)",
-                    f"Put the bus in a chart without {key!r} in its labels, or remove that chart label.",
-                )
-
-    def _check_one_file_per_secret(self, path: PathArg) -> None:
-        """The copies in ``client_namespaces`` share the Secret's name: one file per resource cannot hold them."""
-        root = self.node.root
-        output = root.yaml_output_type if isinstance(root, cdk8s.App) else None
-        per_resource = (cdk8s.YamlOutputType.FILE_PER_RESOURCE, cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE)
-        if output in per_resource:
-            name, first = self.connection.name, self.client_namespaces[0]
-            raise fail(
-                path,
-                "client_namespaces",
-                list(self.client_namespaces),
-                f"would publish Secret {name!r} in {self._home_namespace()!r} and in {first!r}, and with "
-                f"YamlOutputType.{output.name} cdk8s writes both to one file (Secret.{name}.k8s.yaml, no namespace)",
-                "Use YamlOutputType.FILE_PER_CHART (the default), or pass "
-                "access=RedisAccess.open(publish_connection_secret=False) and "
-                f"publish the Secret in {first!r} yourself: RedisConnectionSecret(<a chart in {first!r}>, "
-                "'redis-url', url=redis.cluster_url).",
-            )
-
-    @staticmethod
-    def _owned_label_keys() -> tuple[str, ...]:
-        return (seed.SELECTOR_LABEL_KEY, seed.NAME_LABEL_KEY, seed.COMPONENT_LABEL_KEY)
 
     def _metrics_claims(self) -> list[tuple[str, str, str | None, str]]:
         if self.metrics is None:
@@ -456,17 +398,6 @@ class EphemeralRedis(Construct):
             args += ["--port", str(self.port)]
         return args + list(self._server.args)
 
-    def _probe(self, timing: ProbeTiming, command: list[str]) -> dict[str, Any]:
-        probe: dict[str, Any] = {
-            "exec": {"command": command},
-            "initialDelaySeconds": timing.initial_delay_seconds,
-            "periodSeconds": timing.period_seconds,
-            "timeoutSeconds": timing.timeout_seconds,
-        }
-        if timing.failure_threshold is not None:
-            probe["failureThreshold"] = timing.failure_threshold
-        return probe
-
     def _container(self) -> dict[str, Any]:
         resources = self.resources
         container: dict[str, Any] = {
@@ -480,8 +411,8 @@ class EphemeralRedis(Construct):
                 "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
                 "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
             },
-            "livenessProbe": self._probe(self.probes.liveness, list(self._server.liveness)),
-            "readinessProbe": self._probe(self.probes.readiness, list(self._server.readiness)),
+            "livenessProbe": probe_manifest(self.probes.liveness, self._server.liveness),
+            "readinessProbe": probe_manifest(self.probes.readiness, self._server.readiness),
             "securityContext": {
                 "allowPrivilegeEscalation": False,
                 "readOnlyRootFilesystem": self.filesystem.read_only_root,
@@ -548,29 +479,14 @@ class EphemeralRedis(Construct):
         }
 
     def _network_policy(self) -> dict[str, Any]:
-        clients = [NetworkPeer(namespace_selector={_NAMESPACE_NAME_LABEL: c}) for c in self.client_namespaces]
-        peers = [peer._policy_entry() for peer in (*(self.network.allow_from or ()), *clients)]
-        return {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": self._metadata(),
-            "spec": {
-                "podSelector": {"matchLabels": self.selector_labels},
-                # Egress listed with no rules: Redis needs no outbound traffic at all.
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [
-                    {"from": peers, "ports": [{"port": self.port, "protocol": seed.REDIS_PROTOCOL}]},
-                    *self._metrics_ingress(),
-                ],
-                "egress": [],
-            },
-        }
-
-    def _metrics_ingress(self) -> list[dict[str, Any]]:
-        # Scrapers reach the exporter's port only; the Redis rule above does not admit them.
-        if self.metrics is None:
-            return []
-        return [{"from": exporter.peers(self.metrics), "ports": [{"port": self.metrics.port, "protocol": "TCP"}]}]
+        return policy_manifest(
+            self.network,
+            metadata=self._metadata(),
+            pod_selector=self.selector_labels,
+            port=self.port,
+            client_namespaces=self.client_namespaces,
+            metrics=None if self.metrics is None else (exporter.peers(self.metrics), self.metrics.port),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Concatenate, ParamSpec, TypeVar
 
 import cdk8s
 from constructs import Construct
 
 from agentsmith.checks import collisions
-from agentsmith.core.rules import fail
+from agentsmith.core.rules import PathArg, fail
 
 _P = ParamSpec("_P")
 _C = TypeVar("_C", bound=Construct)
@@ -111,3 +111,19 @@ def _undo(construct: Construct, scope: Construct, id: str) -> None:
         return
     if child is construct:
         scope.node.try_remove_child(child.node.id)  # constructs' id: it may have rewritten separators in ``id``
+
+
+def check_chart_labels(path: PathArg, scope: Construct, owned: Mapping[str, str]) -> None:
+    """The chart's labels (cdk8s puts them on every object) may not give the construct's ``owned`` keys
+    another value."""
+    chart_labels = collisions.chart_labels(scope)
+    for key, value in owned.items():
+        if key in chart_labels and chart_labels[key] != value:
+            raise fail(
+                path,
+                "scope",
+                {key: chart_labels[key]},
+                f"is a chart whose labels set {key!r}, which this construct sets to {value!r} on its "
+                "Deployment, Service and NetworkPolicy (selector and identity labels)",
+                f"Put the bus in a chart without {key!r} in its labels, or remove that chart label.",
+            )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Final
 
+from agentsmith.core import seed
 from agentsmith.core.rules import PathArg, fail, selector
 from agentsmith.core.values import FactoryBuilt, frozen_sequence
 
@@ -123,3 +124,47 @@ class RedisNetwork(FactoryBuilt):
 
 #: The seed's network: a NetworkPolicy admitting every pod of Redis's namespace (:meth:`RedisNetwork.policy`).
 DEFAULT_NETWORK: Final = RedisNetwork.policy()
+
+
+#: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
+NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
+
+
+def policy_manifest(
+    network: RedisNetwork,
+    *,
+    metadata: Mapping[str, Any],
+    pod_selector: Mapping[str, str],
+    port: int,
+    client_namespaces: Sequence[str],
+    metrics: tuple[list[dict[str, Any]], int] | None,
+) -> dict[str, Any]:
+    """The NetworkPolicy of a ``policy()`` network: the Redis port from ``allow_from`` and ``client_namespaces``,
+    the exporter's port from its scrapers (``metrics``: their peers and the port), no egress."""
+    clients = [NetworkPeer(namespace_selector={NAMESPACE_NAME_LABEL: c}) for c in client_namespaces]
+    peers = [peer._policy_entry() for peer in (*(network.allow_from or ()), *clients)]
+    # Scrapers reach the exporter's port only; the Redis rule does not admit them.
+    scrapers = [] if metrics is None else [{"from": metrics[0], "ports": [{"port": metrics[1], "protocol": "TCP"}]}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": dict(metadata),
+        "spec": {
+            "podSelector": {"matchLabels": pod_selector},
+            # Egress listed with no rules: Redis needs no outbound traffic at all.
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": peers, "ports": [{"port": port, "protocol": seed.REDIS_PROTOCOL}]}, *scrapers],
+            "egress": [],
+        },
+    }
+
+
+def admits(network: RedisNetwork, namespace: str, client_namespaces: Sequence[str]) -> bool:
+    """Whether the policy may admit pods of ``namespace`` (a selector without the name label may match any)."""
+    if namespace in client_namespaces:
+        return True
+    for peer in network.allow_from or ():
+        names = peer.namespace_selector
+        if names is not None and names.get(NAMESPACE_NAME_LABEL, namespace) == namespace:
+            return True
+    return False

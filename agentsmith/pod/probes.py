@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from agentsmith.core import seed
 from agentsmith.core.rules import INT32_MAX, PathArg, fail, integer
@@ -112,3 +114,16 @@ class RedisProbes:
 
 #: The seed's probe timings (:data:`DEFAULT_LIVENESS`, :data:`DEFAULT_READINESS`).
 DEFAULT_PROBES = RedisProbes()
+
+
+def probe_manifest(timing: ProbeTiming, command: Sequence[str]) -> dict[str, Any]:
+    """An ``exec`` probe running ``command`` with ``timing`` (``failureThreshold`` only when set)."""
+    probe: dict[str, Any] = {
+        "exec": {"command": list(command)},
+        "initialDelaySeconds": timing.initial_delay_seconds,
+        "periodSeconds": timing.period_seconds,
+        "timeoutSeconds": timing.timeout_seconds,
+    }
+    if timing.failure_threshold is not None:
+        probe["failureThreshold"] = timing.failure_threshold
+    return probe
