@@ -272,20 +272,14 @@ class EphemeralRedis(Construct):
 
     @property
     def url(self) -> str:
-        """Connection string for clients in the same namespace: ``"redis://redis:6379"``.
-
-        It holds no credentials; with a password, clients read the full URL from
-        :attr:`connection`.
-        """
+        """The URL for clients in Redis's namespace, without credentials: ``"redis://redis:6379"``."""
         return f"redis://{self.host}:{self.port}"
 
     @property
     def cluster_url(self) -> str:
-        """Connection string for clients in any namespace: ``"redis://redis.agentsmith.svc.cluster.local:6379"``.
+        """The URL for clients in any namespace, without credentials: ``"redis://redis.agentsmith.svc.cluster.local:6379"``.
 
-        Redis's namespace is ``namespace``, the chart's, or ``default``. It holds
-        no credentials; the copies of the connection Secret in
-        ``client_namespaces`` hold it.
+        The namespace is ``namespace``, the chart's, or ``default``.
         """
         return f"redis://{self._fqdn(self._home_namespace())}:{self.port}"
 
@@ -315,9 +309,7 @@ class EphemeralRedis(Construct):
         return self.namespace or cdk8s.Chart.of(self).namespace or "default"
 
     def endpoint_for(self, role: str) -> RedisEndpoint:
-        """The endpoint of one role's clients, for ``add_redis_url`` and ``redis_url_env``.
-
-        Its ``connection`` is the role's Secret key; host, port and url are this Redis's.
+        """One role's endpoint (its Secret key, this Redis's host, port and url) for ``add_redis_url``.
 
         Raises:
             AgentsmithConfigError: there is no role named ``role``.

@@ -1,12 +1,8 @@
 """What an access mode writes into the Redis pod: :class:`ServerAccess`, resolved once by :func:`resolve`.
 
-This is the one interface between ``RedisAccess`` and ``EphemeralRedis``: the
-construct calls :func:`resolve` and writes what comes back (the redis-server
-args after the seed's, the Redis container's env, the probes' commands, the
-connection Secret key, the exporter's login) and has no mode branches of its
-own. Who the exporter logs in as, by mode, is in docs/operations.md, "The
-exporter's login, by access mode"; why the probes read replies as they do, in
-docs/security.md, "Honest probes".
+The one interface between ``RedisAccess`` and ``EphemeralRedis``: the construct writes what comes back and
+has no mode branches of its own. The exporter's login by mode: docs/operations.md; the probes: docs/security.md,
+"Honest probes".
 """
 
 from __future__ import annotations

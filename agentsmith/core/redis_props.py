@@ -1,8 +1,5 @@
-"""The rules of EphemeralRedis's own props: image, maxmemory, eviction policy, data size limit, UID.
-
-Shared Kubernetes rules (names, labels, quantities) are in ``_rules.py``; the
-value types check themselves (``Resources._check`` ...).
-"""
+"""The rules of EphemeralRedis's own props: image, maxmemory and its headroom, eviction policy, UID, and the
+access's client bounds (max clients, max value size)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""The shared Kubernetes rules: names, labels, Secret keys, quantities, integers, and the error helper.
-
-Each check raises :class:`~agentsmith.errors.AgentsmithConfigError` through
-:func:`fail`: the prop in quotes, the value given, the construct path and the
-fix. A value type's own checks live on the type (``Resources._check``,
-``RedisRole.check`` ...) and a construct's own props next to it
-(``_redis_props.py``); they all build on these. Constructs call them before
-they create any API object.
-"""
+"""The shared Kubernetes rules (names, labels, Secret keys, quantities, integers) and :func:`fail`, the one
+way an ``AgentsmithConfigError`` is made: the prop in quotes, the value, the construct path and the fix."""
 
 from __future__ import annotations
 

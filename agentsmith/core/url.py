@@ -1,9 +1,4 @@
-"""The rules of a Redis URL and host (``ExternalRedis``, ``RedisConnectionSecret``).
-
-Built on the shared rules of :mod:`agentsmith._rules` (same error style): a URL
-given as a prop is written to ``dist/`` in plain text and read by every
-client, so it must hold no credential and name a host clients can reach.
-"""
+"""The rules of a Redis URL and host: a URL given as a prop lands in ``dist/``, so it holds no credential."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
 """The bus's alerting rules: a PrometheusRule whose thresholds come from the construct's own settings.
 
-Each alert carries ``summary``, ``description`` and ``runbook`` annotations (what
-it means for jobs, what to do); docs/operations.md has the same text. The rules
-select the exporter's series by ``job`` (prometheus-operator names the job after
-the Service: ``<name>-metrics``) and, when known, ``namespace``.
-``tests/promtool/`` unit-tests every alert with ``promtool test rules``.
+Each alert's ``summary``, ``description`` and ``runbook`` match docs/operations.md, "The alerts"; the rules
+select the exporter's series by ``job`` (``<name>-metrics``) and, when known, ``namespace``.
 """
 
 from __future__ import annotations

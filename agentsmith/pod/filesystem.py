@@ -49,10 +49,7 @@ class RedisFilesystem(FactoryBuilt):
         """``readOnlyRootFilesystem: true`` with an ``emptyDir`` at ``/data`` (opt-in: changes a seed value).
 
         Args:
-            data_size_limit: the ``emptyDir``'s ``sizeLimit``: a Kubernetes
-                quantity of whole bytes, at least ``1Mi`` (the kubelet counts
-                whole 4 KiB blocks). Default ``"64Mi"``; with ``--save ""``
-                Redis writes nothing there in normal operation.
+            data_size_limit: Default ``"64Mi"``. The ``emptyDir``'s ``sizeLimit``: whole bytes, at least ``1Mi``.
         """
         return cls._build(read_only_root=True, data_size_limit=data_size_limit)
 
