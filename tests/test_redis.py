@@ -72,7 +72,7 @@ def test_defaults_carry_every_seed_field_and_value(
     seed, actual = seed_manifests[(kind, "redis")], copy.deepcopy(default[kind])
     if kind == "Deployment":
         # The seed's args come first, unchanged; hardening args (the command
-        # guard, tests/test_acl.py) are appended after them.
+        # guard, tests/access/test_acl.py) are appended after them.
         seed_args = containers(seed)[0]["args"]
         args = containers(actual)[0]["args"]
         assert args[: len(seed_args)] == seed_args
