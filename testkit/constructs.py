@@ -3,7 +3,7 @@
 A construct exported by ``agentsmith.__all__`` (a subclass of ``constructs.Construct``)
 must be listed here: ``tests/test_constructs_registry.py`` fails otherwise, and then
 checks each entry (see DEVELOPMENT.md, "Adding a construct"). ``tests/test_construct.py``
-(scope, id, failed construction), ``tests/test_validation.py`` (exact errors) and
+(scope, id, failed construction), ``tests/_bad_props.py`` (exact errors) and
 the generated props (:mod:`testkit.generated_props`) read it.
 """
 

@@ -20,6 +20,7 @@ if PROJECT_NODE.is_file():
 import pytest
 import yaml
 from _background import Jobs
+from _bad_props import BadChart
 from _checkov import checkov_command, scan_with_checkov
 from _cli import CliRuns, run_cli_synths
 from _installed import InstalledRuns, run_installed_apps
@@ -76,6 +77,12 @@ def synth_chart() -> Iterator[Callable[..., list[dict[str, Any]]]]:
         return list(cdk8s.Testing.synth(chart))
 
     yield run
+
+
+@pytest.fixture(scope="module")
+def bad_chart() -> BadChart:
+    """One chart a test module for its bad-input rows (``_bad_props.py``)."""
+    return BadChart()
 
 
 @pytest.fixture(scope="session")

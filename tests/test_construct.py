@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from typing import Any
 
 import cdk8s
 import pytest
-from _support import assert_config_error, in_memory_app
+from _bad_props import fresh_chart, home
+from _support import ROOT, assert_config_error, in_memory_app
 from constructs import Construct
 
 from agentsmith import AgentsmithNamespace, EphemeralRedis
@@ -161,3 +163,44 @@ def test_assigning_a_handle_names_no_prop_that_does_not_exist() -> None:
         "assigning it would change nothing. It is a handle: change the object it names (add_json_patch on an "
         "ApiObject) instead."
     )
+
+
+def test_a_failed_construct_frees_its_id_for_a_retry() -> None:
+    # GIVEN a construct that failed validation
+    chart = fresh_chart()
+    assert_config_error(lambda: EphemeralRedis(chart, "redis", port=0))
+    # WHEN the same id is used again in the same chart, with the prop fixed THEN it builds
+    redis = EphemeralRedis(chart, "redis")
+    assert chart.node.try_find_child("redis") is redis
+
+
+def bad_rows() -> list[tuple[str, str, str, str]]:
+    """Every bad-input row in tests/ as (file under tests/, id, construct, prop), read from the source.
+
+    A row is a call ``bad("<id>", "<construct>", "<prop>", ...)`` (``_bad_props.bad``) in a test file.
+    """
+    tests = ROOT / "tests"
+    rows = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "bad":
+                id, construct, prop = (ast.literal_eval(arg) for arg in node.args[:3])
+                rows.append((path.relative_to(tests).as_posix(), id, construct, prop))
+    return rows
+
+
+def test_table_has_at_least_40_bad_inputs() -> None:
+    rows = bad_rows()
+    assert len(rows) >= 40
+    ids = [id for _, id, _, _ in rows]
+    assert len(set(ids)) == len(ids), sorted(id for id in set(ids) if ids.count(id) > 1)
+
+
+def test_each_bad_input_row_is_in_the_file_of_its_prop() -> None:
+    # One place for each bad prop: the construct's own file, or the file of the value class the prop is under.
+    misplaced = [
+        f"{file}: {id} ({construct} {prop!r}) belongs in tests/{home(construct, prop)}"
+        for file, id, construct, prop in bad_rows()
+        if file != home(construct, prop)
+    ]
+    assert misplaced == []

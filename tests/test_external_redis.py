@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import cdk8s
 import pytest
+from _bad_props import fresh_chart
 from _support import SynthChart, assert_config_error, in_memory_app
 
 from agentsmith import ExternalRedis, RedisEndpoint, SecretKeyRef
@@ -166,3 +168,28 @@ def test_labels_are_read_only(synth_chart: SynthChart) -> None:
     assert redis.labels == {"team": "bus"}
     with pytest.raises(TypeError):
         redis.labels["team"] = "other"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("build_bad", "message"),
+    [
+        (
+            lambda chart: ExternalRedis(chart, "redis", url=123),  # type: ignore[call-overload]
+            "'url' must be a string, not a int (got 123). ",
+        ),
+        (
+            lambda chart: ExternalRedis(  # type: ignore[call-overload]
+                chart,
+                "redis",
+                url_secret=SecretKeyRef(name="s", key="k"),
+                host=123,
+            ),
+            "'host' must be a string, not a int (got 123). Use a host such as 'my-redis.example.com'.",
+        ),
+    ],
+    ids=["url-int", "host-int"],
+)
+def test_wrong_types_get_a_hint_of_the_right_type(build_bad: Callable[[cdk8s.Chart], object], message: str) -> None:
+    # A value that holds no credentials is shown as given rather than '<redacted>'. EphemeralRedis's labels:
+    # tests/test_redis.py.
+    assert_config_error(lambda: build_bad(fresh_chart()), match=re.escape(message))

@@ -2,7 +2,7 @@
 
 * The table (agentsmith/_costs.py) classifies every command ``COMMAND`` lists on the server the
   tests run, and ``ACL DRYRUN`` as the guard's default user, the agent and the dispatcher gives
-  what testkit/acl.py computes from the rules (so the 7.2/7.4 checks of tests/test_costs.py,
+  what testkit/acl.py computes from the rules (so the 7.2/7.4 checks of tests/access/test_costs.py,
   which use that evaluation, stand on a checked model).
 * Each attack runs in three modes (``seed``: the guard's default user, ``auth``: one password,
   ``agent``: the agent role) against redis-server in a cgroup v1 with the container's memory and

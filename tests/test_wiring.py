@@ -13,6 +13,7 @@ from typing import Any
 import cdk8s
 import cdk8s_plus_27 as kplus
 import pytest
+from _bad_props import fresh_chart
 from _support import SynthChart, assert_config_error, in_memory_app
 from cdk8s_plus_27 import k8s
 
@@ -295,3 +296,60 @@ def test_your_own_endpoints_secret_reference_is_checked(ref: SecretKeyRef, prop:
 def test_your_own_endpoint_with_a_valid_reference_is_wired() -> None:
     env = redis_url_env(_OwnEndpoint(connection=SecretKeyRef(name="cache", key="url")))
     assert env == {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "cache", "key": "url"}}}
+
+
+# -- the env var name and the endpoint: the props' rules, no construct path ----------
+
+
+@pytest.fixture(scope="module")
+def bus() -> EphemeralRedis:
+    """One bus for the env var name rows: ``redis_url_env`` only reads it."""
+    return EphemeralRedis(fresh_chart(), "redis")
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("REDIS URL", "Did you mean 'REDIS_URL'?"),
+        ("REDIS=URL", "Did you mean 'REDIS_URL'?"),
+        ("1REDIS_URL", "Use a name such as 'REDIS_URL'."),
+        ("REDIS_URL\n", "Did you mean 'REDIS_URL'?"),
+        ("", "Use a name such as 'REDIS_URL'."),
+        ("9lives", "Use a name such as 'REDIS_URL'."),
+    ],
+)
+def test_env_var_name_follows_kubernetes_rule(name: str, fix: str, bus: EphemeralRedis) -> None:
+    from agentsmith import redis_url_env
+
+    assert_config_error(
+        lambda: redis_url_env(bus, name=name),
+        prop="name",
+        value=name,
+        path=None,
+        message=(
+            f"'name' must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a "
+            f"digit (got {name!r}). {fix}"
+        ),
+    )
+
+
+@pytest.mark.parametrize("name", ["redis-url", "redis.url", "_REDIS", ".hidden", "REDIS_URL"])
+def test_env_var_names_kubernetes_accepts_are_accepted(name: str, bus: EphemeralRedis) -> None:
+    from agentsmith import redis_url_env
+
+    assert redis_url_env(bus, name=name)["name"] == name
+
+
+@pytest.mark.parametrize("endpoint", ["redis://redis:6379", None, 6379])
+def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint: object) -> None:
+    from agentsmith import add_redis_url, redis_url_env
+
+    assert_config_error(
+        lambda: redis_url_env(endpoint),  # type: ignore[arg-type]
+        message=(
+            "'endpoint' must be a RedisEndpoint (EphemeralRedis, ExternalRedis or your own), not a "
+            f"{type(endpoint).__name__} (got {endpoint!r}). "
+            "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...)."
+        ),
+    )
+    assert_config_error(lambda: add_redis_url(fresh_chart(), None, endpoint))  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fast loop: every test that starts no process (not runtime, slow, pod or subprocess), in one process,
-# with Hypothesis's fast profile. Extra arguments go to pytest, e.g. `bash tools/fast.sh tests/test_access.py`.
+# with Hypothesis's fast profile. Extra arguments go to pytest, e.g. `bash tools/fast.sh tests/access/test_access.py`.
 # Python's bytecode and pytest's rewritten test modules are cached in __pycache__/ (git ignores it) even where
 # the environment sets PYTHONDONTWRITEBYTECODE: recompiling about 150 modules would cost more than the tests.
 # Run `bash tools/setup.sh` once first.

@@ -85,7 +85,7 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 
-# Metrics (tests/test_alerts.py, tests/test_runtime_metrics.py): Debian's Prometheus server and promtool
+# Metrics (tests/metrics/test_alerts.py, tests/test_runtime_metrics.py): Debian's Prometheus server and promtool
 # (package prometheus) and redis_exporter (package prometheus-redis-exporter). The tests start their own on
 # loopback ports; the services the packages enable are stopped (no systemd in CI: nothing runs anyway).
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v prometheus-redis-exporter >/dev/null; then

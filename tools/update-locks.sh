@@ -33,10 +33,13 @@ bash tools/setup.sh
 # What the tools' versions write: the API reference, this repository's manifests, the construct snapshots.
 bash tools/api-docs.sh
 .venv/bin/python main.py
+# syrupy keeps a test file's snapshots in __snapshots__/<test file>/ beside it, in tests/ or in a test folder.
 snapshot_tests=()
-for folder in tests/__snapshots__/*/; do
-  snapshot_tests+=("tests/$(basename "$folder").py")
+shopt -s nullglob
+for folder in tests/__snapshots__/*/ tests/*/__snapshots__/*/; do
+  snapshot_tests+=("$(dirname "$(dirname "$folder")")/$(basename "$folder").py")
 done
+shopt -u nullglob
 .venv/bin/python -m pytest -q -p no:cacheprovider --snapshot-update "${snapshot_tests[@]}"
 
 bash tools/test.sh

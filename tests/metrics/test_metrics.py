@@ -1,11 +1,12 @@
 """EphemeralRedis(metrics=RedisMetrics()): the exporter sidecar, its Service, NetworkPolicy rule, ServiceMonitor,
-PrometheusRule, its login in each access mode, and the CRD schemas. Bad props: tests/test_validation.py."""
+PrometheusRule, its login in each access mode, and the CRD schemas. Bad props: at the end."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from _bad_props import BadChart, BadInput, bad
 from _crd import errors as crd_errors
 from _support import SynthChart, SynthRedis
 
@@ -17,6 +18,7 @@ from agentsmith import (
     RedisAuth,
     RedisMetrics,
     RedisRole,
+    Resources,
     SecretKeyRef,
 )
 from agentsmith.access.server import EXPORTER_COMMANDS
@@ -399,3 +401,163 @@ def test_the_crd_check_catches_a_misspelt_field_and_a_wrong_type(synth_redis: Sy
     rule = objects[("PrometheusRule", "redis")]
     rule["spec"]["groups"][0]["rules"][0]["for"] = 60
     assert crd_errors(rule) == ["spec/groups/0/rules/0/for: 60 is not of type 'string'"]
+
+
+# -- Bad props: one exact error each, before any API object (tests/_bad_props.py) --------
+
+BAD_PROPS = [
+    # -- metrics (RedisMetrics) ------------------------------------------------------
+    bad(
+        "metrics-not-a-value",
+        "redis",
+        "metrics",
+        True,
+        "must be an agentsmith.RedisMetrics",
+        "Pass metrics=RedisMetrics().",
+    ),
+    bad(
+        "metrics-image-untagged",
+        "redis",
+        "metrics.image",
+        "oliver006/redis_exporter",
+        "must have a tag or a digest (an untagged image means ':latest')",
+        "Use e.g. 'oliver006/redis_exporter:v1.67.0'.",
+        metrics=RedisMetrics(image="oliver006/redis_exporter"),
+    ),
+    bad(
+        "metrics-port-is-redis-port",
+        "redis",
+        "metrics.port",
+        6379,
+        "must differ from 'port' (6379): both containers share the pod's network",
+        "Use 9121, redis_exporter's default.",
+        metrics=RedisMetrics(port=6379),
+    ),
+    bad(
+        "metrics-port-zero",
+        "redis",
+        "metrics.port",
+        0,
+        "must be between 1 and 65535",
+        "Use a TCP port such as 9121.",
+        metrics=RedisMetrics(port=0),
+    ),
+    bad(
+        "metrics-resources-request-over-limit",
+        "redis",
+        "metrics.resources.memory_request",
+        "128Mi",
+        "must not exceed 'metrics.resources.memory_limit' (64Mi)",
+        "Lower the request or raise the limit.",
+        metrics=RedisMetrics(
+            resources=Resources(cpu_request="10m", memory_request="128Mi", cpu_limit="100m", memory_limit="64Mi")
+        ),
+    ),
+    bad(
+        "metrics-scrape-from-empty",
+        "redis",
+        "metrics.scrape_from",
+        (),
+        "must not be empty: a NetworkPolicy rule with no peers admits every source",
+        "Name the peers, e.g. (NetworkPeer(pod_selector={'app': 'dispatcher'}),), or keep SAME_NAMESPACE.",
+        metrics=RedisMetrics(scrape_from=()),
+    ),
+    bad(
+        "metrics-password-not-a-ref",
+        "redis",
+        "metrics.password",
+        "s3cret",
+        "must be an agentsmith.SecretKeyRef",
+        "Pass SecretKeyRef(name=..., key=...).",
+        metrics=RedisMetrics(password="s3cret"),  # type: ignore[arg-type]
+    ),
+    bad(
+        "metrics-service-monitor-string",
+        "redis",
+        "metrics.service_monitor",
+        "false",
+        "must be True or False",
+        "Use metrics.service_monitor=True or metrics.service_monitor=False.",
+        metrics=RedisMetrics(service_monitor="false"),  # type: ignore[arg-type]
+    ),
+    bad(
+        "metrics-monitor-labels-owned-key",
+        "redis",
+        "metrics.monitor_labels",
+        {"app": "other"},
+        "must not set 'app': the construct owns it (the ServiceMonitor's selector and identity labels)",
+        "Remove it; use other keys such as 'release'.",
+        metrics=RedisMetrics(monitor_labels={"app": "other"}),
+    ),
+    bad(
+        "metrics-scrape-interval-spaces",
+        "redis",
+        "metrics.scrape_interval",
+        "30 s",
+        "must be a Prometheus duration such as '30s', '1m' or '1h30m'",
+        "Use e.g. '30s'.",
+        metrics=RedisMetrics(scrape_interval="30 s"),
+    ),
+    bad(
+        "metrics-scrape-interval-zero",
+        "redis",
+        "metrics.scrape_interval",
+        "0s",
+        "must be greater than 0",
+        "Use e.g. '30s'.",
+        metrics=RedisMetrics(scrape_interval="0s"),
+    ),
+    bad(
+        "metrics-alert-after-words",
+        "redis",
+        "metrics.alert_after",
+        "1 minute",
+        "must be a Prometheus duration such as '30s', '1m' or '1h30m'",
+        "Use e.g. '1m'.",
+        metrics=RedisMetrics(alert_after="1 minute"),
+    ),
+    bad(
+        "metrics-memory-threshold-percent",
+        "redis",
+        "metrics.memory_threshold",
+        90,
+        "must be a number above 0 and at most 1 (a share of the limit)",
+        "Use e.g. 0.9 (alert at 90%).",
+        metrics=RedisMetrics(memory_threshold=90),
+    ),
+    bad(
+        "metrics-client-memory-threshold-zero",
+        "redis",
+        "metrics.client_memory_threshold",
+        0,
+        "must be a number above 0 and at most 1 (a share of the limit)",
+        "Use e.g. 0.9 (alert at 90%).",
+        metrics=RedisMetrics(client_memory_threshold=0),
+    ),
+    bad(
+        "metrics-roles-without-password",
+        "redis",
+        "metrics.password",
+        None,
+        "is required with RedisAccess.roles(...): the exporter logs in as its own ACL user 'metrics'",
+        "Pass RedisMetrics(password=SecretKeyRef(name='redis-metrics', key='redis-password')).",
+        metrics=RedisMetrics(),
+        access=RedisAccess.roles([RedisRole.agent(secret_name="agent")]),
+    ),
+    bad(
+        "metrics-password-without-guard",
+        "redis",
+        "metrics.password",
+        SecretKeyRef(name="m", key="p"),
+        "needs the command guard: without it (RedisAccess.seed_exact(), RedisAccess.password(..., "
+        "command_guard=False)) Redis has only the default user",
+        "Drop 'metrics.password' (the exporter then logs in as the default user).",
+        metrics=RedisMetrics(password=SecretKeyRef(name="m", key="p")),
+        access=RedisAccess.seed_exact(),
+    ),
+]
+
+
+@pytest.mark.parametrize("row", BAD_PROPS)
+def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
+    bad_chart.refuses(row)

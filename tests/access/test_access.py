@@ -9,6 +9,7 @@ from typing import Any, get_args
 
 import cdk8s
 import pytest
+from _bad_props import BadChart, BadInput, bad
 from _support import SynthChart, SynthRedis, assert_config_error, in_memory_app
 
 import agentsmith
@@ -193,3 +194,88 @@ def test_replace_points_to_the_factories() -> None:
     for value in (RedisAccess.open(), RedisFilesystem.writable(), RedisNetwork.unmanaged()):
         with pytest.raises(TypeError, match="with a factory"):
             dataclasses.replace(value)
+
+
+# -- Bad props: one exact error each, before any API object (tests/_bad_props.py) --------
+
+MAXCLIENTS_FIX = "Use the number of clients you expect plus 2 for the probes, e.g. 10000."
+
+BAD_PROPS = [
+    # -- 'max_clients': the probes plus one client, up to fs.nr_open minus Redis's 32 -------
+    bad(
+        "max-clients-two",
+        "redis",
+        "access.max_clients",
+        2,
+        "must be at least 3",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.open(max_clients=2),
+    ),
+    bad(
+        "max-clients-bool",
+        "redis",
+        "access.max_clients",
+        True,
+        "must be an integer, not a bool",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.open(max_clients=True),
+    ),
+    bad(
+        "max-clients-above-nr-open",
+        "redis",
+        "access.max_clients",
+        1048545,
+        "must be at most 1048544 (Linux's open-file ceiling, fs.nr_open, minus Redis's 32)",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.open(max_clients=1048545),
+    ),
+    bad(
+        "max-clients-with-a-password",
+        "redis",
+        "access.max_clients",
+        0,
+        "must be at least 3",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.password(RedisAuth(secret_name="s"), max_clients=0),
+    ),
+    bad(
+        "max-clients-none-with-the-guard",
+        "redis",
+        "access.max_clients",
+        None,
+        "must be an integer, not a NoneType",
+        MAXCLIENTS_FIX,
+        access=RedisAccess.open(max_clients=None),  # type: ignore[arg-type]
+    ),
+    bad(
+        "max-clients-without-the-guard",
+        "redis",
+        "access.max_clients",
+        5,
+        "applies only with the command guard (--maxclients is one of its bounds)",
+        "Drop max_clients, or keep command_guard=True.",
+        access=RedisAccess.password(RedisAuth(secret_name="s"), command_guard=False, max_clients=5),
+    ),
+    bad(
+        "strict-readiness-a-string",
+        "redis",
+        "access.strict_readiness",
+        "false",
+        "must be True or False",
+        "Use RedisAccess.open(strict_readiness=True), or leave it out (False).",
+        access=RedisAccess.open(strict_readiness="false"),  # type: ignore[arg-type]
+    ),
+    bad(
+        "access-a-role",
+        "redis",
+        "access",
+        RedisRole.agent(secret_name="s"),
+        "must be an agentsmith.RedisAccess",
+        "Use RedisAccess.open(), RedisAccess.seed_exact(), RedisAccess.password(auth) or RedisAccess.roles([...]).",
+    ),
+]
+
+
+@pytest.mark.parametrize("row", BAD_PROPS)
+def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
+    bad_chart.refuses(row)

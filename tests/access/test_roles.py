@@ -7,9 +7,10 @@ from typing import Any
 
 import cdk8s
 import pytest
+from _bad_props import BadChart, BadInput, bad
 from _support import assert_config_error, in_memory_app
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisRole, SecretKeyRef
+from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, SecretKeyRef
 
 D = RedisRole.dispatcher(secret_name="redis-dispatcher")
 A = RedisRole.agent(secret_name="redis-agent")
@@ -208,3 +209,24 @@ def test_a_guard_that_is_not_a_bool_is_refused() -> None:
         "Use RedisAccess.password(auth, command_guard=False), or leave it out (True).",
     )
     assert cdk8s.Testing.synth(chart) == []
+
+
+# -- Bad props: one exact error each, before any API object (tests/_bad_props.py) --------
+
+BAD_PROPS = [
+    bad(
+        "metrics-role-named-metrics",
+        "redis",
+        "access.roles[0].name",
+        "metrics",
+        "cannot be 'metrics' with metrics=RedisMetrics(...): the exporter's ACL user has that name",
+        "Rename the role.",
+        metrics=RedisMetrics(password=SecretKeyRef(name="m", key="p")),
+        access=RedisAccess.roles([RedisRole.agent(secret_name="agent", name="metrics")]),
+    ),
+]
+
+
+@pytest.mark.parametrize("row", BAD_PROPS)
+def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
+    bad_chart.refuses(row)

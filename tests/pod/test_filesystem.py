@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _bad_props import BadChart, BadInput, bad
 from _support import SynthChart, SynthRedis
 
 import agentsmith
@@ -72,3 +73,79 @@ def test_values_are_built_only_by_factories() -> None:
         RedisFilesystem()
     with pytest.raises(TypeError, match=r"Build a RedisNetwork with a factory"):
         RedisNetwork()
+
+
+# -- Bad props: one exact error each, before any API object (tests/_bad_props.py) --------
+
+WHOLE_BYTES = "must be a whole number of bytes ('m' means 1/1000)"
+DATA_FLOOR = "must be at least 1Mi: the kubelet counts whole 4 KiB blocks and evicts the pod above the limit"
+
+BAD_PROPS = [
+    bad(
+        "data-size-limit-milli",
+        "redis",
+        "filesystem.data_size_limit",
+        "64m",
+        WHOLE_BYTES,
+        "Did you mean '64Mi'?",
+        filesystem=RedisFilesystem.read_only(data_size_limit="64m"),
+    ),
+    bad(
+        "data-size-limit-fraction",
+        "redis",
+        "filesystem.data_size_limit",
+        "0.5",
+        "must be a whole number of bytes",
+        "Use a whole number of bytes, e.g. '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit="0.5"),
+    ),
+    bad(
+        "data-size-limit-below-floor",
+        "redis",
+        "filesystem.data_size_limit",
+        "512Ki",
+        DATA_FLOOR,
+        "Use 1Mi or more, e.g. '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit="512Ki"),
+    ),
+    bad(
+        "data-size-limit-not-a-quantity",
+        "redis",
+        "filesystem.data_size_limit",
+        "64 megs",
+        "is not a Kubernetes quantity",
+        "Use a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, ...), e.g. '500m' or '384Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit="64 megs"),
+    ),
+    bad(
+        "data-size-limit-int",
+        "redis",
+        "filesystem.data_size_limit",
+        64,
+        "must be a string",
+        "Use a string such as '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit=64),  # type: ignore[arg-type]
+    ),
+    bad(
+        "data-size-limit-none-with-read-only-root",
+        "redis",
+        "filesystem.data_size_limit",
+        None,
+        "must be a string",
+        "Use a string such as '64Mi'.",
+        filesystem=RedisFilesystem.read_only(data_size_limit=None),  # type: ignore[arg-type]
+    ),
+    bad(
+        "filesystem-a-bool",
+        "redis",
+        "filesystem",
+        True,
+        "must be an agentsmith.RedisFilesystem",
+        "Use RedisFilesystem.writable() or RedisFilesystem.read_only(data_size_limit='64Mi').",
+    ),
+]
+
+
+@pytest.mark.parametrize("row", BAD_PROPS)
+def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
+    bad_chart.refuses(row)

@@ -9,7 +9,7 @@ read here with a YAML 1.2 core-schema loader (``testkit/yaml12.py``). The real w
   PyYAML reads it;
 * for several thousand adversarial strings, :func:`agentsmith.core.yaml_types.yaml_ambiguous`
   is exact: it is true for precisely the strings that do not round-trip, which
-  the constructs refuse (``tests/test_validation.py``); every other string
+  the constructs refuse (the ``YAML_NUMBER`` rows, ``tests/_bad_props.py``); every other string
   round-trips unchanged through both readers.
 """
 

@@ -9,14 +9,14 @@ from typing import Any
 import cdk8s
 import pytest
 import yaml
-from _support import in_memory_app, require_tool
+from _support import ROOT, in_memory_app, require_tool
 
 from agentsmith import EphemeralRedis, RedisAccess, RedisMetrics
 from agentsmith.metrics.alerts import ALERTS
 
 pytestmark = pytest.mark.runtime
 
-UNIT_TESTS = Path(__file__).resolve().parent / "promtool" / "redis_alerts_test.yaml"
+UNIT_TESTS = ROOT / "tests" / "promtool" / "redis_alerts_test.yaml"
 
 
 def rule_file(namespace: str | None = "agentsmith", **props: Any) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def test_promtool_check_rules_passes(tmp_path: Path, config: str) -> None:
 def write_unit_tests(folder: Path, rules: dict[str, Any]) -> None:
     """The rule file and the unit tests, each expected alert given its rule's annotations where the case has none.
 
-    promtool compares annotations too; they are static text (tests/test_metrics.py checks it), so the cases
+    promtool compares annotations too; they are static text (tests/metrics/test_metrics.py checks it), so the cases
     here state only labels and timing, except one that spells the annotations out.
     """
     (folder / "redis_alerts.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
