@@ -222,6 +222,9 @@ def _chart_namespace(construct: IConstruct) -> str:
 _INDEX: IdentityMap[IConstruct, dict[Key, list[cdk8s.ApiObject]]] = IdentityMap()
 
 
+_MARKED = [0]
+
+
 def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, Any]) -> None:
     """Record ``api_object``, built from ``manifest``, as created by the agentsmith construct ``owner``.
 
@@ -229,6 +232,7 @@ def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, A
     ``owner``'s chart, without reading the object back through jsii.
     """
     _OURS[api_object] = owner
+    _MARKED[0] += 1
     kind, metadata = manifest["kind"], manifest["metadata"]
     group = manifest["apiVersion"].rpartition("/")[0]
     if group != _GROUPS.get(kind, ""):  # claims name the kind only: the table must agree with the manifests
@@ -239,6 +243,11 @@ def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, A
     _, _, namespace, name = key(group, kind, namespace, metadata["name"])
     obj = _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
     _INDEX.setdefault(tree_root(owner), {}).setdefault(obj.key, []).append(api_object)
+
+
+def marked() -> int:
+    """How many objects :func:`mark` has recorded in this process (changes whenever an agentsmith object is added)."""
+    return _MARKED[0]
 
 
 def is_ours(api_object: cdk8s.ApiObject) -> bool:
