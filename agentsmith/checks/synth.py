@@ -18,7 +18,7 @@ import cdk8s
 import jsii
 from constructs import IConstruct, IValidation
 
-from agentsmith.checks import collisions, wiring
+from agentsmith.checks import collisions, tree, wiring
 from agentsmith.core.identity import IdentityMap
 
 __all__ = ["check_app", "guard"]
@@ -82,8 +82,8 @@ def guard(scope: IConstruct) -> None:
 
     Nothing happens when the tree's root is not a ``cdk8s.App`` (cdk8s cannot synthesise it).
     """
-    root = collisions.tree_root(scope)
+    root = tree.cache.root(scope)
     if root in _GUARDED or not isinstance(root, cdk8s.App):
         return
-    collisions.node(root).add_validation(_AppCheck(root))
+    tree.cache.node(root).add_validation(_AppCheck(root))
     _GUARDED[root] = True
