@@ -151,9 +151,9 @@ def _read(api_object: cdk8s.ApiObject) -> Object:
     ours = _OURS.get(api_object)
     if ours is not None:
         return ours[1]
-    api_version, kind, namespace, name = cache.header(api_object)
-    group = api_version.rpartition("/")[0]
-    _, _, namespace, name = key(group, kind, namespace, name)
+    kind = api_object.kind
+    group = api_object.api_version.rpartition("/")[0]
+    _, _, namespace, name = key(group, kind, api_object.metadata.namespace, api_object.name)
     return Object(api_object, group, kind, namespace, name)
 
 
@@ -161,7 +161,7 @@ def _walk(root: IConstruct) -> list[Object]:
     """Every ApiObject under ``root`` (one jsii call for the list)."""
     return [
         _read(construct)
-        for construct in cache.node(root).find_all()
+        for construct in root.node.find_all()
         if isinstance(construct, cdk8s.ApiObject)  # jsii proxies carry their class: no round trip
     ]
 
@@ -231,13 +231,13 @@ def check_clashes(app: cdk8s.App, found: Sequence[Object]) -> None:
     The error names the prop (``metadata.name``), the name, both construct
     paths and the fix. Call it before ``app.synth()``: nothing is written then.
     """
-    output = cache.output_type(app)
+    output = app.yaml_output_type
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension if per_app_files or per_chart_files else ""  # only file names need it
     charts: dict[str, list[Object]] = {}
     for obj in found:
-        charts.setdefault(cache.chart_path(obj.api_object) if per_chart_files else "", []).append(obj)
+        charts.setdefault(cdk8s.Chart.of(obj.api_object).node.path if per_chart_files else "", []).append(obj)
     identities: dict[Key, Object] = {}
     files: dict[str, Object] = {}
     for chart_objects in charts.values():

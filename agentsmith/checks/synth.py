@@ -85,5 +85,5 @@ def guard(scope: IConstruct) -> None:
     root = tree.cache.root(scope)
     if root in _GUARDED or not isinstance(root, cdk8s.App):
         return
-    tree.cache.node(root).add_validation(_AppCheck(root))
+    root.node.add_validation(_AppCheck(root))
     _GUARDED[root] = True

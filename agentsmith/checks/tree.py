@@ -11,20 +11,17 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import cdk8s
-from constructs import IConstruct, Node
+from constructs import IConstruct
 
 from agentsmith.core.identity import IdentityMap
 
 V = TypeVar("V")
 
-#: (apiVersion, kind, metadata.namespace, name) of an ApiObject, as read through jsii.
-Header = tuple[str, str, "str | None", str]
-
 
 class TreeCache:
     """The jsii reads of the checks, each behind a cache that :meth:`disable` can turn off (for the benchmark)."""
 
-    NAMES = ("charts", "roots", "chart_namespaces", "chart_labels", "nodes", "output_types", "headers", "chart_paths")
+    NAMES = ("charts", "roots", "chart_namespaces", "chart_labels")
 
     def __init__(self) -> None:
         self._maps: dict[str, IdentityMap[Any, Any]] = {name: IdentityMap() for name in self.NAMES}
@@ -72,26 +69,6 @@ class TreeCache:
         """The labels of ``construct``'s chart."""
         chart = self.chart(construct)
         return self._get("chart_labels", chart, lambda: MappingProxyType(dict(chart.labels)))
-
-    def node(self, construct: IConstruct) -> Node:
-        """``construct.node``."""
-        return self._get("nodes", construct, lambda: construct.node)
-
-    def output_type(self, app: cdk8s.App) -> cdk8s.YamlOutputType:
-        """``app.yaml_output_type``."""
-        return self._get("output_types", app, lambda: app.yaml_output_type)
-
-    def header(self, api_object: cdk8s.ApiObject) -> Header:
-        """``(apiVersion, kind, metadata.namespace, name)`` of ``api_object``."""
-        return self._get(
-            "headers",
-            api_object,
-            lambda: (api_object.api_version, api_object.kind, api_object.metadata.namespace, api_object.name),
-        )
-
-    def chart_path(self, api_object: cdk8s.ApiObject) -> str:
-        """The path of ``api_object``'s chart."""
-        return self._get("chart_paths", api_object, lambda: cdk8s.Chart.of(api_object).node.path)
 
 
 #: The one cache of the process (jsii hands out one Python object per JavaScript object, so one serves every app).
