@@ -135,6 +135,29 @@ def assert_config_error(
     return error
 
 
+def assert_synth_error(
+    build: Callable[[], object], *, match: str | None = None, message: str | None = None
+) -> RuntimeError:
+    """``build()`` (a synth: ``app.synth()``, ``app.synth_yaml()``, ``chart.to_json()``, ``cdk8s.Testing.synth``)
+    raises the ``RuntimeError`` jsii turns a check's error into, with exactly one line. Returns the error.
+
+    ``match``: a regular expression searched in the message; ``message``: the whole message. The one way the
+    tests assert an error the app-wide check raises at synth (``assert_config_error`` is for construction).
+    """
+    with pytest.raises(RuntimeError) as caught:
+        build()
+    error = caught.value
+    text = str(error)
+    assert type(error) is RuntimeError, f"{type(error).__name__}: {text}"
+    assert text and "\n" not in text, f"not one line: {text!r}"
+    assert not text.startswith("Validation failed"), f"returned as a cdk8s validation error, not raised: {text}"
+    if message is not None:
+        assert text == message
+    if match is not None:
+        assert re.search(match, text), f"{match!r} not found in: {text}"
+    return error
+
+
 class SynthChart(Protocol):
     """The ``synth_chart`` fixture: build constructs in a fresh chart, return the synthesised objects."""
 

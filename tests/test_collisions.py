@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Callable
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import cdk8s
+import constructs
+import jsii
 import pytest
 import yaml
-from _support import ROOT, in_memory_app
+from _support import ROOT, assert_synth_error, in_memory_app
 
 import main
 from agentsmith import (
@@ -153,9 +156,14 @@ def test_an_object_created_before_elsewhere_than_directly_in_the_chart_is_refuse
     # WHEN an EphemeralRedis is built afterwards THEN it builds (construction does not read the whole tree)
     EphemeralRedis(one, "redis")
     # AND the app refuses to synthesise, naming metadata.name and both paths
-    with pytest.raises(RuntimeError) as raised:
-        app.synth_yaml()
-    assert str(raised.value).startswith(message), str(raised.value)
+    assert_synth_error(app.synth_yaml, match="^" + re.escape(message))
+
+
+SERVICE_CLASH = (
+    "[bus/svc] 'metadata.name' names Service 'jobs/redis', which [bus/redis/Service] already defines: one "
+    "would overwrite the other in the cluster (got 'redis'). Give one of them another name (or put them in "
+    "different namespaces)."
+)
 
 
 def test_an_object_of_the_app_created_after_is_refused_at_synth() -> None:
@@ -164,13 +172,7 @@ def test_an_object_of_the_app_created_after_is_refused_at_synth() -> None:
     EphemeralRedis(chart, "redis")
     service(chart, "svc", "redis")
     # WHEN the app synthesises THEN refused, naming metadata.name and both paths
-    with pytest.raises(RuntimeError) as raised:
-        cdk8s.Testing.synth(chart)
-    assert str(raised.value) == (
-        "[bus/svc] 'metadata.name' names Service 'jobs/redis', which [bus/redis/Service] already defines: one "
-        "would overwrite the other in the cluster (got 'redis'). Give one of them another name (or put them in "
-        "different namespaces)."
-    )
+    assert_synth_error(lambda: cdk8s.Testing.synth(chart), message=SERVICE_CLASH)
 
 
 def test_both_moments_use_one_key_another_api_group_is_another_object() -> None:
@@ -380,9 +382,7 @@ def test_a_consumer_app_that_never_calls_check_app_is_refused_at_synth(
     # GIVEN the reviewer's app: EphemeralRedis in namespaces v1, v2, v3, one file per resource, no check_app call
     app, charts = variants_app(tmp_path / "out")
     # WHEN it synthesises THEN cdk8s's validation raises one line naming both paths, the value and the fix
-    with pytest.raises(RuntimeError) as raised:
-        synth(app, charts)
-    assert str(raised.value) == VARIANTS_CLASH
+    assert_synth_error(lambda: synth(app, charts), message=VARIANTS_CLASH)
     # AND no manifest was written (App.synth creates the output folder before it validates)
     assert [path.name for path in tmp_path.iterdir()] in ([], ["out"])
     assert written(tmp_path / "out") == []
@@ -401,9 +401,107 @@ def test_the_check_is_registered_once_per_app_however_many_constructs(monkeypatc
     # WHEN the app's own validations run THEN the check ran once, on this app: registered once
     assert app.node.validate() == []
     assert calls == [app]
-    # AND every synth runs it (cdk8s validates the app once, then again for each chart it renders)
+    # AND every synth runs it once, though cdk8s validates the app once, then again for each chart it renders
     app.synth_yaml()
-    assert len(calls) == 1 + 1 + len(app.charts)
+    assert calls == [app, app]
+
+
+# --- once per synth: every call into cdk8s checks the tree as it is then ---
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[cdk8s.App]:
+    """Count the app-wide checks (they still run)."""
+    calls: list[cdk8s.App] = []
+    original = synth.check_app
+
+    def check(app: cdk8s.App) -> None:
+        calls.append(app)
+        original(app)
+
+    monkeypatch.setattr(synth, "check_app", check)
+    return calls
+
+
+SYNTH_CALLS: dict[str, Callable[[cdk8s.App, cdk8s.Chart], object]] = {
+    "App.synth": lambda app, chart: app.synth(),
+    "App.synth_yaml": lambda app, chart: app.synth_yaml(),
+    "Chart.to_json": lambda app, chart: chart.to_json(),
+    "Testing.synth": lambda app, chart: cdk8s.Testing.synth(chart),
+}
+
+
+@pytest.mark.parametrize("synthesise", SYNTH_CALLS.values(), ids=SYNTH_CALLS.keys())
+def test_each_synth_checks_once_however_many_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthesise: Callable[[cdk8s.App, cdk8s.Chart], object]
+) -> None:
+    # GIVEN an app of five charts, one EphemeralRedis each
+    calls = counted(monkeypatch)
+    app = cdk8s.App(outdir=str(tmp_path / "out"))
+    charts = [cdk8s.Chart(app, f"c{i}", namespace=f"ns{i}") for i in range(5)]
+    for chart in charts:
+        EphemeralRedis(chart, "redis")
+    # WHEN synthesised twice in a row THEN each call checks the app exactly once
+    synthesise(app, charts[0])
+    assert calls == [app]
+    synthesise(app, charts[0])
+    assert calls == [app, app]
+
+
+@pytest.mark.parametrize("synthesise", SYNTH_CALLS.values(), ids=SYNTH_CALLS.keys())
+def test_a_clash_added_after_a_synth_is_refused_at_the_next(
+    tmp_path: Path, synthesise: Callable[[cdk8s.App, cdk8s.Chart], object]
+) -> None:
+    # GIVEN an app that synthesised once, fine
+    app = cdk8s.App(outdir=str(tmp_path / "out"))
+    chart = cdk8s.Chart(app, "bus", namespace="jobs", disable_resource_name_hashes=True)
+    EphemeralRedis(chart, "redis")
+    synthesise(app, chart)
+    # WHEN a clashing object is added THEN the next synth, of any kind, refuses it
+    service(chart, "svc", "redis")
+    for again in SYNTH_CALLS.values():
+        assert_synth_error(functools.partial(again, app, chart), message=SERVICE_CLASH)
+
+
+def test_testing_synth_of_one_chart_after_a_full_synth_checks_the_whole_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an app of three charts synthesised whole, then a clash added in the first chart
+    calls = counted(monkeypatch)
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "other")
+    third = cdk8s.Chart(app, "three", namespace="third")
+    EphemeralRedis(one, "redis")
+    app.synth_yaml()
+    service(one, "svc", "redis")
+    # WHEN one other chart is synthesised alone THEN the app is checked again, and the clash refused
+    assert_synth_error(lambda: cdk8s.Testing.synth(third), match=re.escape("[one/svc] 'metadata.name' names Service"))
+    assert calls == [app, app]
+    # AND so does every later call, however small
+    assert_synth_error(two.to_json, match=re.escape("[one/svc] 'metadata.name' names Service"))
+    assert calls == [app, app, app]
+
+
+def test_an_agentsmith_construct_added_during_a_synth_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a validation (run by cdk8s before ours in the same synth) that adds an EphemeralRedis to the app
+    calls = counted(monkeypatch)
+    app = in_memory_app()
+    one, two = two_charts(app, "jobs", "jobs")
+    EphemeralRedis(one, "a", access=RedisAccess.open(publish_connection_secret=False))
+
+    @jsii.implements(constructs.IValidation)
+    class AddsOneLater:
+        added = False
+
+        def validate(self) -> list[str]:
+            if calls and not self.added:  # after our first check of this synth
+                self.added = True
+                service(two, "late", "redis")  # not ours: left to the rule below
+                EphemeralRedis(two, "b", name="b", access=RedisAccess.open(publish_connection_secret=False))
+            return []
+
+    two.node.add_validation(AddsOneLater())
+    # WHEN the app synthesises THEN the object added after the first check is still seen: the next validation
+    # of the same synth checks again, because an agentsmith object was added since
+    assert_synth_error(app.synth_yaml, match=re.escape("[two/late] 'metadata.name' names Service 'jobs/redis'"))
+    assert len(calls) >= 2
 
 
 def test_a_clash_added_after_the_agentsmith_constructs_is_found(tmp_path: Path) -> None:
@@ -413,8 +511,7 @@ def test_a_clash_added_after_the_agentsmith_constructs_is_found(tmp_path: Path) 
     EphemeralRedis(one, "a")
     raw_secret(two, "raw", "agentsmith-secrets")
     # WHEN synthesised (one file per chart) THEN refused: both objects would be one in the cluster
-    with pytest.raises(RuntimeError, match=re.escape("[two/raw] 'metadata.name' names Secret 'jobs/agentsmith")):
-        app.synth()
+    assert_synth_error(app.synth, match="^" + re.escape("[two/raw] 'metadata.name' names Secret 'jobs/agentsmith"))
     assert written(tmp_path / "out") == []
 
 

@@ -17,6 +17,7 @@ import cdk8s
 from constructs import Construct
 
 from agentsmith.checks import collisions
+from agentsmith.checks.tree import cache
 from agentsmith.core.rules import PathArg, fail
 
 _P = ParamSpec("_P")
@@ -31,7 +32,7 @@ def checked_init(init: Init[_C, _P]) -> Init[_C, _P]:
 
     @functools.wraps(init)
     def wrapper(self: _C, scope: Construct, id: str, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
-        collisions.placed(self, _check_scope(scope, id))
+        cache.placed(self, _check_scope(scope, id))
         try:
             init(self, scope, id, *args, **kwargs)
         except BaseException:

@@ -1,57 +1,7 @@
-"""Objects that would overwrite each other: one key, checked at two moments.
+"""Objects that would overwrite each other: one key, checked at construction (:func:`claim`) and at synth
+(:func:`check_clashes`); docs/design.md, "Checked at synth: objects that would overwrite each other".
 
-Two objects with the same :func:`key` (API group, kind, namespace and name)
-would be one object in the cluster: whichever is applied last replaces the
-other, in ``dist/`` too. An agentsmith construct refuses to take part in such
-a clash, whichever charts (or plain ``cdk8s.ApiObject``\\ s, or cdk8s-plus
-objects) define the other object. It checks at two moments, with the same key,
-because neither moment sees everything the other does:
-
-* **At construction** (:func:`claim`, called by each construct before it
-  creates anything): the objects it is about to create are compared with each
-  other, with every object an agentsmith construct created in the app (any
-  chart; :func:`mark` indexes them by app) and with the objects of the app's
-  own defined directly in the construct's chart. The error names the
-  construct's own prop (``name``, ``access.connection_secret``, ``metrics`` ...),
-  which a check at synth cannot know, and nothing has been created yet.
-  Nothing is reserved: a construct that fails half-way is removed from the
-  tree (``_construct.checked_init``) with its objects, so there is nothing to
-  release; the index may still hold them, and :func:`claim` reads the tree
-  to tell them apart whenever one matches.
-* **At synth** (:func:`check_app`, a construct validation :func:`guard` adds
-  once per app): every object of the app, which also finds what construction
-  does not look for: your objects created later, or in another chart, or
-  deeper in the tree (inside your own constructs, cdk8s-plus objects), and a
-  second kind of clash, the output file: with
-  ``YamlOutputType.FILE_PER_RESOURCE`` cdk8s names each file
-  ``Kind.name.k8s.yaml`` (characters outside ``[0-9a-zA-Z-_.]`` dropped, no
-  namespace), so same-named objects in two namespaces would share one file and
-  the last would silently win. Compared case-insensitively, as a clone on
-  macOS or Windows would store them. With
-  ``FOLDER_PER_CHART_FILE_PER_RESOURCE`` the same holds within each chart.
-
-It stays in its lane: only a clash that involves an object an agentsmith
-construct created (:func:`mark`, called by ``_manifest.add_manifest``) is
-refused. Two objects of the app's own that clash with each other (two
-same-name ConfigMaps, say) are left to cdk8s, exactly as in an app without
-agentsmith. In a key, no namespace counts as ``default``, and cluster-scoped
-kinds have none.
-
-Every app that uses agentsmith constructs runs the synth check on its own:
-``add_manifest`` calls :func:`guard`, which adds it once per app as a construct
-validation, and cdk8s runs an app's validations before it writes anything, in
-``App.synth()`` (after creating the empty output folder), ``App.synth_yaml()``
-and ``Chart.to_json()`` (so ``cdk8s.Testing.synth``).
-
-Why construction does not read the whole tree: jsii hands each construct
-of ``node.find_all()`` to Python one by one (about 30-60 us each), so one read
-per construct would make building N constructs cost O(N^2) (400 constructs
-in one app took 8.0 s instead of 3.4 s). What construction reads grows with
-the objects of the app's own in the chart only: ``Chart.api_objects`` is
-filtered in Node.js, and agentsmith's objects are known from their
-manifests, without a read back (:func:`key` makes both moments agree). The synth
-check reads the whole tree once per validation (cdk8s validates the app once,
-then again for each chart it renders), and each object's identity once per app.
+Only a clash that involves an object an agentsmith construct created (:func:`mark`) is refused.
 """
 
 from __future__ import annotations
@@ -59,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 import cdk8s
-from constructs import Construct, IConstruct, Node
+from constructs import Construct, IConstruct
 
+from agentsmith.checks.tree import cache
 from agentsmith.core import rules
 from agentsmith.core.identity import IdentityMap
 
@@ -143,77 +93,21 @@ class Object:
     @property
     def defined_by(self) -> str:
         """The path of what defines it: the agentsmith construct that created it, else the object itself."""
-        owner = _OURS.get(self.api_object)
-        return self.path if owner is None else owner.node.path
+        ours = _OURS.get(self.api_object)
+        return self.path if ours is None else ours[0].node.path
 
 
-#: The ApiObjects agentsmith constructs created, with the construct that created each (jsii hands
-#: out one Python object per JavaScript object).
-_OURS: IdentityMap[cdk8s.ApiObject, Construct] = IdentityMap()
+#: The ApiObjects agentsmith constructs created: the construct that created each, and its identity from its
+#: manifest (jsii hands out one Python object per JavaScript object).
+_OURS: IdentityMap[cdk8s.ApiObject, tuple[Construct, Object]] = IdentityMap()
 
-#: What :func:`_read` read of each ApiObject. Kind, apiVersion, name and namespace are fixed at
-#: construction, so each object is read once however often the app is checked.
-_SEEN: IdentityMap[cdk8s.ApiObject, Object] = IdentityMap()
-_CHART_PATHS: IdentityMap[cdk8s.ApiObject, str] = IdentityMap()
-
-#: The chart of each agentsmith construct, and the root and namespace ("" if none) of each chart, read
-#: once: a construct never moves, and its claim and each of its objects need them (so do the other
-#: constructs of the same chart).
-_CHARTS: IdentityMap[IConstruct, cdk8s.Chart] = IdentityMap()
-_ROOTS: IdentityMap[IConstruct, IConstruct] = IdentityMap()
-_CHART_NAMESPACES: IdentityMap[IConstruct, str] = IdentityMap()
-_CHART_LABELS: IdentityMap[IConstruct, Mapping[str, str]] = IdentityMap()
-#: The apps' nodes and output types (set when an App is created, never changed), read once an app.
-_NODES: IdentityMap[IConstruct, Node] = IdentityMap()
-_OUTPUT_TYPES: IdentityMap[IConstruct, cdk8s.YamlOutputType] = IdentityMap()
-
-
-def placed(construct: IConstruct, chart: cdk8s.Chart) -> None:
-    """Record that ``construct`` is being created in ``chart``, so that its chart costs no round trip."""
-    _CHARTS[construct] = chart
-
-
-def _chart(construct: IConstruct) -> cdk8s.Chart:
-    chart = _CHARTS.get(construct)
-    if chart is None:
-        chart = construct if isinstance(construct, cdk8s.Chart) else cdk8s.Chart.of(construct)
-        _CHARTS[construct] = chart
-    return chart
-
-
-def tree_root(construct: IConstruct) -> IConstruct:
-    """The root of ``construct``'s tree (its app), read once a chart."""
-    chart = _CHARTS.get(construct)
-    key = construct if chart is None else chart
-    found = _ROOTS.get(key)
-    if found is None:
-        found = _ROOTS[key] = key.node.root
-    return found
+#: How many objects :func:`mark` recorded in this process.
+_MARKED = [0]
 
 
 def chart_labels(construct: IConstruct) -> Mapping[str, str]:
-    """The labels of ``construct``'s chart (a chart's labels are fixed when it is created), read once a chart."""
-    chart = _chart(construct)
-    labels = _CHART_LABELS.get(chart)
-    if labels is None:
-        labels = _CHART_LABELS[chart] = MappingProxyType(dict(chart.labels))
-    return labels
-
-
-def node(construct: IConstruct) -> Node:
-    """``construct.node``, read once (the same Node for the construct's whole life)."""
-    found = _NODES.get(construct)
-    if found is None:
-        found = _NODES[construct] = construct.node
-    return found
-
-
-def _chart_namespace(construct: IConstruct) -> str:
-    chart = _chart(construct)
-    namespace = _CHART_NAMESPACES.get(chart)
-    if namespace is None:
-        namespace = _CHART_NAMESPACES[chart] = chart.namespace or ""
-    return namespace
+    """The labels of ``construct``'s chart."""
+    return cache.chart_labels(construct)
 
 
 #: The objects :func:`mark` saw, by app (the tree's root) and key: what :func:`claim` compares with
@@ -228,17 +122,23 @@ def mark(api_object: cdk8s.ApiObject, owner: Construct, manifest: Mapping[str, A
     Both checks guard it. Its identity comes from the manifest and
     ``owner``'s chart, without reading the object back through jsii.
     """
-    _OURS[api_object] = owner
     kind, metadata = manifest["kind"], manifest["metadata"]
     group = manifest["apiVersion"].rpartition("/")[0]
     if group != _GROUPS.get(kind, ""):  # claims name the kind only: the table must agree with the manifests
         raise AssertionError(f"agentsmith: {kind} in API group {group!r}: add it to _collisions._GROUPS")
     namespace = metadata.get("namespace")
     if namespace is None and kind not in CLUSTER_SCOPED_KINDS:
-        namespace = _chart_namespace(owner)  # cdk8s gives the object its chart's namespace
+        namespace = cache.chart_namespace(owner)  # cdk8s gives the object its chart's namespace
     _, _, namespace, name = key(group, kind, namespace, metadata["name"])
-    obj = _SEEN[api_object] = Object(api_object, group, kind, namespace, name)
-    _INDEX.setdefault(tree_root(owner), {}).setdefault(obj.key, []).append(api_object)
+    obj = Object(api_object, group, kind, namespace, name)
+    _OURS[api_object] = (owner, obj)
+    _MARKED[0] += 1
+    _INDEX.setdefault(cache.root(owner), {}).setdefault(obj.key, []).append(api_object)
+
+
+def marked() -> int:
+    """How many objects :func:`mark` has recorded in this process (changes whenever an agentsmith object is added)."""
+    return _MARKED[0]
 
 
 def is_ours(api_object: cdk8s.ApiObject) -> bool:
@@ -246,28 +146,22 @@ def is_ours(api_object: cdk8s.ApiObject) -> bool:
     return api_object in _OURS
 
 
-def _read(construct: cdk8s.ApiObject) -> Object:
-    obj = _SEEN.get(construct)
-    if obj is None:
-        kind = construct.kind
-        group = construct.api_version.rpartition("/")[0]
-        _, _, namespace, name = key(group, kind, construct.metadata.namespace, construct.name)
-        obj = _SEEN[construct] = Object(construct, group, kind, namespace, name)
-    return obj
-
-
-def _chart_path(construct: cdk8s.ApiObject) -> str:
-    path = _CHART_PATHS.get(construct)
-    if path is None:
-        path = _CHART_PATHS[construct] = cdk8s.Chart.of(construct).node.path
-    return path
+def _read(api_object: cdk8s.ApiObject) -> Object:
+    """The identity of ``api_object``: from its manifest if it is ours, else read through jsii."""
+    ours = _OURS.get(api_object)
+    if ours is not None:
+        return ours[1]
+    kind = api_object.kind
+    group = api_object.api_version.rpartition("/")[0]
+    _, _, namespace, name = key(group, kind, api_object.metadata.namespace, api_object.name)
+    return Object(api_object, group, kind, namespace, name)
 
 
 def _walk(root: IConstruct) -> list[Object]:
-    """Every ApiObject under ``root`` (one jsii call, then cached reads; see :func:`_read`)."""
+    """Every ApiObject under ``root`` (one jsii call for the list)."""
     return [
         _read(construct)
-        for construct in node(root).find_all()
+        for construct in root.node.find_all()
         if isinstance(construct, cdk8s.ApiObject)  # jsii proxies carry their class: no round trip
     ]
 
@@ -293,14 +187,14 @@ def claim(owner: Construct, path: rules.PathArg, objects: Sequence[tuple[str, st
     planned: list[tuple[str, Key]] = []
     for prop, kind, namespace, name in objects:
         if namespace is None:
-            namespace = _chart_namespace(owner)
+            namespace = cache.chart_namespace(owner)
         planned.append((prop, key(_GROUPS.get(kind, ""), kind, namespace, name)))
     if not planned:
         return
-    root = tree_root(owner)
+    root = cache.root(owner)
     ours = _INDEX.get(root, {})
     beside: dict[Key, Object] = {}
-    for api_object in _chart(owner).api_objects:  # its direct children, filtered in Node.js: ours are deeper
+    for api_object in cache.chart(owner).api_objects:  # its direct children, filtered in Node.js: ours are deeper
         obj = _read(api_object)
         beside.setdefault(obj.key, obj)
     in_tree: set[int] | None = None  # ids: an object of the app's own may not be hashable
@@ -311,7 +205,7 @@ def claim(owner: Construct, path: rules.PathArg, objects: Sequence[tuple[str, st
             if in_tree is None:  # rare: read the tree, to drop what a construct removed half-way left here
                 in_tree = {id(obj.api_object) for obj in _walk(root)}
             ours[planned_key] = [api_object for api_object in ours[planned_key] if id(api_object) in in_tree]
-            other = _SEEN[ours[planned_key][0]] if ours[planned_key] else None
+            other = _OURS[ours[planned_key][0]][1] if ours[planned_key] else None
         if other is not None or planned_key in mine:
             _, kind, namespace, name = planned_key
             where = f"{namespace}/{name}" if namespace else name
@@ -337,15 +231,13 @@ def check_clashes(app: cdk8s.App, found: Sequence[Object]) -> None:
     The error names the prop (``metadata.name``), the name, both construct
     paths and the fix. Call it before ``app.synth()``: nothing is written then.
     """
-    output = _OUTPUT_TYPES.get(app)
-    if output is None:
-        output = _OUTPUT_TYPES[app] = app.yaml_output_type
+    output = app.yaml_output_type
     per_app_files = output == cdk8s.YamlOutputType.FILE_PER_RESOURCE
     per_chart_files = output == cdk8s.YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE
     extension = app.output_file_extension if per_app_files or per_chart_files else ""  # only file names need it
     charts: dict[str, list[Object]] = {}
     for obj in found:
-        charts.setdefault(_chart_path(obj.api_object) if per_chart_files else "", []).append(obj)
+        charts.setdefault(cdk8s.Chart.of(obj.api_object).node.path if per_chart_files else "", []).append(obj)
     identities: dict[Key, Object] = {}
     files: dict[str, Object] = {}
     for chart_objects in charts.values():
