@@ -21,7 +21,7 @@ V = TypeVar("V")
 class TreeCache:
     """The jsii reads of the checks, each behind a cache that :meth:`disable` can turn off (for the benchmark)."""
 
-    NAMES = ("charts", "roots", "chart_namespaces", "chart_labels")
+    NAMES = ("charts", "roots", "chart_namespaces")
 
     def __init__(self) -> None:
         self._maps: dict[str, IdentityMap[Any, Any]] = {name: IdentityMap() for name in self.NAMES}
@@ -66,9 +66,8 @@ class TreeCache:
         return self._get("chart_namespaces", chart, lambda: chart.namespace or "")
 
     def chart_labels(self, construct: IConstruct) -> Mapping[str, str]:
-        """The labels of ``construct``'s chart."""
-        chart = self.chart(construct)
-        return self._get("chart_labels", chart, lambda: MappingProxyType(dict(chart.labels)))
+        """The labels of ``construct``'s chart (not cached: read once per construct, it did not pay)."""
+        return MappingProxyType(dict(self.chart(construct).labels))
 
 
 #: The one cache of the process (jsii hands out one Python object per JavaScript object, so one serves every app).
