@@ -175,4 +175,6 @@ def test_a_client_certificate_from_client_secret_passes_mutual_tls(pki: Pki, tmp
             outcomes[given] = run_client(client, env)
             MATRIX.append((client, "CA given", given, outcomes[given]))
     assert outcomes["client certificate"].startswith("OK"), outcomes
-    assert "certificate required" in outcomes["no client certificate"], outcomes
+    # the server's alert, or (redis-py, TLS 1.3: the handshake ends before the alert is read) the closed socket
+    refused = outcomes["no client certificate"]
+    assert "certificate required" in refused or "EOF occurred in violation of protocol" in refused, outcomes

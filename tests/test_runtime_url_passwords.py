@@ -47,7 +47,12 @@ const Redis = require("ioredis");
   for (const url of JSON.parse(process.argv[1])) {
     const bus = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     bus.on("error", () => {});
-    try { await bus.connect(); out.push(await bus.acl("WHOAMI")); } catch (error) { out.push("ERROR " + error.message); }
+    try {
+      await bus.connect();
+      out.push(await bus.acl("WHOAMI"));
+    } catch (error) {
+      out.push("ERROR " + error.message);
+    }
     bus.disconnect();
   }
   console.log(JSON.stringify(out));
