@@ -182,6 +182,8 @@ def redis_url(
         AgentsmithConfigError: an invalid host, port or db, an empty password or username, or a username
             without a password. The password is never shown.
     """
+    if isinstance(host, str) and "://" in host:
+        raise fail(None, "host", host, "must be a host, not a URL", "Pass the host alone, e.g. 'redis'.")
     checked_host = check_host(None, "host", host)
     checked_port = check_port(None, port)
     if not isinstance(tls, bool):

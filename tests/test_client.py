@@ -120,6 +120,11 @@ def test_redis_url_shapes(kwargs: dict[str, Any], url: str) -> None:
     [
         ({"host": "bad host"}, "host", None),
         (
+            {"host": "redis://redis"},
+            "host",
+            "'host' must be a host, not a URL (got 'redis://redis'). Pass the host alone, e.g. 'redis'.",
+        ),
+        (
             {"host": ""},
             "host",
             ("'host' must have a non-empty host (got ''). Use a host such as 'my-redis.example.com'."),
