@@ -24,6 +24,9 @@ The pieces::
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
+    RedisTLS               the CA bundle (and client certificate) clients of a TLS ExternalRedis are handed
+    redis_url              a connection string for a Secret, credentials percent-encoded
+    redis_client_env       REDIS_TLS_*_FILE and REDIS_CLUSTER for L1 containers (with redis_tls_volumes/_mounts)
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ from agentsmith.access import (
     RedisAuth,
     RedisRole,
     RoleAccess,
+)
+from agentsmith.client import (
+    REDIS_CLUSTER_ENV,
+    REDIS_TLS_CA_FILE_ENV,
+    REDIS_TLS_CERT_FILE_ENV,
+    REDIS_TLS_KEY_FILE_ENV,
+    RedisTLS,
+    redis_url,
 )
 from agentsmith.connection_secret import RedisConnectionSecret
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
@@ -62,7 +73,15 @@ from agentsmith.pod import (
     Resources,
 )
 from agentsmith.redis import EphemeralRedis
-from agentsmith.wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
+from agentsmith.wiring import (
+    REDIS_URL_ENV,
+    PlusContainer,
+    add_redis_url,
+    redis_client_env,
+    redis_tls_mounts,
+    redis_tls_volumes,
+    redis_url_env,
+)
 
 __all__ = [
     "DEFAULT_ACCESS",
@@ -80,6 +99,10 @@ __all__ = [
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
+    "REDIS_CLUSTER_ENV",
+    "REDIS_TLS_CA_FILE_ENV",
+    "REDIS_TLS_CERT_FILE_ENV",
+    "REDIS_TLS_KEY_FILE_ENV",
     "REDIS_URL_ENV",
     "SAME_NAMESPACE",
     "AccessMode",
@@ -100,9 +123,14 @@ __all__ = [
     "RedisNetwork",
     "RedisProbes",
     "RedisRole",
+    "RedisTLS",
     "Resources",
     "RoleAccess",
     "SecretKeyRef",
     "add_redis_url",
+    "redis_client_env",
+    "redis_tls_mounts",
+    "redis_tls_volumes",
+    "redis_url",
     "redis_url_env",
 ]

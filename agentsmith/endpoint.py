@@ -46,6 +46,11 @@ class RedisEndpoint(Protocol):
         url: connection string without credentials (``"redis://redis:6379"``).
         connection: the Secret key clients read ``REDIS_URL`` from; it holds the
             full connection string, credentials included where there are any.
+
+    Two optional attributes, not part of the protocol (an endpoint without them still is one; the wiring
+    helpers read them with ``getattr``): ``tls_ca``, an :class:`~agentsmith.RedisTLS` or ``None``, the CA
+    bundle clients are handed; ``cluster``, a ``bool``, whether clients must be cluster-aware
+    (:class:`~agentsmith.ExternalRedis` has both).
     """
 
     @property

@@ -1,4 +1,4 @@
-"""ExternalRedis: a message bus that runs outside this app (managed Redis, Cluster, Sentinel)."""
+"""ExternalRedis: a message bus that runs outside this app (a managed Redis, over TLS, or a Redis Cluster)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, overload
+from urllib.parse import urlsplit
 
 import cdk8s
 from constructs import Construct
@@ -13,6 +14,7 @@ from constructs import Construct
 from agentsmith.base import manifest
 from agentsmith.base.construct import checked_init, public_signature, read_only
 from agentsmith.checks import collisions
+from agentsmith.client import RedisTLS
 from agentsmith.connection_secret import add_connection_secret
 from agentsmith.core import seed
 from agentsmith.core.rules import (
@@ -30,7 +32,7 @@ from agentsmith.core.rules import (
     port as check_port,
 )
 from agentsmith.core.url import host as check_host
-from agentsmith.core.url import redis_url
+from agentsmith.core.url import redact_url, redis_url
 from agentsmith.endpoint import SecretKeyRef
 
 __all__ = ["ExternalRedis"]
@@ -50,20 +52,30 @@ class ExternalRedis(Construct):
         id: construct id; keep it stable.
         url: ``redis://host[:port][/db]`` or ``rediss://``, without credentials. Exactly one of ``url``
             and ``url_secret``.
-        url_secret: an existing Secret key holding the full URL; ``host`` is then required.
+        url_secret: an existing Secret key holding the full URL; ``host`` is then required. A password in
+            it must be percent-encoded (:func:`~agentsmith.redis_url` writes such a URL).
         host: Default: from ``url``. The host (a DNS name, IPv4, or IPv6 without brackets).
         port: Default ``6379``, or from ``url``.
-        tls: Default ``False``, or from ``url``: whether the URL is ``rediss://`` (decides :attr:`url`).
+        tls: Default ``False`` (``True`` with ``tls_ca``), or from ``url``: whether the URL is ``rediss://``
+            (decides :attr:`url`).
         namespace: Default: the chart's. The namespace of the objects created.
         connection_secret: Default ``agentsmith-secrets``/``redis-url`` (seed). Where ``url`` is
             published; ignored with ``url_secret``.
         service_name: Default ``None``: none. An ``ExternalName`` Service of this name, so in-cluster
             names resolve to the host (a DNS name then).
         labels: Default none. Extra labels on the Secret and Service.
+        tls_ca: Default ``None``: clients verify the server with their system's CAs. A
+            :class:`~agentsmith.RedisTLS` the wiring helpers mount into each client with
+            ``REDIS_TLS_CA_FILE`` naming it (and a client certificate where the provider needs one); needs
+            TLS (``rediss://``; with ``url_secret``, ``tls`` then defaults to ``True``).
+        cluster: Default ``False``. ``True``: a Redis Cluster (or a cluster-mode managed Redis); the wiring
+            helpers set ``REDIS_CLUSTER=true`` and clients must be cluster-aware (redis-py ``RedisCluster``,
+            ioredis ``Redis.Cluster``, go-redis ``ClusterClient``), or they get ``MOVED``. A URL's database
+            must then be 0. Sentinel is not supported (``redis+sentinel://`` is refused).
 
     Raises:
         AgentsmithConfigError: both or neither of ``url``/``url_secret``, a URL with credentials, another
-            scheme or a bad host, or an invalid name.
+            scheme or a bad host, an invalid name, ``tls_ca`` without TLS, or ``cluster`` with a database.
     """
 
     @overload
@@ -78,6 +90,8 @@ class ExternalRedis(Construct):
         connection_secret: SecretKeyRef | None = None,
         service_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        tls_ca: RedisTLS | None = None,
+        cluster: bool = False,
     ) -> None: ...
 
     @overload
@@ -94,6 +108,8 @@ class ExternalRedis(Construct):
         namespace: str | None = None,
         service_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        tls_ca: RedisTLS | None = None,
+        cluster: bool = False,
     ) -> None: ...
 
     @checked_init
@@ -111,6 +127,8 @@ class ExternalRedis(Construct):
         connection_secret: SecretKeyRef | None = None,
         service_name: str | None = None,
         labels: Mapping[str, str] | None = None,
+        tls_ca: RedisTLS | None = None,
+        cluster: bool = False,
     ) -> None:
         path = ConstructPath(scope, id)
         # Props first: a bad one leaves the tree untouched.
@@ -124,11 +142,33 @@ class ExternalRedis(Construct):
             )
         self.namespace: Final[str | None] = None if namespace is None else dns_label(path, "namespace", namespace)
         self.labels: Final[Mapping[str, str]] = MappingProxyType(check_labels(path, labels, reserved=()))
+        #: The CA bundle (and client certificate) clients are handed, or None.
+        self.tls_ca: Final[RedisTLS | None] = None if tls_ca is None else RedisTLS._check(path, tls_ca, prop="tls_ca")
+        #: Whether clients must be cluster-aware (``REDIS_CLUSTER=true`` in wired containers).
+        self.cluster: Final[bool] = boolean(path, "cluster", cluster)
+        if tls_ca is not None and url_secret is not None and tls is None:
+            tls = True
         target = (
             _Target.from_url(path, url, host, port, tls, connection_secret)
             if url is not None
             else _Target.from_secret(path, url_secret, host, port, tls)
         )
+        if self.tls_ca is not None and not target.tls:
+            raise fail(
+                path,
+                "tls_ca",
+                self.tls_ca,
+                "needs TLS: clients hand the CA only to a rediss:// connection",
+                "Use a rediss:// URL (url_secret: tls=True), or drop 'tls_ca'.",
+            )
+        if self.cluster and url is not None and urlsplit(url).path not in ("", "/", "/0"):
+            raise fail(
+                path,
+                "cluster",
+                self.cluster,
+                f"allows only database 0, and 'url' selects {redact_url(url)!r}",
+                "Drop the '/<db>' from the URL.",
+            )
         self.host: Final[str] = target.host
         self.port: Final[int] = target.port
         self.tls: Final[bool] = target.tls

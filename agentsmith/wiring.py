@@ -1,8 +1,9 @@
 """Wire client workloads to any RedisEndpoint, whatever cdk8s-plus line or ``k8s`` binding the app uses.
 
-Nothing here imports either: ``redis_url_env`` returns a plain dict in Kubernetes' shape, which every
-binding's L1 ``Container`` takes; ``add_redis_url`` builds the Secret reference with the classes of the
-container's own cdk8s-plus line.
+Nothing here imports either: ``redis_url_env`` (and ``redis_client_env``, ``redis_tls_volumes``,
+``redis_tls_mounts``) return plain dicts in Kubernetes' shape, which every binding's L1 classes take;
+``add_redis_url`` builds the Secret reference and the TLS volumes with the classes of the container's own
+cdk8s-plus line.
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ from typing import Any, Protocol
 
 from constructs import Construct
 
-from agentsmith.core.rules import env_var_name, fail
+from agentsmith.client import REDIS_CLUSTER_ENV, RedisTLS
+from agentsmith.core.rules import boolean, env_var_name, fail
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 
-__all__ = ["REDIS_URL_ENV", "PlusContainer", "PlusEnv", "add_redis_url", "redis_url_env"]
+__all__ = [
+    "REDIS_URL_ENV",
+    "PlusContainer",
+    "PlusEnv",
+    "add_redis_url",
+    "redis_client_env",
+    "redis_tls_mounts",
+    "redis_tls_volumes",
+    "redis_url_env",
+]
 
 #: The variable the Dispatcher and the agents read (seed, "Connection String").
 REDIS_URL_ENV = "REDIS_URL"
@@ -38,6 +49,8 @@ class PlusContainer(Protocol):
     @property
     def env(self) -> PlusEnv: ...
 
+    def mount(self, path: str, storage: Any, *, read_only: bool | None = None) -> None: ...
+
 
 def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict[str, Any]:
     """``REDIS_URL`` for an L1 container of any binding: a fresh dict in Kubernetes' ``EnvVar`` shape (camelCase).
@@ -48,12 +61,50 @@ def redis_url_env(endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV) -> dict
     return endpoint.connection._env_var(name)
 
 
+def redis_client_env(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
+    """The variables besides ``REDIS_URL`` an L1 container needs: fresh dicts in Kubernetes' ``EnvVar`` shape.
+
+    Empty for an endpoint without ``tls_ca`` or ``cluster`` (EphemeralRedis, your own). With ``tls_ca``:
+    ``REDIS_TLS_CA_FILE`` (and ``REDIS_TLS_CERT_FILE``, ``REDIS_TLS_KEY_FILE`` with a client certificate),
+    the paths where :func:`redis_tls_mounts` mounts the files; with ``cluster=True``: ``REDIS_CLUSTER=true``.
+    Use it as ``env=[redis_url_env(bus), *redis_client_env(bus)]``.
+    """
+    _check_wiring(endpoint, REDIS_URL_ENV)
+    tls, cluster = _extras(endpoint)
+    return [*(tls._env() if tls else []), *([{"name": REDIS_CLUSTER_ENV, "value": "true"}] if cluster else [])]
+
+
+def redis_tls_volumes(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
+    """The pod volumes of the endpoint's ``tls_ca``, in Kubernetes' ``Volume`` shape; empty without it.
+
+    ``redis-tls-ca`` (the CA bundle as ``ca.crt``, from the Secret or ConfigMap) and, with a client
+    certificate, ``redis-tls-client`` (``tls.crt``, ``tls.key``). Use it as ``PodSpec(volumes=...)``.
+    """
+    _check_wiring(endpoint, REDIS_URL_ENV)
+    tls, _ = _extras(endpoint)
+    return tls._volumes() if tls else []
+
+
+def redis_tls_mounts(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
+    """The container's read-only mounts of :func:`redis_tls_volumes`, in ``VolumeMount`` shape; empty without TLS.
+
+    At ``/etc/agentsmith/redis-tls/ca`` and ``/etc/agentsmith/redis-tls/client``. Use it as
+    ``Container(volume_mounts=...)``.
+    """
+    _check_wiring(endpoint, REDIS_URL_ENV)
+    tls, _ = _extras(endpoint)
+    return tls._mounts() if tls else []
+
+
 def add_redis_url(
     scope: Construct, container: PlusContainer, endpoint: RedisEndpoint, *, name: str = REDIS_URL_ENV
 ) -> None:
     """Add ``REDIS_URL``, from the endpoint's connection Secret, to a cdk8s-plus ``container`` of any line.
 
-    ``scope`` owns the Secret reference (id ``ConnectionSecret-<secret name>``, made once per scope).
+    With the endpoint's ``tls_ca`` it also mounts the CA bundle (and client certificate) read-only and adds
+    the variables naming them; with ``cluster=True``, ``REDIS_CLUSTER=true`` (:func:`redis_client_env`).
+    The volumes join the container's pod. ``scope`` owns the Secret reference (id
+    ``ConnectionSecret-<secret name>``) and the volumes (``RedisTlsCa-...``), each made once per scope.
     ``name``: Default ``"REDIS_URL"``.
 
     Raises:
@@ -63,11 +114,44 @@ def add_redis_url(
     kplus = _cdk8s_plus_of(container)
     if not isinstance(scope, Construct):
         raise fail(None, "scope", scope, "must be a construct", "Pass the chart that holds the workload.")
+    tls, _ = _extras(endpoint)
     secret_name = endpoint.connection.name
     reference_id = f"ConnectionSecret-{secret_name}"
     secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)
     value = kplus.EnvValue.from_secret_value(kplus.SecretValue(secret=secret, key=endpoint.connection.key))
     container.env.add_variable(name, value)
+    if tls is not None:
+        for volume, mount in zip(tls._volumes(), tls._mounts(), strict=True):
+            container.mount(mount["mountPath"], _plus_volume(kplus, scope, volume), read_only=True)
+    for variable in redis_client_env(endpoint):
+        container.env.add_variable(variable["name"], kplus.EnvValue.from_value(variable["value"]))
+
+
+def _plus_volume(kplus: ModuleType, scope: Construct, volume: dict[str, Any]) -> Any:
+    """The cdk8s-plus ``Volume`` of a ``Volume``-shaped dict of :class:`RedisTLS`, made once per scope."""
+    if "configMap" in volume:
+        kind, source_name = "ConfigMap", volume["configMap"]["name"]
+        items = volume["configMap"]["items"]
+    else:
+        kind, source_name = "Secret", volume["secret"]["secretName"]
+        items = volume["secret"]["items"]
+    paths = "-".join(f"{item['key']}={item['path']}" for item in items)
+    volume_id = f"RedisTls-{volume['name']}-{kind}-{source_name}-{paths}"
+    found = scope.node.try_find_child(volume_id)
+    if found is not None:
+        return found
+    mapping = {item["key"]: kplus.PathMapping(path=item["path"]) for item in items}
+    if kind == "ConfigMap":
+        source = kplus.ConfigMap.from_config_map_name(scope, f"{volume_id}-source", source_name)
+        return kplus.Volume.from_config_map(scope, volume_id, source, name=volume["name"], items=mapping)
+    source = kplus.Secret.from_secret_name(scope, f"{volume_id}-source", source_name)
+    return kplus.Volume.from_secret(scope, volume_id, source, name=volume["name"], items=mapping)
+
+
+def _extras(endpoint: RedisEndpoint) -> tuple[RedisTLS | None, bool]:
+    """The endpoint's optional ``tls_ca`` and ``cluster`` (endpoints without them have none)."""
+    tls = getattr(endpoint, "tls_ca", None)
+    return tls, bool(getattr(endpoint, "cluster", False))
 
 
 def _line_of(cls: type) -> str | None:
@@ -108,4 +192,8 @@ def _check_wiring(endpoint: object, name: object) -> None:
             "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
         )
     SecretKeyRef._check(None, endpoint.connection, prop="endpoint.connection")  # your own endpoint's, too
+    tls = getattr(endpoint, "tls_ca", None)  # optional: endpoints written before it have none
+    if tls is not None:
+        RedisTLS._check(None, tls, prop="endpoint.tls_ca")
+    boolean(None, "endpoint.cluster", getattr(endpoint, "cluster", False))
     env_var_name(None, "name", name)

@@ -8,10 +8,10 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _bad_props import fresh_chart
+from _bad_props import SUBDOMAIN, BadChart, BadInput, bad, fresh_chart
 from _support import SynthChart, assert_config_error, in_memory_app
 
-from agentsmith import ExternalRedis, RedisEndpoint, SecretKeyRef
+from agentsmith import ExternalRedis, RedisEndpoint, RedisTLS, SecretKeyRef
 
 
 def build_external(synth_chart: SynthChart, **props: Any) -> tuple[ExternalRedis, list[dict[str, Any]]]:
@@ -193,3 +193,124 @@ def test_wrong_types_get_a_hint_of_the_right_type(build_bad: Callable[[cdk8s.Cha
     # A value that holds no credentials is shown as given rather than '<redacted>'. EphemeralRedis's labels:
     # tests/test_redis.py.
     assert_config_error(lambda: build_bad(fresh_chart()), match=re.escape(message))
+
+
+# -- TLS with a CA, and Redis Cluster ------------------------------------------------------------
+
+SECRET_KEY = "must be a Secret key: letters, digits, '-', '_' and '.', at most 253 characters"
+TLS_FACTORIES = "Use RedisTLS.from_secret('redis-ca') or RedisTLS.from_config_map('redis-ca')."
+NEEDS_TLS = "needs TLS: clients hand the CA only to a rediss:// connection"
+NEEDS_TLS_FIX = "Use a rediss:// URL (url_secret: tls=True), or drop 'tls_ca'."
+SECRET_FORM = {"url": None, "url_secret": SecretKeyRef(name="managed", key="url"), "host": "cache.example.com"}
+
+BAD_PROPS = [
+    bad("external-tls-ca-string", "external", "tls_ca", "redis-ca", "must be an agentsmith.RedisTLS", TLS_FACTORIES),
+    bad(
+        "external-tls-ca-plain-redis-url",
+        "external",
+        "tls_ca",
+        RedisTLS.from_secret("ca"),
+        NEEDS_TLS,
+        NEEDS_TLS_FIX,
+        url="redis://cache:6379",
+        tls_ca=RedisTLS.from_secret("ca"),
+    ),
+    bad(
+        "external-tls-ca-tls-false",
+        "external",
+        "tls_ca",
+        RedisTLS.from_config_map("ca"),
+        NEEDS_TLS,
+        NEEDS_TLS_FIX,
+        **SECRET_FORM,
+        tls=False,
+        tls_ca=RedisTLS.from_config_map("ca"),
+    ),
+    bad(
+        "external-tls-ca-name",
+        "external",
+        "tls_ca.name",
+        "Redis_CA",
+        SUBDOMAIN,
+        "Did you mean 'redis-ca'?",
+        url="rediss://cache:6380",
+        tls_ca=RedisTLS.from_secret("Redis_CA"),
+    ),
+    bad(
+        "external-tls-ca-key",
+        "external",
+        "tls_ca.key",
+        "ca crt",
+        SECRET_KEY,
+        "Use a key such as 'redis-url'.",
+        url="rediss://cache:6380",
+        tls_ca=RedisTLS.from_config_map("ca", key="ca crt"),
+    ),
+    bad(
+        "external-tls-ca-client-secret",
+        "external",
+        "tls_ca.client_secret",
+        "",
+        SUBDOMAIN,
+        "Use a name such as 'agentsmith-secrets'.",
+        url="rediss://cache:6380",
+        tls_ca=RedisTLS.from_secret("ca", client_secret=""),
+    ),
+    bad(
+        "external-cluster-string",
+        "external",
+        "cluster",
+        "yes",
+        "must be True or False",
+        "Use cluster=True or cluster=False.",
+    ),
+    bad(
+        "external-cluster-database",
+        "external",
+        "cluster",
+        True,
+        "allows only database 0, and 'url' selects 'redis://cache:6379/3'",
+        "Drop the '/<db>' from the URL.",
+        url="redis://cache:6379/3",
+        cluster=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", BAD_PROPS)
+def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
+    bad_chart.refuses(row)
+
+
+def test_tls_ca_is_carried_on_the_endpoint_and_writes_nothing_more(synth_chart: SynthChart) -> None:
+    tls = RedisTLS.from_secret("elasticache-ca")
+    redis, objects = build_external(synth_chart, url="rediss://cache.example.com:6379", tls_ca=tls)
+    assert (redis.tls_ca, redis.cluster, redis.tls) == (tls, False, True)
+    assert [o["kind"] for o in objects] == ["Secret"]  # the CA Secret is yours: nothing else is written
+
+
+def test_tls_ca_makes_url_secret_tls_by_default(synth_chart: SynthChart) -> None:
+    redis, objects = build_external(
+        synth_chart, url_secret=SecretKeyRef(name="upstash", key="url"), host="eu1.upstash.io", port=6379,
+        tls_ca=RedisTLS.from_config_map("upstash-ca"),
+    )  # fmt: skip
+    assert (redis.tls, redis.url, objects) == (True, "rediss://eu1.upstash.io:6379", [])
+
+
+def test_defaults_carry_no_tls_ca_and_no_cluster(synth_chart: SynthChart) -> None:
+    redis, _ = build_external(synth_chart, url="redis://cache.example.com")
+    assert (redis.tls_ca, redis.cluster) == (None, False)
+
+
+@pytest.mark.parametrize("url", ["redis://cache:6379", "redis://cache:6379/", "rediss://cache:6379/0"])
+def test_cluster_takes_database_zero_only(synth_chart: SynthChart, url: str) -> None:
+    redis, objects = build_external(synth_chart, url=url, cluster=True)
+    assert redis.cluster is True and [o["stringData"] for o in objects] == [{"redis-url": url}]
+
+
+def test_sentinel_is_refused_with_the_scheme_rule(synth_chart: SynthChart) -> None:
+    assert_config_error(
+        lambda: build_external(synth_chart, url="redis+sentinel://sentinel:26379/mymaster"),
+        prop="url",
+        match=re.escape("must use the redis:// or rediss:// scheme"),
+    )

@@ -24,8 +24,12 @@ from agentsmith import (
     RedisAccess,
     RedisAuth,
     RedisConnectionSecret,
+    RedisTLS,
     SecretKeyRef,
     add_redis_url,
+    redis_client_env,
+    redis_tls_mounts,
+    redis_tls_volumes,
     redis_url_env,
 )
 from imports import k8s as own_k8s  # an app's own generated bindings (cdk8s import k8s@1.27.0)
@@ -353,3 +357,170 @@ def test_wiring_a_non_endpoint_is_a_config_error_not_an_attribute_error(endpoint
         ),
     )
     assert_config_error(lambda: add_redis_url(fresh_chart(), None, endpoint))  # type: ignore[arg-type]
+
+
+# -- TLS files and Redis Cluster: what the helpers add for ExternalRedis(tls_ca=..., cluster=...) --------
+
+CA_ENV = {"name": "REDIS_TLS_CA_FILE", "value": "/etc/agentsmith/redis-tls/ca/ca.crt"}
+CERT_ENV = [
+    {"name": "REDIS_TLS_CERT_FILE", "value": "/etc/agentsmith/redis-tls/client/tls.crt"},
+    {"name": "REDIS_TLS_KEY_FILE", "value": "/etc/agentsmith/redis-tls/client/tls.key"},
+]
+CA_MOUNT = {"name": "redis-tls-ca", "mountPath": "/etc/agentsmith/redis-tls/ca", "readOnly": True}
+CLIENT_MOUNT = {"name": "redis-tls-client", "mountPath": "/etc/agentsmith/redis-tls/client", "readOnly": True}
+CLIENT_VOLUME = {
+    "name": "redis-tls-client",
+    "secret": {
+        "secretName": "worker-tls",
+        "items": [{"key": "tls.crt", "path": "tls.crt"}, {"key": "tls.key", "path": "tls.key"}],
+    },
+}
+
+
+def managed(chart: cdk8s.Chart, tls: RedisTLS | None, *, cluster: bool = False) -> ExternalRedis:
+    return ExternalRedis(
+        chart, "bus", url_secret=SecretKeyRef(name="managed", key="url"), host="cache.example.com", tls=True,
+        tls_ca=tls, cluster=cluster,
+    )  # fmt: skip
+
+
+def worker_pod(objects: list[dict[str, Any]], name: str = "worker") -> dict[str, Any]:
+    (deployment,) = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name]
+    pod: dict[str, Any] = deployment["spec"]["template"]["spec"]
+    return pod
+
+
+@pytest.mark.parametrize(
+    ("tls", "volume"),
+    [
+        (
+            RedisTLS.from_secret("managed-ca"),
+            {
+                "name": "redis-tls-ca",
+                "secret": {"secretName": "managed-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
+            },
+        ),
+        (
+            RedisTLS.from_config_map("managed-ca", key="bundle.pem"),
+            {
+                "name": "redis-tls-ca",
+                "configMap": {"name": "managed-ca", "items": [{"key": "bundle.pem", "path": "ca.crt"}]},
+            },
+        ),
+    ],
+    ids=["secret", "config-map"],
+)
+def test_add_redis_url_mounts_the_ca_and_names_it(synth_chart: SynthChart, tls: RedisTLS, volume: Any) -> None:
+    # GIVEN a managed TLS Redis with a CA WHEN a cdk8s-plus container is wired to it
+    def build(chart: cdk8s.Chart) -> None:
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        add_redis_url(chart, worker.add_container(image="worker:1"), managed(chart, tls))
+
+    pod = worker_pod(synth_chart(build))
+    (container,) = pod["containers"]
+    # THEN REDIS_URL, the variable naming the CA file, a read-only mount and the pod's volume
+    assert container["env"] == [secret_env("managed", "url"), CA_ENV]
+    assert container["volumeMounts"] == [CA_MOUNT]
+    assert pod["volumes"] == [volume]
+
+
+def test_add_redis_url_with_a_client_certificate_and_a_cluster(synth_chart: SynthChart) -> None:
+    def build(chart: cdk8s.Chart) -> None:
+        bus = managed(chart, RedisTLS.from_secret("managed-ca", client_secret="worker-tls"), cluster=True)
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        add_redis_url(chart, worker.add_container(image="worker:1"), bus)
+        add_redis_url(chart, worker.add_container(image="sidecar:1", name="sidecar"), bus)  # one volume per pod
+
+    pod = worker_pod(synth_chart(build))
+    for container in pod["containers"]:
+        assert container["env"] == [
+            secret_env("managed", "url"),
+            CA_ENV,
+            *CERT_ENV,
+            {"name": "REDIS_CLUSTER", "value": "true"},
+        ]
+        assert container["volumeMounts"] == [CA_MOUNT, CLIENT_MOUNT]
+    assert [v["name"] for v in pod["volumes"]] == ["redis-tls-ca", "redis-tls-client"]
+    assert pod["volumes"][1] == CLIENT_VOLUME
+
+
+def test_l1_helpers_give_the_same_env_volumes_and_mounts(synth_chart: SynthChart) -> None:
+    # GIVEN an L1 Deployment (an app's own imports/k8s) WHEN it takes the helpers' dicts
+    def build(chart: cdk8s.Chart) -> None:
+        bus = managed(chart, RedisTLS.from_secret("managed-ca", client_secret="worker-tls"), cluster=True)
+        labels = {"app": "worker"}
+        own_k8s.KubeDeployment(
+            chart, "worker", metadata=own_k8s.ObjectMeta(name="worker"),
+            spec=own_k8s.DeploymentSpec(
+                selector=own_k8s.LabelSelector(match_labels=labels),
+                template=own_k8s.PodTemplateSpec(
+                    metadata=own_k8s.ObjectMeta(labels=labels),
+                    spec=own_k8s.PodSpec(
+                        containers=[
+                            own_k8s.Container(
+                                name="w", image="w:1", env=[redis_url_env(bus), *redis_client_env(bus)],
+                                volume_mounts=redis_tls_mounts(bus),
+                            )
+                        ],
+                        volumes=redis_tls_volumes(bus),
+                    ),
+                ),
+            ),
+        )  # fmt: skip
+
+    pod = worker_pod(synth_chart(build))
+    (container,) = pod["containers"]
+    # THEN the manifest holds what add_redis_url writes
+    assert container["env"] == [
+        secret_env("managed", "url"),
+        CA_ENV,
+        *CERT_ENV,
+        {"name": "REDIS_CLUSTER", "value": "true"},
+    ]
+    assert container["volumeMounts"] == [CA_MOUNT, CLIENT_MOUNT]
+    assert pod["volumes"][1] == CLIENT_VOLUME
+
+
+def test_endpoints_without_tls_or_cluster_add_nothing_more(synth_chart: SynthChart) -> None:
+    own = _OwnEndpoint(connection=SecretKeyRef(name="cache", key="url"))  # no tls_ca, no cluster attribute
+    for endpoint in (own, EphemeralRedis(fresh_chart(), "redis")):
+        assert (redis_client_env(endpoint), redis_tls_volumes(endpoint), redis_tls_mounts(endpoint)) == ([], [], [])
+
+    def build(chart: cdk8s.Chart) -> None:
+        worker = kplus.Deployment(chart, "worker", metadata=cdk8s.ApiObjectMetadata(name="worker"))
+        add_redis_url(chart, worker.add_container(image="worker:1"), own)
+
+    pod = worker_pod(synth_chart(build))
+    assert pod["containers"][0]["env"] == [secret_env("cache", "url")] and "volumes" not in pod
+    assert "volumeMounts" not in pod["containers"][0]
+
+
+@dataclass(frozen=True)
+class _OwnTlsEndpoint(_OwnEndpoint):
+    tls_ca: object = None
+    cluster: object = False
+
+
+@pytest.mark.parametrize(
+    ("extra", "prop", "message"),
+    [
+        ({"tls_ca": "ca"}, "endpoint.tls_ca", "'endpoint.tls_ca' must be an agentsmith.RedisTLS (got 'ca'). "
+         "Use RedisTLS.from_secret('redis-ca') or RedisTLS.from_config_map('redis-ca')."),
+        ({"tls_ca": RedisTLS.from_secret("Bad_CA")}, "endpoint.tls_ca.name", None),
+        ({"cluster": "true"}, "endpoint.cluster", "'endpoint.cluster' must be True or False (got 'true'). "
+         "Use endpoint.cluster=True or endpoint.cluster=False."),
+    ],
+)  # fmt: skip
+def test_your_own_endpoints_tls_and_cluster_are_checked(
+    refusals: Refusals, extra: dict[str, Any], prop: str, message: str | None
+) -> None:
+    endpoint = _OwnTlsEndpoint(connection=SecretKeyRef(name="cache", key="url"), **extra)
+    for call in (
+        lambda: redis_url_env(endpoint),
+        lambda: redis_client_env(endpoint),
+        lambda: redis_tls_volumes(endpoint),
+        lambda: redis_tls_mounts(endpoint),
+        lambda: add_redis_url(refusals.chart, refusals.worker.add_container(image="w:1"), endpoint),
+    ):
+        assert_config_error(call, prop=prop, path=None, message=message)
+    assert refusals.chart.node.try_find_child("ConnectionSecret-cache") is None

@@ -85,6 +85,15 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 
+# openssl makes the CA and certificates of tests/test_runtime_tls.py (a TLS redis-server).
+if ! command -v openssl >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  else
+    echo "note: openssl is missing; the TLS runtime tests need it: sudo apt-get install openssl" >&2
+  fi
+fi
+
 # Metrics (tests/metrics/test_alerts.py, tests/test_runtime_metrics.py): Debian's Prometheus server and promtool
 # (package prometheus) and redis_exporter (package prometheus-redis-exporter). The tests start their own on
 # loopback ports; the services the packages enable are stopped (no systemd in CI: nothing runs anyway).

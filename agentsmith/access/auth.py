@@ -21,7 +21,10 @@ class RedisAuth:
 
     Redis reads it as ``$(REDIS_PASSWORD)`` when it starts and the probes log in with it; it must be at
     most :data:`MAX_PASSWORD_BYTES` bytes. Clients read the full URL, which the library cannot write, from
-    ``url_key`` (docs/security.md, "Least privilege on the bus"; rotation: docs/operations.md).
+    ``url_key`` (docs/security.md, "Least privilege on the bus"; rotation: docs/operations.md). The password
+    in that URL must be percent-encoded (a base64 ``/`` breaks it): write it with
+    :func:`~agentsmith.redis_url`, e.g. ``redis_url("redis", password=pw)`` gives ``redis://:<encoded>@redis:6379``
+    (docs/operations.md, "Passwords in connection URLs").
 
     Attributes:
         secret_name: the existing Secret in Redis's namespace.
