@@ -21,6 +21,9 @@ The pieces::
     RedisNetwork           policy(allow_from=...) (default) or unmanaged(): the NetworkPolicy
     RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
+    RedisPlacement         the pod's node selector, tolerations, affinity, topology spread, priority class
+    RedisPodOptions        image pull policy and secrets, service account, pod and Service annotations
+    RedisDisruption        evictable() (default) or wait_for_bus(): a PodDisruptionBudget for node drains
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
@@ -47,19 +50,30 @@ from agentsmith.metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCE
 from agentsmith.namespace import DEFAULT_POD_SECURITY, AgentsmithNamespace, PodSecurity
 from agentsmith.pod import (
     DEFAULT_DATA_SIZE_LIMIT,
+    DEFAULT_DISRUPTION,
     DEFAULT_FILESYSTEM,
     DEFAULT_LIVENESS,
     DEFAULT_NETWORK,
+    DEFAULT_PLACEMENT,
+    DEFAULT_POD_OPTIONS,
     DEFAULT_PROBES,
     DEFAULT_READINESS,
     DEFAULT_RESOURCES,
     SAME_NAMESPACE,
+    MatchExpression,
     NetworkPeer,
+    NodeAffinityTerm,
+    PodAntiAffinityTerm,
     ProbeTiming,
+    RedisDisruption,
     RedisFilesystem,
     RedisNetwork,
+    RedisPlacement,
+    RedisPodOptions,
     RedisProbes,
     Resources,
+    Toleration,
+    TopologySpread,
 )
 from agentsmith.redis import EphemeralRedis
 from agentsmith.wiring import REDIS_URL_ENV, PlusContainer, add_redis_url, redis_url_env
@@ -68,6 +82,7 @@ __all__ = [
     "DEFAULT_ACCESS",
     "DEFAULT_AGENT_KEY_PATTERN",
     "DEFAULT_DATA_SIZE_LIMIT",
+    "DEFAULT_DISRUPTION",
     "DEFAULT_EXPORTER_IMAGE",
     "DEFAULT_EXPORTER_RESOURCES",
     "DEFAULT_FILESYSTEM",
@@ -75,6 +90,8 @@ __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_MAX_VALUE_SIZE",
     "DEFAULT_NETWORK",
+    "DEFAULT_PLACEMENT",
+    "DEFAULT_POD_OPTIONS",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_PROBES",
     "DEFAULT_READINESS",
@@ -87,22 +104,30 @@ __all__ = [
     "AgentsmithNamespace",
     "EphemeralRedis",
     "ExternalRedis",
+    "MatchExpression",
     "NetworkPeer",
+    "NodeAffinityTerm",
     "PlusContainer",
+    "PodAntiAffinityTerm",
     "PodSecurity",
     "ProbeTiming",
     "RedisAccess",
     "RedisAuth",
     "RedisConnectionSecret",
+    "RedisDisruption",
     "RedisEndpoint",
     "RedisFilesystem",
     "RedisMetrics",
     "RedisNetwork",
+    "RedisPlacement",
+    "RedisPodOptions",
     "RedisProbes",
     "RedisRole",
     "Resources",
     "RoleAccess",
     "SecretKeyRef",
+    "Toleration",
+    "TopologySpread",
     "add_redis_url",
     "redis_url_env",
 ]
