@@ -59,7 +59,8 @@ class RedisDisruption(FactoryBuilt):
         """``disruption``: a RedisDisruption from a factory."""
         if not isinstance(value, RedisDisruption):
             raise fail(path, prop, value, "must be an agentsmith.RedisDisruption", f"Use {_FACTORIES}.")
-        boolean(path, f"{prop}.evict_unready", value.evict_unready)
+        fix = "Pass RedisDisruption.wait_for_bus(evict_unready=True) or evict_unready=False."
+        boolean(path, f"{prop}.evict_unready", value.evict_unready, fix=fix)
         return value
 
 
