@@ -3,12 +3,13 @@ the repr that rebuilds it, and one exact error per bad field."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from _bad_props import LABEL_CHARS, SUBDOMAIN, YAML_NUMBER, BadChart, BadInput, bad
 from _pss import violations as pss_violations
-from _support import SynthRedis
+from _support import ROOT, SynthRedis
 
 import agentsmith
 from agentsmith import (
@@ -784,3 +785,22 @@ BAD_PROPS = [
 @pytest.mark.parametrize("row", BAD_PROPS)
 def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
     bad_chart.refuses(row)
+
+
+# -- docs/operations.md, "Placement and scheduling": its snippet runs ----------------------------------------------
+
+
+def test_the_operations_snippet_builds_valid_objects(synth_chart: Any) -> None:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    section = text.split("\n## Placement and scheduling\n", 1)[1].split("\n## ", 1)[0]
+    (snippet,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    objects = synth_chart(lambda chart: exec(snippet, {"chart": chart}))  # the snippet, as a user pastes it
+    by_key = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    for obj in objects:
+        assert validate(obj) == "1.27", obj["kind"]
+    spec = by_key[("Deployment", "redis")]["spec"]["template"]["spec"]
+    assert spec["priorityClassName"] == "bus-critical"
+    assert spec["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert by_key[("Service", "redis")]["metadata"]["annotations"] == {
+        "example.com/dns-name": "bus.internal.example.com"
+    }
