@@ -236,8 +236,7 @@ class NodeAffinityTerm:
     Required terms are alternatives (a node must match one); each term's expressions must all hold.
 
     Attributes:
-        match: The node label requirements, not empty, e.g. ``(MatchExpression(key="pool", operator="In",
-            values=("infra",)),)``.
+        match: The node label requirements (:class:`MatchExpression` values), not empty.
         weight: Default ``None``: required (``requiredDuringSchedulingIgnoredDuringExecution``). 1 to 100:
             preferred (``preferredDuringSchedulingIgnoredDuringExecution``).
     """
