@@ -21,6 +21,9 @@ The pieces::
     RedisNetwork           policy(allow_from=...) (default) or unmanaged(): the NetworkPolicy
     RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
+    RedisPlacement         the pod's node selector, tolerations, affinity, topology spread, priority class
+    RedisPodOptions        image pull policy and secrets, service account, pod and Service annotations
+    RedisDisruption        evictable() (default) or wait_for_bus(): a PodDisruptionBudget for node drains
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
@@ -58,19 +61,30 @@ from agentsmith.metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCE
 from agentsmith.namespace import DEFAULT_POD_SECURITY, AgentsmithNamespace, PodSecurity
 from agentsmith.pod import (
     DEFAULT_DATA_SIZE_LIMIT,
+    DEFAULT_DISRUPTION,
     DEFAULT_FILESYSTEM,
     DEFAULT_LIVENESS,
     DEFAULT_NETWORK,
+    DEFAULT_PLACEMENT,
+    DEFAULT_POD_OPTIONS,
     DEFAULT_PROBES,
     DEFAULT_READINESS,
     DEFAULT_RESOURCES,
     SAME_NAMESPACE,
+    MatchExpression,
     NetworkPeer,
+    NodeAffinityTerm,
+    PodAntiAffinityTerm,
     ProbeTiming,
+    RedisDisruption,
     RedisFilesystem,
     RedisNetwork,
+    RedisPlacement,
+    RedisPodOptions,
     RedisProbes,
     Resources,
+    Toleration,
+    TopologySpread,
 )
 from agentsmith.redis import EphemeralRedis
 from agentsmith.wiring import (
@@ -87,6 +101,7 @@ __all__ = [
     "DEFAULT_ACCESS",
     "DEFAULT_AGENT_KEY_PATTERN",
     "DEFAULT_DATA_SIZE_LIMIT",
+    "DEFAULT_DISRUPTION",
     "DEFAULT_EXPORTER_IMAGE",
     "DEFAULT_EXPORTER_RESOURCES",
     "DEFAULT_FILESYSTEM",
@@ -94,6 +109,8 @@ __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_MAX_VALUE_SIZE",
     "DEFAULT_NETWORK",
+    "DEFAULT_PLACEMENT",
+    "DEFAULT_POD_OPTIONS",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_PROBES",
     "DEFAULT_READINESS",
@@ -110,23 +127,31 @@ __all__ = [
     "AgentsmithNamespace",
     "EphemeralRedis",
     "ExternalRedis",
+    "MatchExpression",
     "NetworkPeer",
+    "NodeAffinityTerm",
     "PlusContainer",
+    "PodAntiAffinityTerm",
     "PodSecurity",
     "ProbeTiming",
     "RedisAccess",
     "RedisAuth",
     "RedisConnectionSecret",
+    "RedisDisruption",
     "RedisEndpoint",
     "RedisFilesystem",
     "RedisMetrics",
     "RedisNetwork",
+    "RedisPlacement",
+    "RedisPodOptions",
     "RedisProbes",
     "RedisRole",
     "RedisTLS",
     "Resources",
     "RoleAccess",
     "SecretKeyRef",
+    "Toleration",
+    "TopologySpread",
     "add_redis_url",
     "redis_client_env",
     "redis_tls_mounts",

@@ -25,9 +25,15 @@ from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
 from agentsmith.metrics import alerts, exporter
 from agentsmith.metrics.metrics import EXPORTER_PORT, RedisMetrics
+from agentsmith.pod import disruption as pod_disruption
+from agentsmith.pod import options as pod_options_manifest
+from agentsmith.pod import placement as pod_placement
+from agentsmith.pod.disruption import DEFAULT_DISRUPTION, RedisDisruption
 from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
 from agentsmith.pod.network import DEFAULT_NETWORK, RedisNetwork, policy_manifest
 from agentsmith.pod.network import admits as network_admits
+from agentsmith.pod.options import DEFAULT_POD_OPTIONS, RedisPodOptions
+from agentsmith.pod.placement import DEFAULT_PLACEMENT, RedisPlacement
 from agentsmith.pod.probes import DEFAULT_PROBES, RedisProbes, probe_manifest
 from agentsmith.pod.resources import DEFAULT_RESOURCES, Resources
 
@@ -78,6 +84,17 @@ class EphemeralRedis(Construct):
             them and a copy of the connection Secret (URL :attr:`cluster_url`) is published in each.
         metrics: Default ``None``: no metrics. :class:`RedisMetrics` adds an exporter sidecar, a
             ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule.
+        placement: Default :data:`DEFAULT_PLACEMENT`: any node, no toleration, the cluster's default priority.
+            Node selector, tolerations, node affinity, pod anti-affinity, topology spread, priority class.
+        pod_options: Default :data:`DEFAULT_POD_OPTIONS`: pull policy ``Always`` for a tag and
+            ``IfNotPresent`` for a digest, no pull secrets, the namespace's default service account (token not
+            mounted), no annotations. An explicit pull policy applies to the exporter too.
+        disruption: Default :data:`DEFAULT_DISRUPTION`: no PodDisruptionBudget, a drain evicts the bus and its
+            in-flight jobs (the design's). :meth:`RedisDisruption.wait_for_bus` adds one
+            (:attr:`disruption_budget`; docs/operations.md, "Node drains").
+
+    Everything else in the pod spec goes through ``add_json_patch`` on :attr:`deployment` (and the other
+    objects): the escape hatch, with no check.
 
     Raises:
         AgentsmithConfigError: a prop is invalid; nothing has been created.
@@ -105,6 +122,9 @@ class EphemeralRedis(Construct):
         access: RedisAccess = DEFAULT_ACCESS,
         client_namespaces: Sequence[str] = (),
         metrics: RedisMetrics | None = None,
+        placement: RedisPlacement = DEFAULT_PLACEMENT,
+        pod_options: RedisPodOptions = DEFAULT_POD_OPTIONS,
+        disruption: RedisDisruption = DEFAULT_DISRUPTION,
     ) -> None:
         path = ConstructPath(scope, id)
         # Validate the props before the construct joins the tree (a bad one leaves the tree untouched), and
@@ -143,6 +163,9 @@ class EphemeralRedis(Construct):
                 f"must differ from 'port' ({self.port}): both containers share the pod's network",
                 f"Use {EXPORTER_PORT}, redis_exporter's default.",
             )
+        self.placement: Final[RedisPlacement] = RedisPlacement._check(path, placement)
+        self.pod_options: Final[RedisPodOptions] = RedisPodOptions._check(path, pod_options)
+        self.disruption: Final[RedisDisruption] = RedisDisruption._check(path, disruption)
         self._server = server.resolve(
             access,
             path,
@@ -189,6 +212,11 @@ class EphemeralRedis(Construct):
                     for client in (self.client_namespaces if publish else ())
                 ],
                 *self._metrics_claims(),
+                *(
+                    [("disruption", "PodDisruptionBudget", self.namespace, self.name)]
+                    if disruption.creates_budget
+                    else []
+                ),
             ],
         )
 
@@ -222,6 +250,18 @@ class EphemeralRedis(Construct):
                 )
                 for client in (self.client_namespaces if publish else ())
             }
+        )
+        #: The PodDisruptionBudget (``<name>``), or None with the default ``RedisDisruption.evictable()``.
+        self.disruption_budget: Final[cdk8s.ApiObject | None] = (
+            manifest.add_manifest(
+                self,
+                "PodDisruptionBudget",
+                pod_disruption.budget_manifest(
+                    disruption, metadata=self._metadata(), pod_selector=self.selector_labels
+                ),
+            )
+            if disruption.creates_budget
+            else None
         )
         monitoring = self.metrics
         #: The ``<name>-metrics`` Service, or None without ``metrics``.
@@ -395,8 +435,7 @@ class EphemeralRedis(Construct):
         container: dict[str, Any] = {
             "name": self.name,
             "image": self.image,
-            # Tags move, digests do not.
-            "imagePullPolicy": "IfNotPresent" if "@" in self.image else "Always",
+            "imagePullPolicy": pod_options_manifest.pull_policy(self.image, self.pod_options.image_pull_policy),
             "args": self._args(),
             "ports": [{"name": seed.REDIS_PORT_NAME, "containerPort": self.port, "protocol": seed.REDIS_PROTOCOL}],
             "resources": {
@@ -433,7 +472,12 @@ class EphemeralRedis(Construct):
             "containers": [self._container()],
         }
         if self.metrics is not None and self._server.exporter is not None:
-            spec["containers"].append(exporter.container(self.metrics, self._server.exporter, redis_port=self.port))
+            sidecar = exporter.container(self.metrics, self._server.exporter, redis_port=self.port)
+            if self.pod_options.image_pull_policy is not None:  # one pull policy for the pod (RedisPodOptions)
+                sidecar["imagePullPolicy"] = self.pod_options.image_pull_policy
+            spec["containers"].append(sidecar)
+        spec.update(pod_placement.pod_spec_fields(self.placement))
+        spec.update(pod_options_manifest.pod_spec_fields(self.pod_options))
         if self.filesystem.read_only_root:
             spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.filesystem.data_size_limit}}]
         return spec
@@ -447,15 +491,20 @@ class EphemeralRedis(Construct):
                 "replicas": seed.REDIS_REPLICAS,
                 "strategy": {"type": _ROLLOUT_STRATEGY},
                 "selector": {"matchLabels": self.selector_labels},
-                "template": {"metadata": {"labels": self._pod_labels}, "spec": self._pod_spec()},
+                "template": {"metadata": self._pod_metadata(), "spec": self._pod_spec()},
             },
         }
 
+    def _pod_metadata(self) -> dict[str, Any]:
+        annotations = self.pod_options.pod_annotations
+        return {"labels": self._pod_labels, **({"annotations": dict(annotations)} if annotations else {})}
+
     def _service(self) -> dict[str, Any]:
+        annotations = self.pod_options.service_annotations
         return {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": self._metadata(),
+            "metadata": {**self._metadata(), **({"annotations": dict(annotations)} if annotations else {})},
             "spec": {
                 "type": seed.SERVICE_TYPE,
                 "selector": self.selector_labels,

@@ -16,9 +16,13 @@ from agentsmith import (
     PodSecurity,
     RedisAccess,
     RedisAuth,
+    RedisDisruption,
     RedisFilesystem,
+    RedisPlacement,
+    RedisPodOptions,
     Resources,
     SecretKeyRef,
+    Toleration,
 )
 from testkit.constructs import BY_KEY, PublicConstruct
 from testkit.project import in_memory_app
@@ -156,6 +160,50 @@ def access() -> tuple[st.SearchStrategy[RedisAccess], st.SearchStrategy[RedisAcc
     return (valid, bad)
 
 
+def placement() -> Any:
+    """(valid, hostile) ``placement``: a node selector, tolerations and a priority class."""
+    toleration = built(
+        Toleration,
+        key=LABEL_KEY,
+        value=LABEL_VALUE,
+        operator=(pick("Equal"), hostile("exists", "In", "Equals")),
+        effect=(pick(None, "NoSchedule", "PreferNoSchedule", "NoExecute"), hostile("noschedule", "NoEvict")),
+    )
+    tolerations = (
+        st.lists(toleration[0], max_size=2).map(tuple),
+        st.lists(toleration[1], min_size=1, max_size=1).map(tuple),
+    )
+    priority = (
+        st.one_of(st.none(), SUBDOMAIN[0], pick("system-node-critical", "system-cluster-critical")),
+        st.one_of(SUBDOMAIN[1], pick("system-bus", "system-")),
+    )
+    return built(
+        RedisPlacement,
+        node_selector=(labels(False), labels(True)),
+        tolerations=tolerations,
+        priority_class_name=priority,
+    )
+
+
+def pod_options() -> Any:
+    """(valid, hostile) ``pod_options``: pull policy and secrets, service account, annotations."""
+    return built(
+        RedisPodOptions,
+        image_pull_policy=(pick(None, "Always", "IfNotPresent", "Never"), hostile("always", "Sometimes")),
+        image_pull_secrets=(
+            st.lists(SUBDOMAIN[0], unique=True, max_size=2).map(tuple),
+            st.lists(SUBDOMAIN[1], min_size=1, max_size=2).map(tuple),
+        ),
+        service_account_name=(st.one_of(st.none(), SUBDOMAIN[0]), SUBDOMAIN[1]),
+        pod_annotations=(
+            st.dictionaries(
+                LABEL_KEY[0], st.one_of(LABEL_VALUE[0], pick("a b", '{"json": 1}', "two\nlines")), max_size=2
+            ),
+            st.dictionaries(LABEL_KEY[1], TEXT, min_size=1, max_size=1),
+        ),
+    )
+
+
 #: Valid ``sizeLimit`` values of the /data emptyDir.
 DATA_SIZE = pick("1Mi", "64Mi", "1Gi")
 
@@ -175,6 +223,15 @@ SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
             st.one_of(pick("yes", 1, None), st.builds(RedisFilesystem.read_only, data_size_limit=QUANTITY)),
         ),
         "access": access(),
+        "placement": placement(),
+        "pod_options": pod_options(),
+        "disruption": (
+            st.one_of(
+                st.just(RedisDisruption.evictable()),
+                st.builds(RedisDisruption.wait_for_bus, evict_unready=pick(True, False)),
+            ),
+            st.one_of(pick(None, "yes"), st.builds(RedisDisruption.wait_for_bus, evict_unready=pick("false", 1))),
+        ),
     },
     "namespace": {
         "name": NAME,

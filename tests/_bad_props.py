@@ -64,6 +64,9 @@ VALUE_HOMES = {
     "probes": "pod/test_probes.py",
     "filesystem": "pod/test_filesystem.py",
     "network": "pod/test_network.py",
+    "placement": "pod/test_placement.py",
+    "pod_options": "pod/test_options.py",
+    "disruption": "pod/test_disruption.py",
     "metrics": "metrics/test_metrics.py",
     "access": "access/test_access.py",
 }

@@ -43,7 +43,20 @@ from _podman import (
     write_manifest,
 )
 
-from agentsmith import RedisAccess, RedisAuth, RedisFilesystem, RedisRole
+from agentsmith import (
+    MatchExpression,
+    NodeAffinityTerm,
+    PodAntiAffinityTerm,
+    RedisAccess,
+    RedisAuth,
+    RedisDisruption,
+    RedisFilesystem,
+    RedisPlacement,
+    RedisPodOptions,
+    RedisRole,
+    Toleration,
+    TopologySpread,
+)
 from agentsmith.core.quantity import parse_quantity, parse_redis_memory
 from testkit.manifests import containers, the_container
 from testkit.redis_runtime import client, free_port
@@ -73,6 +86,27 @@ class PodMode:
     flavour: str = "upstream"
 
 
+#: Every field of RedisPlacement and RedisPodOptions (tests/pod/test_placement.py sets the same), pull policy Never.
+PLACEMENT_PROPS: dict[str, Any] = {
+    "placement": RedisPlacement(
+        node_selector={"kubernetes.io/os": "linux"},
+        tolerations=(Toleration(key="dedicated", value="bus", effect="NoSchedule"),),
+        node_affinity=(NodeAffinityTerm(match=(MatchExpression(key="kubernetes.io/os", operator="Exists"),)),),
+        pod_anti_affinity=(PodAntiAffinityTerm(match_labels={"app.kubernetes.io/name": "postgres"}, weight=50),),
+        topology_spread=(
+            TopologySpread(topology_key="kubernetes.io/hostname", match_labels={"app": "redis"}, max_skew=1),
+        ),
+        priority_class_name="system-cluster-critical",
+    ),
+    "pod_options": RedisPodOptions(
+        image_pull_policy="Never",
+        image_pull_secrets=("agentsmith-pod-test-no-such-secret",),
+        service_account_name="redis",
+        pod_annotations={"example.com/owner": "platform"},
+    ),
+    "disruption": RedisDisruption.wait_for_bus(),
+}
+
 MODES = [
     PodMode("seed"),
     PodMode("seed-official-image", flavour="official"),
@@ -95,6 +129,9 @@ MODES = [
             )
         },
     ),
+    # Every placement and pod option set, pull policy Never by the prop (the local image only): podman does not
+    # schedule, so the placement fields are only carried; the pod must still play and pass every check.
+    PodMode("placement-pull-never", PLACEMENT_PROPS),
 ]
 
 

@@ -39,7 +39,10 @@ def add_manifest(scope: Construct, id: str, manifest: Mapping[str, Any]) -> cdk8
         api_version=manifest["apiVersion"],
         kind=manifest["kind"],
         metadata=cdk8s.ApiObjectMetadata(
-            name=metadata.get("name"), namespace=metadata.get("namespace"), labels=metadata.get("labels")
+            name=metadata.get("name"),
+            namespace=metadata.get("namespace"),
+            labels=metadata.get("labels"),
+            annotations=metadata.get("annotations"),
         ),
     )
     body = [cdk8s.JsonPatch.add(f"/{key}", _sorted(manifest[key])) for key in sorted(manifest) if key not in _HEADER]

@@ -47,6 +47,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
 _GROUPS = {
     "Deployment": "apps",
     "NetworkPolicy": "networking.k8s.io",
+    "PodDisruptionBudget": "policy",
     "ServiceMonitor": "monitoring.coreos.com",
     "PrometheusRule": "monitoring.coreos.com",
 }

@@ -157,6 +157,8 @@ _SUBDOMAIN_EXAMPLES = {
     "access.auth.secret_name": "redis-auth",
     "host": "my-redis.example.com",
     "url": "my-redis.example.com",
+    "placement.priority_class_name": "bus-high",
+    "pod_options.service_account_name": "redis",
 }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 _T = TypeVar("_T", bound="FactoryBuilt")
@@ -37,3 +38,13 @@ class FactoryBuilt:
         for name, field in fields.items():
             object.__setattr__(value, name, field)
         return value
+
+
+def plain_repr(value: Any) -> str:
+    """``ClassName(field=..., ...)`` of a dataclass instance, mappings shown as dicts: a call that rebuilds it."""
+
+    def plain(item: object) -> object:  # a mappingproxy as a dict; anything else (invalid too) as it is
+        return dict(item) if isinstance(item, Mapping) else item
+
+    fields = ", ".join(f"{f.name}={plain(getattr(value, f.name))!r}" for f in dataclasses.fields(value))
+    return f"{type(value).__name__}({fields})"
