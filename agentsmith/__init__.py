@@ -22,6 +22,7 @@ The pieces::
     RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
+    GrafanaDashboard       opt-in Grafana dashboard of the bus (RedisMetrics(dashboard=...)), for the sidecar
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
 """
@@ -43,7 +44,14 @@ from agentsmith.connection_secret import RedisConnectionSecret
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
 from agentsmith.external_redis import ExternalRedis
-from agentsmith.metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
+from agentsmith.metrics import (
+    DEFAULT_EXPORTER_IMAGE,
+    DEFAULT_EXPORTER_RESOURCES,
+    DEFAULT_SCRAPERS,
+    DEFAULT_SIDECAR_LABELS,
+    GrafanaDashboard,
+    RedisMetrics,
+)
 from agentsmith.namespace import DEFAULT_POD_SECURITY, AgentsmithNamespace, PodSecurity
 from agentsmith.pod import (
     DEFAULT_DATA_SIZE_LIMIT,
@@ -80,6 +88,7 @@ __all__ = [
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
+    "DEFAULT_SIDECAR_LABELS",
     "REDIS_URL_ENV",
     "SAME_NAMESPACE",
     "AccessMode",
@@ -87,6 +96,7 @@ __all__ = [
     "AgentsmithNamespace",
     "EphemeralRedis",
     "ExternalRedis",
+    "GrafanaDashboard",
     "NetworkPeer",
     "PlusContainer",
     "PodSecurity",

@@ -23,7 +23,7 @@ from agentsmith.core.rules import labels as check_labels
 from agentsmith.core.rules import port as check_port
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
-from agentsmith.metrics import alerts, exporter
+from agentsmith.metrics import alerts, dashboard, exporter
 from agentsmith.metrics.metrics import EXPORTER_PORT, RedisMetrics
 from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
 from agentsmith.pod.network import DEFAULT_NETWORK, RedisNetwork, policy_manifest
@@ -77,7 +77,8 @@ class EphemeralRedis(Construct):
         client_namespaces: Default ``()``. Other namespaces whose pods use the bus: the NetworkPolicy admits
             them and a copy of the connection Secret (URL :attr:`cluster_url`) is published in each.
         metrics: Default ``None``: no metrics. :class:`RedisMetrics` adds an exporter sidecar, a
-            ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule.
+            ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule (and, with ``dashboard``, a
+            ``<name>-dashboard`` ConfigMap).
 
     Raises:
         AgentsmithConfigError: a prop is invalid; nothing has been created.
@@ -262,6 +263,12 @@ class EphemeralRedis(Construct):
             if monitoring is not None and monitoring.prometheus_rule
             else None
         )
+        #: The Grafana dashboard's ConfigMap, or None (no ``metrics``, or ``metrics.dashboard`` None).
+        self.dashboard: Final[cdk8s.ApiObject | None] = (
+            None
+            if monitoring is None or monitoring.dashboard is None
+            else manifest.add_manifest(self, "ConfigMap-dashboard", self._dashboard(monitoring.dashboard))
+        )
 
     # -- handles ---------------------------------------------------------
 
@@ -352,7 +359,20 @@ class EphemeralRedis(Construct):
             claims.append(("metrics", "ServiceMonitor", self.namespace, self.name))
         if self.metrics.prometheus_rule:
             claims.append(("metrics", "PrometheusRule", self.namespace, self.name))
+        if self.metrics.dashboard is not None:
+            claims.append(("metrics.dashboard", "ConfigMap", self.namespace, dashboard.config_map_name(self.name)))
         return claims
+
+    def _dashboard(self, value: dashboard.GrafanaDashboard) -> dict[str, Any]:
+        return dashboard.config_map(
+            value,
+            name=self.name,
+            namespace=self.namespace,
+            home_namespace=self._home_namespace(),
+            selector_namespace=self.namespace or cdk8s.Chart.of(self).namespace,
+            job=exporter.metrics_service_name(self.name),
+            labels=self._metrics_labels,
+        )
 
     def _bus_facts(self, maxmemory_bytes: int) -> alerts.BusFacts:
         return alerts.BusFacts(

@@ -38,7 +38,7 @@ def operations_block(heading: str) -> str:
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     section = text.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
     (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
-    return block
+    return str(block)
 
 
 def test_the_kube_prometheus_stack_scrapers_block_runs_and_admits_that_namespace() -> None:
