@@ -10,7 +10,6 @@ from typing import Any
 
 import cdk8s
 import pytest
-from _bad_props import BadChart, BadInput, bad
 from _support import SynthRedis
 
 from agentsmith import (
@@ -104,58 +103,3 @@ def test_repr_rebuilds_the_value() -> None:
     value = GrafanaDashboard(sidecar_labels={"a": "b"})
     assert repr(value) == "GrafanaDashboard(sidecar_labels={'a': 'b'})"
     assert eval(repr(value), {"GrafanaDashboard": GrafanaDashboard}) == value
-
-
-BAD_PROPS = [
-    bad(
-        "dashboard-true",
-        "redis",
-        "metrics.dashboard",
-        True,
-        "must be an agentsmith.GrafanaDashboard or None",
-        "Pass dashboard=GrafanaDashboard() (True is not accepted: the value holds the sidecar's label).",
-        metrics=RedisMetrics(dashboard=True),  # type: ignore[arg-type]
-    ),
-    bad(
-        "dashboard-no-label",
-        "redis",
-        "metrics.dashboard.sidecar_labels",
-        {},
-        "must not be empty: the Grafana sidecar finds dashboards by a label",
-        "Use the sidecar's label, e.g. {'grafana_dashboard': '1'} (its sidecar.dashboards.label/labelValue).",
-        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={})),
-    ),
-    bad(
-        "dashboard-owned-label",
-        "redis",
-        "metrics.dashboard.sidecar_labels",
-        {"app": "grafana"},
-        "must not set 'app': the construct owns it",
-        "Use the sidecar's own label key, e.g. 'grafana_dashboard'.",
-        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"app": "grafana"})),
-    ),
-    bad(
-        "dashboard-label-value-invalid",
-        "redis",
-        "metrics.dashboard.sidecar_labels['grafana_dashboard']",
-        "yes please",
-        "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending "
-        "with a letter or digit",
-        "Use e.g. 'dispatcher'.",
-        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"grafana_dashboard": "yes please"})),
-    ),
-    bad(
-        "dashboard-labels-not-a-mapping",
-        "redis",
-        "metrics.dashboard.sidecar_labels",
-        "grafana_dashboard=1",
-        "must be a mapping of label keys to values",
-        "Pass a dict such as {'app': 'x'}.",
-        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels="grafana_dashboard=1")),  # type: ignore[arg-type]
-    ),
-]
-
-
-@pytest.mark.parametrize("row", BAD_PROPS)
-def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
-    bad_chart.refuses(row)

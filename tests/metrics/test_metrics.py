@@ -20,6 +20,7 @@ else:  # pragma: no cover - Python 3.10
 from agentsmith import (
     DEFAULT_EXPORTER_IMAGE,
     EphemeralRedis,
+    GrafanaDashboard,
     NetworkPeer,
     RedisAccess,
     RedisAuth,
@@ -570,6 +571,53 @@ BAD_PROPS = [
         "Drop 'metrics.password' (the exporter then logs in as the default user).",
         metrics=RedisMetrics(password=SecretKeyRef(name="m", key="p")),
         access=RedisAccess.seed_exact(),
+    ),
+    # -- metrics.dashboard (GrafanaDashboard) ------------------------------------------
+    bad(
+        "dashboard-true",
+        "redis",
+        "metrics.dashboard",
+        True,
+        "must be an agentsmith.GrafanaDashboard or None",
+        "Pass dashboard=GrafanaDashboard() (True is not accepted: the value holds the sidecar's label).",
+        metrics=RedisMetrics(dashboard=True),  # type: ignore[arg-type]
+    ),
+    bad(
+        "dashboard-no-label",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        {},
+        "must not be empty: the Grafana sidecar finds dashboards by a label",
+        "Use the sidecar's label, e.g. {'grafana_dashboard': '1'} (its sidecar.dashboards.label/labelValue).",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={})),
+    ),
+    bad(
+        "dashboard-owned-label",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        {"app": "grafana"},
+        "must not set 'app': the construct owns it",
+        "Use the sidecar's own label key, e.g. 'grafana_dashboard'.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"app": "grafana"})),
+    ),
+    bad(
+        "dashboard-label-value-invalid",
+        "redis",
+        "metrics.dashboard.sidecar_labels['grafana_dashboard']",
+        "yes please",
+        "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending "
+        "with a letter or digit",
+        "Use e.g. 'dispatcher'.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"grafana_dashboard": "yes please"})),
+    ),
+    bad(
+        "dashboard-labels-not-a-mapping",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        "grafana_dashboard=1",
+        "must be a mapping of label keys to values",
+        "Pass a dict such as {'app': 'x'}.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels="grafana_dashboard=1")),  # type: ignore[arg-type]
     ),
 ]
 
