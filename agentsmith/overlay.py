@@ -424,6 +424,12 @@ def problems(objects: Sequence[Object]) -> list[str]:
     objects = [o for o in objects if isinstance(o, dict)]
     buses = _buses(objects)
     found: list[str] = []
+    if not buses:
+        kinds = sorted({str(o.get("kind")) for o in objects})
+        found.append(
+            f"the build holds no Deployment labelled {COMPONENT[0]}={COMPONENT[1]} (it holds "
+            f"{', '.join(kinds) or 'no object'}): check a build of EphemeralRedis manifests, and keep that label"
+        )
     for bus in buses:
         found += _replicas(bus) + _container_ports(bus) + _security(bus)
     clients: dict[str | None, set[str]] = {}

@@ -60,8 +60,16 @@ def test_a_peer_selector_rewritten_by_common_labels_is_named() -> None:
         "metadata": {"name": "redis", "labels": {"app.kubernetes.io/component": "message-bus", "team": "bus"}},
         "spec": {"ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "agent", "team": "bus"}}}]}]},
     }
-    (line,) = problems([policy])
+    no_bus, line = problems([policy])
+    assert no_bus.startswith("the build holds no Deployment labelled app.kubernetes.io/component=message-bus")
     assert "requires team=bus, which also labels the policy itself" in line
+
+
+def test_a_build_without_the_bus_is_refused() -> None:
+    assert problems([]) == [
+        "the build holds no Deployment labelled app.kubernetes.io/component=message-bus (it holds no object): "
+        "check a build of EphemeralRedis manifests, and keep that label"
+    ]
 
 
 def test_the_exporter_s_security_context_is_checked_too(synth_redis: SynthRedis) -> None:
