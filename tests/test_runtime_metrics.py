@@ -6,14 +6,21 @@ environment (only the address and listen port point at the test's loopback ports
 it every second on 127.0.0.1 with the PrometheusRule's groups as its rule file. The bus is filled past maxmemory:
 ``AgentsmithRedisKeysEvicted`` must reach ``firing`` in ``/api/v1/alerts``; Redis is stopped:
 ``AgentsmithRedisDown`` must fire. Every process is stopped at the end; every wait is bounded.
+
+Each mode also synthesises the Grafana dashboard (``RedisMetrics(dashboard=GrafanaDashboard())``): once the
+alerts fire, every panel's query (Grafana's ``$__rate_interval`` as ``1m``) must parse and return at least
+one series from this Prometheus, so a metric the exporter renamed or dropped fails here. ``-s`` prints each
+query with the series it returned per mode.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -27,7 +34,17 @@ import pytest
 import yaml
 from _support import in_memory_app, require_redis_server, require_tool
 
-from agentsmith import EphemeralRedis, RedisAccess, RedisAuth, RedisMetrics, RedisRole, Resources, SecretKeyRef
+from agentsmith import (
+    EphemeralRedis,
+    GrafanaDashboard,
+    RedisAccess,
+    RedisAuth,
+    RedisMetrics,
+    RedisRole,
+    Resources,
+    SecretKeyRef,
+)
+from agentsmith.metrics.dashboard import RATE_WINDOW
 from testkit.manifests import containers
 from testkit.redis_runtime import (
     LOOPBACK,
@@ -97,10 +114,52 @@ ALERT_TIMEOUT = 60.0
 
 def synthesise(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
     chart = cdk8s.Chart(in_memory_app(), "e2e", namespace="agentsmith", disable_resource_name_hashes=True)
-    EphemeralRedis(chart, "redis", **SMALL, **props)
-    objects = {o["kind"]: o for o in cdk8s.Testing.synth(chart) if o["metadata"]["name"] == "redis"}
+    metrics = dataclasses.replace(props["metrics"], dashboard=GrafanaDashboard())
+    EphemeralRedis(chart, "redis", **SMALL, **{**props, "metrics": metrics})
+    objects = {o["kind"]: o for o in cdk8s.Testing.synth(chart) if o["metadata"]["name"].startswith("redis")}
     by_name = {c["name"]: c for c in containers(objects["Deployment"])}
-    return {"redis": by_name["redis"], "exporter": by_name["redis-exporter"], "rule": objects["PrometheusRule"]}
+    return {
+        "redis": by_name["redis"],
+        "exporter": by_name["redis-exporter"],
+        "rule": objects["PrometheusRule"],
+        "dashboard": objects["ConfigMap"],
+    }
+
+
+#: Grafana's rate window, as the test's Prometheus (1 s scrapes) is asked for it.
+RATE_INTERVAL = "1m"
+
+
+def dashboard_queries(config_map: dict[str, Any]) -> dict[str, str]:
+    """``panel title/refId`` -> PromQL of every panel target, ``$__rate_interval`` as :data:`RATE_INTERVAL`."""
+    (text,) = config_map["data"].values()
+    panels = json.loads(text)["panels"]
+    return {
+        f"{panel['title']}/{target['refId']}": target["expr"].replace(RATE_WINDOW, RATE_INTERVAL)
+        for panel in panels
+        for target in panel["targets"]
+    }
+
+
+def series_count(prometheus: int, promql: str) -> int | str:
+    """How many series ``promql`` returns now, or Prometheus's error (a query that does not parse)."""
+    url = f"http://{LOOPBACK}:{prometheus}/api/v1/query?query=" + urllib.parse.quote(promql)
+    try:
+        body = json.loads(http_get(url))
+    except urllib.error.HTTPError as error:
+        return f"{error.code}: {json.loads(error.read().decode()).get('error')}"
+    return len(body["data"]["result"])
+
+
+def panel_problems(prometheus: int, queries: dict[str, str]) -> tuple[dict[str, int | str], list[str]]:
+    """Each query's series count, and one line per query that does not parse or returns no series."""
+    counts = {name: series_count(prometheus, promql) for name, promql in queries.items()}
+    problems = [
+        f"{name}: {queries[name]} -> {count if isinstance(count, str) else 'no series'}"
+        for name, count in counts.items()
+        if isinstance(count, str) or count == 0
+    ]
+    return counts, problems
 
 
 def http_get(url: str) -> str:
@@ -205,8 +264,41 @@ def report(request: pytest.FixtureRequest) -> Iterator[dict[str, dict[str, Any]]
         print("\n".join(lines), flush=True)
 
 
+@pytest.fixture(scope="module")
+def dashboard_report(request: pytest.FixtureRequest) -> Iterator[dict[str, dict[str, int | str]]]:
+    """Series per dashboard query and mode, printed past pytest's capture when the module ends."""
+    counts: dict[str, dict[str, int | str]] = {}  # mode -> query -> series
+    queries: dict[str, str] = {}
+    yield counts
+    for mode in counts.values():
+        queries.update((name, "") for name in mode)
+    modes = list(counts)
+    lines = [
+        "",
+        f"dashboard queries against Prometheus + redis_exporter ($__rate_interval = {RATE_INTERVAL}): series returned",
+        "| panel/target | query | " + " | ".join(modes) + " |",
+        "| --- " * (len(modes) + 2) + "|",
+    ]
+    exprs = {name: expr for mode in counts for name, expr in DASHBOARD_EXPRS.get(mode, {}).items()}
+    for name in queries:
+        row = " | ".join(str(counts[mode].get(name, "-")) for mode in modes)
+        lines.append(f"| {name} | `{exprs.get(name, '')}` | {row} |")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else nullcontext():
+        print("\n".join(lines), flush=True)
+
+
+#: The queries each mode ran (for the printed table).
+DASHBOARD_EXPRS: dict[str, dict[str, str]] = {}
+
+
 @pytest.mark.parametrize("mode_name", list(MODES))
-def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str, dict[str, Any]]) -> None:
+def test_alerts_fire_end_to_end(
+    mode_name: str,
+    tmp_path: Path,
+    report: dict[str, dict[str, Any]],
+    dashboard_report: dict[str, dict[str, int | str]],
+) -> None:
     mode = MODES[mode_name]
     redis_server = require_redis_server("redis:7-alpine")
     prometheus_binary = require_tool("prometheus", "apt-get install prometheus (tools/setup.sh installs it)")
@@ -301,6 +393,20 @@ def test_alerts_fire_end_to_end(mode_name: str, tmp_path: Path, report: dict[str
         figures["MemoryHigh firing (s after fill)"] = round(
             wait_for_alert(web, "AgentsmithRedisMemoryHigh", since=filled), 1
         )
+
+        # AND every query of the dashboard parses and returns at least one series (ALERTS: the firing alerts)
+        queries = dashboard_queries(manifests["dashboard"])
+        DASHBOARD_EXPRS[mode_name] = queries
+        counts, problems = panel_problems(web, queries)
+        dashboard_report[mode_name] = counts
+        assert problems == [], problems
+        figures["dashboard queries with series"] = f"{len(counts) - len(problems)}/{len(counts)}"
+        # AND the check sees a renamed metric and a query that does not parse
+        renamed = {"renamed": queries["Memory used against maxmemory/A"].replace("_used_bytes", "_used_bytez")}
+        broken = {"broken": "rate(redis_commands_processed_total[1m]"}
+        assert panel_problems(web, renamed)[1] == [f"renamed: {renamed['renamed']} -> no series"]
+        (unparsed,) = panel_problems(web, broken)[1]
+        assert unparsed.startswith("broken: rate(redis_commands_processed_total[1m] -> 400: "), unparsed
 
         # AND a scraper that asks the exporter's multi-target endpoint for job keys gets none under the guard
         # (the exporter's own login has no keys); with the seed's exact args it is the default user and can

@@ -3,6 +3,7 @@
 docs/operations.md, "Metrics and alerts", is the narrative.
 """
 
+from agentsmith.metrics.dashboard import DEFAULT_SIDECAR_LABELS, GrafanaDashboard
 from agentsmith.metrics.metrics import (
     DEFAULT_EXPORTER_IMAGE,
     DEFAULT_EXPORTER_RESOURCES,
@@ -10,4 +11,11 @@ from agentsmith.metrics.metrics import (
     RedisMetrics,
 )
 
-__all__ = ["DEFAULT_EXPORTER_IMAGE", "DEFAULT_EXPORTER_RESOURCES", "DEFAULT_SCRAPERS", "RedisMetrics"]
+__all__ = [
+    "DEFAULT_EXPORTER_IMAGE",
+    "DEFAULT_EXPORTER_RESOURCES",
+    "DEFAULT_SCRAPERS",
+    "DEFAULT_SIDECAR_LABELS",
+    "GrafanaDashboard",
+    "RedisMetrics",
+]

@@ -1,7 +1,8 @@
 """The bus's alerting rules: a PrometheusRule whose thresholds come from the construct's own settings.
 
-Each alert's ``summary``, ``description`` and ``runbook`` match docs/operations.md, "The alerts"; the rules
-select the exporter's series by ``job`` (``<name>-metrics``) and, when known, ``namespace``.
+Each alert's ``summary``, ``description`` and ``runbook`` match docs/operations.md, "The alerts", and its
+``runbook_url`` links that alert's section there (:data:`RUNBOOKS`); the rules select the exporter's series by
+``job`` (``<name>-metrics``) and, when known, ``namespace``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Final
 from agentsmith.base import manifest
 from agentsmith.metrics.metrics import RedisMetrics
 
-__all__ = ["ALERTS", "WINDOW", "prometheus_rule", "rule_groups"]
+__all__ = ["ALERTS", "RUNBOOKS", "WINDOW", "prometheus_rule", "rule_groups", "runbook_url"]
 
 #: Counter alerts look this far back: an eviction, OOM error or refused connection keeps
 #: its alert firing for this long after the last one.
@@ -36,6 +37,15 @@ ALERTS: Final = (
     REJECTED_CONNECTIONS,
     CLIENT_MEMORY_HIGH,
 )
+
+#: Where each alert's ``runbook_url`` points: docs/operations.md on the repository's main branch (pyproject's
+#: ``Source`` URL), one section per alert, whose anchor is the alert's name in lower case.
+RUNBOOKS: Final = "https://github.com/agentsmith/agentsmith-infra/blob/main/docs/operations.md"
+
+
+def runbook_url(alert: str) -> str:
+    """``RUNBOOKS#agentsmithredisdown`` for ``AgentsmithRedisDown``: its section's heading, as GitHub anchors it."""
+    return f"{RUNBOOKS}#{alert.lower()}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +196,14 @@ def _alert(
         "expr": expr,
         "for": after,
         "labels": {"severity": severity},
-        "annotations": {"summary": summary, "description": description, "runbook": runbook},
+        # runbook_url: the link kube-prometheus' and most routers' templates show; runbook: the same steps inline,
+        # for a notification read where the docs are out of reach, and for routes written for it.
+        "annotations": {
+            "summary": summary,
+            "description": description,
+            "runbook": runbook,
+            "runbook_url": runbook_url(name),
+        },
     }
 
 

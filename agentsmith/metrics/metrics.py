@@ -11,6 +11,7 @@ from typing import Final
 from agentsmith.core import redis_props, seed
 from agentsmith.core.rules import PathArg, boolean, fail, integer, selector
 from agentsmith.endpoint import SecretKeyRef
+from agentsmith.metrics.dashboard import GrafanaDashboard
 from agentsmith.pod.network import NetworkPeer
 from agentsmith.pod.resources import Resources
 
@@ -67,6 +68,8 @@ class RedisMetrics:
         memory_threshold: Default ``0.9``. Share of ``maxmemory`` above which ``AgentsmithRedisMemoryHigh`` fires.
         client_memory_threshold: Default ``0.9``. Share of the client memory budget above which
             ``AgentsmithRedisClientMemoryHigh`` fires.
+        dashboard: Default ``None``: no dashboard. :class:`GrafanaDashboard` adds a ConfigMap
+            ``<name>-dashboard`` holding a Grafana dashboard, labelled for the Grafana sidecar.
     """
 
     image: str = DEFAULT_EXPORTER_IMAGE
@@ -81,6 +84,7 @@ class RedisMetrics:
     alert_after: str = "1m"
     memory_threshold: float = 0.9
     client_memory_threshold: float = 0.9
+    dashboard: GrafanaDashboard | None = None
 
     @staticmethod
     def _check(path: PathArg, value: object, *, prop: str = "metrics") -> RedisMetrics | None:
@@ -131,4 +135,5 @@ class RedisMetrics:
                     "must be a number above 0 and at most 1 (a share of the limit)",
                     "Use e.g. 0.9 (alert at 90%).",
                 )
+        GrafanaDashboard._check(path, value.dashboard, prop="metrics.dashboard")
         return value

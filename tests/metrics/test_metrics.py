@@ -3,16 +3,24 @@ PrometheusRule, its login in each access mode, and the CRD schemas. Bad props: a
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 from _bad_props import BadChart, BadInput, bad
 from _crd import errors as crd_errors
-from _support import SynthChart, SynthRedis
+from _support import ROOT, SynthChart, SynthRedis
+from test_doc_links import anchors, slug
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from agentsmith import (
     DEFAULT_EXPORTER_IMAGE,
     EphemeralRedis,
+    GrafanaDashboard,
     NetworkPeer,
     RedisAccess,
     RedisAuth,
@@ -22,7 +30,7 @@ from agentsmith import (
     SecretKeyRef,
 )
 from agentsmith.access.server import EXPORTER_COMMANDS
-from agentsmith.metrics.alerts import ALERTS
+from agentsmith.metrics.alerts import ALERTS, RUNBOOKS
 from testkit.redis_runtime import parse_redis_args
 
 METRICS_PASSWORD = SecretKeyRef(name="redis-metrics", key="redis-password")
@@ -318,6 +326,10 @@ def test_without_the_guard_redis_args_stay_exact_and_the_exporter_is_the_default
 # -- rules -------------------------------------------------------------------
 
 
+#: pyproject.toml's [project.urls] Source: the repository the runbook links point into.
+SOURCE = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]["Source"]
+
+
 def rules_of(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     (group,) = objects[("PrometheusRule", "redis")]["spec"]["groups"]
     assert group["name"] == "agentsmith-redis-redis"
@@ -339,9 +351,14 @@ def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_redis: Synth
             "AgentsmithRedisClientMemoryHigh",
         ]
     )
-    for rule in rules.values():
-        assert set(rule["annotations"]) == {"summary", "description", "runbook"}
+    runbooks = anchors(ROOT / "docs" / "operations.md")
+    for name, rule in rules.items():
+        assert set(rule["annotations"]) == {"summary", "description", "runbook", "runbook_url"}
         assert len(rule["annotations"]["runbook"]) > 80
+        # runbook_url: the alert's own section of docs/operations.md on the repository's main branch
+        url, _, anchor = rule["annotations"]["runbook_url"].partition("#")
+        assert url == f"{SOURCE}/blob/main/docs/operations.md" == RUNBOOKS
+        assert anchor == slug(name) and anchor in runbooks, (name, anchor)
         assert rule["labels"]["severity"] in ("critical", "warning")
         assert 'job="redis-metrics",namespace="agentsmith"' in rule["expr"]
 
@@ -554,6 +571,53 @@ BAD_PROPS = [
         "Drop 'metrics.password' (the exporter then logs in as the default user).",
         metrics=RedisMetrics(password=SecretKeyRef(name="m", key="p")),
         access=RedisAccess.seed_exact(),
+    ),
+    # -- metrics.dashboard (GrafanaDashboard) ------------------------------------------
+    bad(
+        "dashboard-true",
+        "redis",
+        "metrics.dashboard",
+        True,
+        "must be an agentsmith.GrafanaDashboard or None",
+        "Pass dashboard=GrafanaDashboard() (True is not accepted: the value holds the sidecar's label).",
+        metrics=RedisMetrics(dashboard=True),  # type: ignore[arg-type]
+    ),
+    bad(
+        "dashboard-no-label",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        {},
+        "must not be empty: the Grafana sidecar finds dashboards by a label",
+        "Use the sidecar's label, e.g. {'grafana_dashboard': '1'} (its sidecar.dashboards.label/labelValue).",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={})),
+    ),
+    bad(
+        "dashboard-owned-label",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        {"app": "grafana"},
+        "must not set 'app': the construct owns it",
+        "Use the sidecar's own label key, e.g. 'grafana_dashboard'.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"app": "grafana"})),
+    ),
+    bad(
+        "dashboard-label-value-invalid",
+        "redis",
+        "metrics.dashboard.sidecar_labels['grafana_dashboard']",
+        "yes please",
+        "must be a label value: at most 63 characters of letters, digits, '-', '_' and '.', starting and ending "
+        "with a letter or digit",
+        "Use e.g. 'dispatcher'.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels={"grafana_dashboard": "yes please"})),
+    ),
+    bad(
+        "dashboard-labels-not-a-mapping",
+        "redis",
+        "metrics.dashboard.sidecar_labels",
+        "grafana_dashboard=1",
+        "must be a mapping of label keys to values",
+        "Pass a dict such as {'app': 'x'}.",
+        metrics=RedisMetrics(dashboard=GrafanaDashboard(sidecar_labels="grafana_dashboard=1")),  # type: ignore[arg-type]
     ),
 ]
 
