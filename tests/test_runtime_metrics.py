@@ -378,6 +378,14 @@ def test_alerts_fire_end_to_end(
                 assert refused(reply), (command, reply)
             assert raw_command(server.port, ["CONFIG", "GET", "maxmemory"], user=user, password=secret) == "*2"
 
+        # AND the restart alert fires: this Redis has been up for seconds (every in-flight job of a bus that
+        # just started, after a drain or an OOM kill, was lost)
+        uptime = float(query(web, 'redis_uptime_in_seconds{job="redis-metrics"}')[0]["value"][1])
+        assert uptime < 300, uptime
+        figures["Restarted firing (s after start)"] = round(
+            wait_for_alert(web, "AgentsmithRedisRestarted", since=time.monotonic() - uptime), 1
+        )
+
         # WHEN the bus is filled to twice maxmemory (allkeys-lru, the seed's policy)
         assert alert_state(web, "AgentsmithRedisKeysEvicted") == "inactive"
         keys = fill(server.port, mode.writer, total=16 * 2**20)

@@ -19,6 +19,8 @@ __all__ = ["ALERTS", "RUNBOOKS", "WINDOW", "prometheus_rule", "rule_groups", "ru
 #: Counter alerts look this far back: an eviction, OOM error or refused connection keeps
 #: its alert firing for this long after the last one.
 WINDOW: Final = "5m"
+#: :data:`WINDOW` in seconds: a Redis up for less than this has just (re)started.
+_WINDOW_SECONDS: Final = 300
 
 #: Alert names (public: they appear in Alertmanager routes and silences).
 REDIS_DOWN: Final = "AgentsmithRedisDown"
@@ -27,6 +29,7 @@ KEYS_EVICTED: Final = "AgentsmithRedisKeysEvicted"
 MEMORY_HIGH: Final = "AgentsmithRedisMemoryHigh"
 OOM_ERRORS: Final = "AgentsmithRedisOutOfMemoryErrors"
 REJECTED_CONNECTIONS: Final = "AgentsmithRedisRejectedConnections"
+REDIS_RESTARTED: Final = "AgentsmithRedisRestarted"
 CLIENT_MEMORY_HIGH: Final = "AgentsmithRedisClientMemoryHigh"
 ALERTS: Final = (
     REDIS_DOWN,
@@ -35,6 +38,7 @@ ALERTS: Final = (
     MEMORY_HIGH,
     OOM_ERRORS,
     REJECTED_CONNECTIONS,
+    REDIS_RESTARTED,
     CLIENT_MEMORY_HIGH,
 )
 
@@ -161,6 +165,22 @@ def rule_groups(metrics: RedisMetrics, bus: BusFacts, *, job: str) -> list[dict[
             runbook=(
                 "Count clients (redis_connected_clients) and look for a client that leaks connections; raise "
                 "maxclients (and the container's open-file limit) only for a real load."
+            ),
+        ),
+        _alert(
+            REDIS_RESTARTED,
+            f"redis_uptime_in_seconds{{{sel}}} < {_WINDOW_SECONDS}",
+            after="0s",
+            severity="warning",
+            summary=f"Redis {where} (re)started: the jobs in flight before it were lost",
+            description=(
+                f"Redis has been up for less than {WINDOW}. An in-memory bus keeps nothing across a restart: "
+                "every job in flight when it stopped (a node drain, an OOM kill, a rollout) is gone."
+            ),
+            runbook=(
+                "Resubmit the jobs that were in flight when Redis stopped. Find why it stopped (kubectl get events; "
+                "kubectl describe pod: Evicted by a drain, OOMKilled, a rollout). To make drains wait for the bus, "
+                "use disruption=RedisDisruption.wait_for_bus(). The first start fires this alert too."
             ),
         ),
     ]

@@ -348,6 +348,7 @@ def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_redis: Synth
             "AgentsmithRedisMemoryHigh",
             "AgentsmithRedisOutOfMemoryErrors",
             "AgentsmithRedisRejectedConnections",
+            "AgentsmithRedisRestarted",
             "AgentsmithRedisClientMemoryHigh",
         ]
     )
