@@ -20,6 +20,7 @@ The pieces::
     RedisAccess            who logs in: open() (default), seed_exact(), password(RedisAuth), roles([RedisRole])
     RedisNetwork           policy(allow_from=...) (default) or unmanaged(): the NetworkPolicy
     RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
+    RedisPersistence       none() (default) or append_only(size=..., ...): AOF on a PersistentVolumeClaim
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
     RedisMetrics           opt-in redis_exporter sidecar, ServiceMonitor and PrometheusRule (alerts)
     RedisRole              opt-in Redis ACL user (dispatcher, agent) with its password in a Secret
@@ -50,14 +51,17 @@ from agentsmith.pod import (
     DEFAULT_FILESYSTEM,
     DEFAULT_LIVENESS,
     DEFAULT_NETWORK,
+    DEFAULT_PERSISTENCE,
     DEFAULT_PROBES,
     DEFAULT_READINESS,
     DEFAULT_RESOURCES,
+    DEFAULT_VOLUME_SIZE,
     SAME_NAMESPACE,
     NetworkPeer,
     ProbeTiming,
     RedisFilesystem,
     RedisNetwork,
+    RedisPersistence,
     RedisProbes,
     Resources,
 )
@@ -75,11 +79,13 @@ __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_MAX_VALUE_SIZE",
     "DEFAULT_NETWORK",
+    "DEFAULT_PERSISTENCE",
     "DEFAULT_POD_SECURITY",
     "DEFAULT_PROBES",
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
+    "DEFAULT_VOLUME_SIZE",
     "REDIS_URL_ENV",
     "SAME_NAMESPACE",
     "AccessMode",
@@ -98,6 +104,7 @@ __all__ = [
     "RedisFilesystem",
     "RedisMetrics",
     "RedisNetwork",
+    "RedisPersistence",
     "RedisProbes",
     "RedisRole",
     "Resources",
