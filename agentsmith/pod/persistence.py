@@ -96,7 +96,7 @@ class RedisPersistence(FactoryBuilt):
         if not boolean(path, f"{prop}.enabled", value.enabled):
             return value
         if quantity(path, f"{prop}.size", value.size, example=DEFAULT_VOLUME_SIZE, whole=True) > _MAX_BYTES:
-            rule = f"must be at most {_MAX_BYTES} bytes (a signed 64-bit count of bytes, as Kubernetes reads a quantity's value)"
+            rule = f"must be at most {_MAX_BYTES} bytes (a signed 64-bit count, as Kubernetes reads a quantity)"
             raise fail(path, f"{prop}.size", value.size, rule, "Use a realistic size such as '1Gi' or '100Gi'.")
         if value.storage_class not in (None, ""):
             dns_subdomain(path, f"{prop}.storage_class", value.storage_class)

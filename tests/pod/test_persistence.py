@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import cdk8s
 import pytest
 from _bad_props import BadChart, BadInput, bad
-from _support import SynthChart, SynthRedis, assert_config_error
+from _support import ROOT, SynthChart, SynthRedis, assert_config_error
 
 import agentsmith
 from agentsmith import (
@@ -288,7 +289,7 @@ BAD_PROPS = [
         "redis",
         "persistence.size",
         "8Ei",
-        f"must be at most {2**63 - 1} bytes (a signed 64-bit count of bytes, as Kubernetes reads a quantity's value)",
+        f"must be at most {2**63 - 1} bytes (a signed 64-bit count, as Kubernetes reads a quantity)",
         "Use a realistic size such as '1Gi' or '100Gi'.",
         persistence=aof(size="8Ei"),
     ),
@@ -408,3 +409,15 @@ BAD_PROPS = [
 @pytest.mark.parametrize("row", BAD_PROPS)
 def test_bad_input_raises_one_exact_error_before_any_api_object(row: BadInput, bad_chart: BadChart) -> None:
     bad_chart.refuses(row)
+
+
+def test_the_operations_guide_snippet_synthesises_a_persistent_bus(synth_chart: SynthChart) -> None:
+    # GIVEN the Python block of docs/operations.md, "Persistence", as a user pastes it
+    section = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8").split("\n## Persistence\n", 1)[1]
+    (block,) = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], re.S)
+
+    # WHEN it runs in a chart THEN it builds the bus with its claim and the AOF args
+    found = {o["kind"]: o for o in synth_chart(lambda chart: exec(block, {"chart": chart}))}
+    assert found["PersistentVolumeClaim"]["metadata"]["name"] == "redis-data"
+    args = the_container(found["Deployment"])["args"]
+    assert args[2:12] == ["--maxmemory-policy", "noeviction", "--save", "", *AOF_ARGS]
