@@ -119,8 +119,11 @@ def _one_of(path: PathArg, prop: str, value: object, allowed: tuple[str, ...], *
     rule = f"must be one of {', '.join(allowed)}"
     lowered = {option.lower(): option for option in allowed}
     typed = str(value).strip().replace("_", "").replace("-", "").lower()
-    close = _ACCESS_MODE_SHORT.get(typed) or next(iter(difflib.get_close_matches(typed, lowered, n=1)), None)
-    candidate = lowered.get(close.lower()) if close else None
+    if typed in _ACCESS_MODE_SHORT:
+        full = _ACCESS_MODE_SHORT[typed]
+        raise fail(path, prop, value, rule, f"Use {full!r} ({value!r} is its short name).")
+    close = next(iter(difflib.get_close_matches(typed, lowered, n=1)), None)
+    candidate = lowered.get(close) if close else None
     hint = f"Did you mean {candidate!r}?" if candidate and candidate != value else f"Use {default!r} (the default)."
     raise fail(path, prop, value, rule, hint)
 

@@ -346,7 +346,7 @@ BAD_PROPS = [
         "persistence.access_mode",
         "RWO",
         MODES,
-        "Did you mean 'ReadWriteOnce'?",
+        "Use 'ReadWriteOnce' ('RWO' is its short name).",
         persistence=aof(access_mode="RWO"),
     ),
     bad(
