@@ -20,6 +20,7 @@ The pieces::
     RedisAccess            who logs in: open() (default), seed_exact(), password(RedisAuth), roles([RedisRole])
     RedisNetwork           policy(allow_from=...) (default) or unmanaged(): the NetworkPolicy
     RedisFilesystem        writable() (default) or read_only(data_size_limit=...)
+    RedisPersistence       none() (default) or append_only(size=..., ...): AOF on a PersistentVolumeClaim
     RedisProbes            the probes' timings (ProbeTiming for liveness and readiness)
     RedisPlacement         the pod's node selector, tolerations, affinity, topology spread, priority class
     RedisPodOptions        image pull policy and secrets, service account, pod and Service annotations
@@ -73,11 +74,13 @@ from agentsmith.pod import (
     DEFAULT_FILESYSTEM,
     DEFAULT_LIVENESS,
     DEFAULT_NETWORK,
+    DEFAULT_PERSISTENCE,
     DEFAULT_PLACEMENT,
     DEFAULT_POD_OPTIONS,
     DEFAULT_PROBES,
     DEFAULT_READINESS,
     DEFAULT_RESOURCES,
+    DEFAULT_VOLUME_SIZE,
     SAME_NAMESPACE,
     MatchExpression,
     NetworkPeer,
@@ -87,6 +90,7 @@ from agentsmith.pod import (
     RedisDisruption,
     RedisFilesystem,
     RedisNetwork,
+    RedisPersistence,
     RedisPlacement,
     RedisPodOptions,
     RedisProbes,
@@ -117,6 +121,7 @@ __all__ = [
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_MAX_VALUE_SIZE",
     "DEFAULT_NETWORK",
+    "DEFAULT_PERSISTENCE",
     "DEFAULT_PLACEMENT",
     "DEFAULT_POD_OPTIONS",
     "DEFAULT_POD_SECURITY",
@@ -125,6 +130,7 @@ __all__ = [
     "DEFAULT_RESOURCES",
     "DEFAULT_SCRAPERS",
     "DEFAULT_SIDECAR_LABELS",
+    "DEFAULT_VOLUME_SIZE",
     "REDIS_CLUSTER_ENV",
     "REDIS_TLS_CA_FILE_ENV",
     "REDIS_TLS_CERT_FILE_ENV",
@@ -152,6 +158,7 @@ __all__ = [
     "RedisFilesystem",
     "RedisMetrics",
     "RedisNetwork",
+    "RedisPersistence",
     "RedisPlacement",
     "RedisPodOptions",
     "RedisProbes",

@@ -1,4 +1,4 @@
-"""EphemeralRedis: an in-memory, single-replica Redis used as the message bus."""
+"""EphemeralRedis: an in-memory (opt-in: append-only file on a volume), single-replica Redis used as the message bus."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from agentsmith.pod.filesystem import DEFAULT_FILESYSTEM, RedisFilesystem
 from agentsmith.pod.network import DEFAULT_NETWORK, RedisNetwork, policy_manifest
 from agentsmith.pod.network import admits as network_admits
 from agentsmith.pod.options import DEFAULT_POD_OPTIONS, RedisPodOptions
+from agentsmith.pod.persistence import DEFAULT_PERSISTENCE, RedisPersistence, claim_manifest, redis_args, volume_fits
 from agentsmith.pod.placement import DEFAULT_PLACEMENT, RedisPlacement
 from agentsmith.pod.probes import DEFAULT_PROBES, RedisProbes, probe_manifest
 from agentsmith.pod.resources import DEFAULT_RESOURCES, Resources
@@ -43,19 +44,20 @@ _SECCOMP = {"type": "RuntimeDefault"}  # PSS restricted: the container runtime's
 _DATA_VOLUME = "data"
 _DATA_PATH = "/data"  # the official image's WORKDIR
 #: Rollout strategy: stop the old pod before starting the new one, so clients
-#: never see two buses (RollingUpdate's surge pod would be a second, empty Redis).
+#: never see two buses (RollingUpdate's surge pod would be a second, empty Redis). With ``persistence`` it is
+#: also what releases a ReadWriteOnce claim before the new pod mounts it (a surge pod would wait for it).
 _ROLLOUT_STRATEGY: Final = "Recreate"
 
 
 @public_signature
 @read_only
 class EphemeralRedis(Construct):
-    """A Redis ``Deployment`` and ``ClusterIP`` ``Service`` with no storage, and the Secret clients read its URL from.
+    """A Redis ``Deployment`` and ``ClusterIP`` ``Service``, and the Secret clients read its URL from.
 
     With the defaults it writes the seed's manifests ("Phase 19 - Step 2") field for field, plus additive
     hardening: a NetworkPolicy, restricted security contexts, a command guard and client memory bounds
     (docs/security.md, "Secure by default"). One replica, ``strategy: Recreate``, no volume: the design's
-    choices (docs/design.md, "Decisions from the design").
+    choices (docs/design.md, "Decisions from the design"); a PersistentVolumeClaim only with ``persistence``.
 
     Args:
         scope: the parent construct (a chart).
@@ -94,6 +96,10 @@ class EphemeralRedis(Construct):
             in-flight jobs (the design's). :meth:`RedisDisruption.wait_for_bus` adds one
             (:attr:`disruption_budget`; docs/operations.md, "Node drains").
 
+        persistence: Default :data:`DEFAULT_PERSISTENCE`: memory only, no volume (seed).
+            :meth:`RedisPersistence.append_only` adds ``--appendonly yes`` and a PersistentVolumeClaim
+            ``<name>-data`` at ``/data`` (docs/operations.md, "Persistence").
+
     Everything else in the pod spec goes through ``add_json_patch`` on :attr:`deployment` (and the other
     objects): the escape hatch, with no check.
 
@@ -126,6 +132,7 @@ class EphemeralRedis(Construct):
         placement: RedisPlacement = DEFAULT_PLACEMENT,
         pod_options: RedisPodOptions = DEFAULT_POD_OPTIONS,
         disruption: RedisDisruption = DEFAULT_DISRUPTION,
+        persistence: RedisPersistence = DEFAULT_PERSISTENCE,
     ) -> None:
         path = ConstructPath(scope, id)
         # Validate the props before the construct joins the tree (a bad one leaves the tree untouched), and
@@ -145,16 +152,27 @@ class EphemeralRedis(Construct):
         self.network: Final[RedisNetwork] = RedisNetwork._check(path, network)
         self.filesystem: Final[RedisFilesystem] = RedisFilesystem._check(path, filesystem)
         self.access: Final[RedisAccess] = RedisAccess._check(path, access)
+        self.persistence: Final[RedisPersistence] = RedisPersistence._check(path, persistence)
+        volume_fits(path, persistence, maxmemory, maxmemory_bytes)
+        # An AOF rewrite forks Redis and copy-on-write may duplicate every page: Redis sizes from half the limit.
+        redis_limit = limit_bytes // 2 if persistence.enabled else limit_bytes
         clients = limits.least_client_budget(access.max_value_size)
         if access.max_value_size not in (None, DEFAULT_MAX_VALUE_SIZE):  # a value the user chose is named first
-            output_limit = limits.output_hard_limit(limits.client_budget(maxmemory_bytes, limit_bytes))
+            output_limit = limits.output_hard_limit(limits.client_budget(maxmemory_bytes, redis_limit))
             redis_props.max_value_size_fits(path, access.max_value_size, output_limit, prop="access.max_value_size")
         redis_props.maxmemory_headroom(
-            path, maxmemory, maxmemory_bytes, resources.memory_limit, limit_bytes, clients=clients
+            path,
+            maxmemory,
+            maxmemory_bytes,
+            resources.memory_limit,
+            limit_bytes,
+            clients=clients,
+            persistent=persistence.enabled,
         )
-        #: Bytes all clients together may hold (``--maxmemory-clients``): what the memory limit leaves after
-        #: ``maxmemory`` and the allocator's overhead under churn (13/16 of it); 48mb by default.
-        self.client_memory_budget: Final[int] = limits.client_budget(maxmemory_bytes, limit_bytes)
+        #: Bytes all clients together may hold (``--maxmemory-clients``): what the memory limit (half of it with
+        #: persistence) leaves after ``maxmemory`` and the allocator's overhead under churn (13/16 of it); 48mb
+        #: by default.
+        self.client_memory_budget: Final[int] = limits.client_budget(maxmemory_bytes, redis_limit)
         self.metrics: Final[RedisMetrics | None] = RedisMetrics._check(path, metrics)
         if self.metrics is not None and self.metrics.port == self.port:
             raise fail(
@@ -218,12 +236,30 @@ class EphemeralRedis(Construct):
                     if disruption.creates_budget
                     else []
                 ),
+                *(
+                    [("persistence", "PersistentVolumeClaim", self.namespace, self._claim_name)]
+                    if persistence.enabled
+                    else []
+                ),
             ],
         )
 
         #: The API objects; ``add_json_patch`` on them is the escape hatch.
         self.deployment: Final[cdk8s.ApiObject] = manifest.add_manifest(self, "Deployment", self._deployment())
         self.service: Final[cdk8s.ApiObject] = manifest.add_manifest(self, "Service", self._service())
+        #: The PersistentVolumeClaim ``<name>-data``, or None (``persistence=RedisPersistence.none()``).
+        self.volume_claim: Final[cdk8s.ApiObject | None] = (
+            manifest.add_manifest(
+                self,
+                "PersistentVolumeClaim",
+                claim_manifest(
+                    persistence,
+                    metadata=manifest.metadata(self._claim_name, namespace=self.namespace, labels=self.labels),
+                ),
+            )
+            if persistence.enabled
+            else None
+        )
         #: The NetworkPolicy, or None with ``network=RedisNetwork.unmanaged()``.
         self.network_policy: Final[cdk8s.ApiObject | None] = (
             manifest.add_manifest(self, "NetworkPolicy", self._network_policy()) if create_policy else None
@@ -434,6 +470,10 @@ class EphemeralRedis(Construct):
 
     # -- manifests (plain dicts; see agentsmith._manifest for why) ------
 
+    @property
+    def _claim_name(self) -> str:
+        return f"{self.name}-data"
+
     def _metadata(self) -> dict[str, Any]:
         return manifest.metadata(self.name, namespace=self.namespace, labels=self.labels)
 
@@ -448,6 +488,7 @@ class EphemeralRedis(Construct):
         ]
         if self.port != seed.REDIS_PORT:
             args += ["--port", str(self.port)]
+        args += redis_args(self.persistence, _DATA_PATH)
         return args + list(self._server.args)
 
     def _container(self) -> dict[str, Any]:
@@ -475,7 +516,7 @@ class EphemeralRedis(Construct):
         }
         if self._server.env:
             container["env"] = [dict(entry) for entry in self._server.env]
-        if self.filesystem.read_only_root:
+        if self.filesystem.read_only_root or self.persistence.enabled:
             container["volumeMounts"] = [{"name": _DATA_VOLUME, "mountPath": _DATA_PATH}]
         return container
 
@@ -498,7 +539,9 @@ class EphemeralRedis(Construct):
             spec["containers"].append(sidecar)
         spec.update(pod_placement.pod_spec_fields(self.placement))
         spec.update(pod_options_manifest.pod_spec_fields(self.pod_options))
-        if self.filesystem.read_only_root:
+        if self.persistence.enabled:  # the claim replaces the read-only root's emptyDir
+            spec["volumes"] = [{"name": _DATA_VOLUME, "persistentVolumeClaim": {"claimName": self._claim_name}}]
+        elif self.filesystem.read_only_root:
             spec["volumes"] = [{"name": _DATA_VOLUME, "emptyDir": {"sizeLimit": self.filesystem.data_size_limit}}]
         return spec
 

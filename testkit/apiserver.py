@@ -132,6 +132,8 @@ def redis_url_problems(url: str) -> list[str]:
     return problems
 
 
+#: PersistentVolumeClaim access modes in Kubernetes 1.27 (core/v1 PersistentVolumeAccessMode).
+_ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
 _SUBDOMAIN_NAMED = {"Secret", "Deployment", "NetworkPolicy", "ConfigMap"}
 
 
@@ -209,6 +211,15 @@ def violations(obj: dict[str, Any]) -> list[str]:
             size = volume.get("emptyDir", {}).get("sizeLimit")
             if size is not None and not quantity(size):
                 found.append(f"sizeLimit {size!r}")
+    if kind == "PersistentVolumeClaim":
+        storage = spec.get("resources", {}).get("requests", {}).get("storage")
+        if not quantity(storage):
+            found.append(f"resources.requests.storage {storage!r}")
+        if "storageClassName" in spec and spec["storageClassName"] != "" and not subdomain(spec["storageClassName"]):
+            found.append(f"storageClassName {spec['storageClassName']!r}")
+        modes = spec.get("accessModes", [])
+        if not modes or any(mode not in _ACCESS_MODES for mode in modes):
+            found.append(f"accessModes {modes!r}")
     if kind == "NetworkPolicy":
         found += _labels("spec.podSelector.matchLabels", spec["podSelector"].get("matchLabels", {}))
     return found

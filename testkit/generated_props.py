@@ -18,6 +18,7 @@ from agentsmith import (
     RedisAuth,
     RedisDisruption,
     RedisFilesystem,
+    RedisPersistence,
     RedisPlacement,
     RedisPodOptions,
     Resources,
@@ -133,7 +134,8 @@ def labels(hostile_part: bool) -> st.SearchStrategy[dict[str, str]]:
 
 def resources(hostile_part: bool) -> st.SearchStrategy[Resources]:
     if not hostile_part:
-        return st.builds(Resources, cpu_request=CPU[0], memory_request=MEMORY[0])
+        # 2Gi: room for persistence (half the limit is Redis's) and the largest memory request drawn
+        return st.builds(Resources, cpu_request=CPU[0], memory_request=MEMORY[0], memory_limit=pick("512Mi", "2Gi"))
     return st.builds(Resources, cpu_request=CPU[1], cpu_limit=CPU[1], memory_request=MEMORY[1], memory_limit=MEMORY[1])
 
 
@@ -231,6 +233,16 @@ SPEC: dict[str, dict[str, tuple[Any, Any]]] = {
                 st.builds(RedisDisruption.wait_for_bus, evict_unready=pick(True, False)),
             ),
             st.one_of(pick(None, "yes"), st.builds(RedisDisruption.wait_for_bus, evict_unready=pick("false", 1))),
+        ),
+        "persistence": built(
+            RedisPersistence.append_only,
+            size=(pick("1Gi", "10Gi", "805306368"), QUANTITY),
+            storage_class=(pick(None, "", "fast-ssd", "gp3.encrypted"), hostile("Fast_SSD", "fast ssd", "-ssd")),
+            access_mode=(
+                pick("ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"),
+                hostile("RWO", "ReadOnlyMany", "readwriteonce"),
+            ),
+            fsync=(pick("always", "everysec", "no"), hostile("everysecond", "Always", "yes")),
         ),
     },
     "namespace": {

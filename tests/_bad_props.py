@@ -63,6 +63,7 @@ VALUE_HOMES = {
     "resources": "pod/test_resources.py",
     "probes": "pod/test_probes.py",
     "filesystem": "pod/test_filesystem.py",
+    "persistence": "pod/test_persistence.py",
     "network": "pod/test_network.py",
     "placement": "pod/test_placement.py",
     "pod_options": "pod/test_options.py",

@@ -34,8 +34,8 @@ class RedisRole:
 
     Redis reads the password as ``$(REDIS_<NAME>_PASSWORD)`` when it starts; the role's clients read their
     URL from ``url_key`` (:attr:`connection`, or ``EphemeralRedis.endpoint_for(name)``), with the password
-    percent-encoded: write it with :func:`~agentsmith.redis_url`, e.g. ``redis_url("redis", username="agent",
-    password=pw)`` (docs/operations.md, "Passwords in connection URLs").
+    percent-encoded: write it with :func:`~agentsmith.redis_url`, e.g.
+    ``redis_url("redis", username="agent", password=pw)`` (docs/operations.md, "Passwords in connection URLs").
 
     Attributes:
         name: the ACL user name: lowercase letters, digits and '-', from a letter, at most 32, not ``default``.

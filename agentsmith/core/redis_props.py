@@ -145,36 +145,54 @@ def maxmemory_policy(path: PathArg, value: object) -> str:
 
 
 def maxmemory_headroom(
-    path: PathArg, maxmemory_value: str, maxmemory_bytes: int, memory_limit: str, limit: int, *, clients: int = 0
+    path: PathArg,
+    maxmemory_value: str,
+    maxmemory_bytes: int,
+    memory_limit: str,
+    limit: int,
+    *,
+    clients: int = 0,
+    persistent: bool = False,
 ) -> None:
     """``maxmemory`` <= MAXMEMORY_HEADROOM (16/29) of the memory limit (``limit`` bytes) minus ``clients`` bytes.
 
     ``clients``: the least client budget the access needs (with the guard, twice its largest value, so one
-    value can be read back: ``access.max_value_size``), else 0.
+    value can be read back: ``access.max_value_size``), else 0. ``persistent``: an AOF rewrite forks Redis and
+    copy-on-write can duplicate every page it holds, so the rule applies to half the limit.
     """
-    room = limit - clients
+    room = (limit // 2 if persistent else limit) - clients
     if maxmemory_bytes > room * MAXMEMORY_HEADROOM:
         share = f"{MAXMEMORY_HEADROOM.numerator}/{MAXMEMORY_HEADROOM.denominator}"
-        of = f"'resources.memory_limit' ({memory_limit})"
+        of = f"{'half of ' if persistent else ''}'resources.memory_limit' ({memory_limit})"
         if clients:
             of += f" minus twice 'access.max_value_size' ({_redis_floor(clients // 2)}, the clients' least budget)"
+        fork = (
+            "; with 'persistence' an AOF rewrite forks Redis, and copy-on-write can duplicate every page it "
+            "holds (docs/operations.md, 'Persistence')"
+            if persistent
+            else ""
+        )
         raise fail(
             path,
             "maxmemory",
             maxmemory_value,
             f"must be at most {share} of {of}: under eviction churn the allocator holds up to "
             f"{FRAGMENTATION_SHARE.numerator}/{FRAGMENTATION_SHARE.denominator} of maxmemory beyond it "
-            "(measured; docs/design.md, 'Sizing under eviction churn')",
-            _headroom_fix(room, clients),
+            f"(measured; docs/design.md, 'Sizing under eviction churn'){fork}",
+            _headroom_fix(room, clients, copies=2 if persistent else 1, maxmemory_bytes=maxmemory_bytes),
         )
 
 
-def _headroom_fix(room: int, clients: int) -> str:
-    """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit."""
+def _headroom_fix(room: int, clients: int, *, copies: int = 1, maxmemory_bytes: int = 0) -> str:
+    """Lower ``maxmemory`` to the headroom, or, when that is under MIN_MAXMEMORY, raise the limit (with
+    ``copies`` > 1, persistence: also the limit this ``maxmemory`` needs)."""
     most = int(room * MAXMEMORY_HEADROOM) if room > 0 else 0
+    if most >= MIN_MAXMEMORY and copies > 1:
+        needed_limit = -(-int((maxmemory_bytes / MAXMEMORY_HEADROOM + clients) * copies) // 2**20)
+        return f"Use at most {_redis_floor(most)!r}, or raise 'resources.memory_limit' to at least '{needed_limit}Mi'."
     if most >= MIN_MAXMEMORY:
         return f"Use at most {_redis_floor(most)!r} or raise 'resources.memory_limit'."
-    needed_bytes = MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator / MAXMEMORY_HEADROOM.numerator + clients
+    needed_bytes = (MIN_MAXMEMORY * MAXMEMORY_HEADROOM.denominator / MAXMEMORY_HEADROOM.numerator + clients) * copies
     needed = -(-needed_bytes // 2**20)
     return (
         f"Raise 'resources.memory_limit' to at least '{needed:.0f}Mi' (maxmemory cannot go below {MIN_MAXMEMORY_TEXT})."

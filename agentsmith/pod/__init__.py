@@ -1,10 +1,12 @@
 """The Redis pod's value props: Resources, RedisProbes, RedisFilesystem, RedisNetwork (its NetworkPolicy),
-RedisPlacement (scheduling), RedisPodOptions (pulls, service account, annotations) and RedisDisruption (drains)."""
+RedisPersistence (its volume claim), RedisPlacement (scheduling), RedisPodOptions (pulls, service account,
+annotations) and RedisDisruption (drains)."""
 
 from agentsmith.pod.disruption import DEFAULT_DISRUPTION, RedisDisruption
 from agentsmith.pod.filesystem import DEFAULT_DATA_SIZE_LIMIT, DEFAULT_FILESYSTEM, RedisFilesystem
 from agentsmith.pod.network import DEFAULT_NETWORK, SAME_NAMESPACE, NetworkPeer, RedisNetwork
 from agentsmith.pod.options import DEFAULT_POD_OPTIONS, RedisPodOptions
+from agentsmith.pod.persistence import DEFAULT_PERSISTENCE, DEFAULT_VOLUME_SIZE, RedisPersistence
 from agentsmith.pod.placement import (
     DEFAULT_PLACEMENT,
     MatchExpression,
@@ -23,11 +25,13 @@ __all__ = [
     "DEFAULT_FILESYSTEM",
     "DEFAULT_LIVENESS",
     "DEFAULT_NETWORK",
+    "DEFAULT_PERSISTENCE",
     "DEFAULT_PLACEMENT",
     "DEFAULT_POD_OPTIONS",
     "DEFAULT_PROBES",
     "DEFAULT_READINESS",
     "DEFAULT_RESOURCES",
+    "DEFAULT_VOLUME_SIZE",
     "SAME_NAMESPACE",
     "MatchExpression",
     "NetworkPeer",
@@ -37,6 +41,7 @@ __all__ = [
     "RedisDisruption",
     "RedisFilesystem",
     "RedisNetwork",
+    "RedisPersistence",
     "RedisPlacement",
     "RedisPodOptions",
     "RedisProbes",
