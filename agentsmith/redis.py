@@ -457,6 +457,7 @@ class EphemeralRedis(Construct):
             maxmemory=self.maxmemory,
             maxmemory_bytes=maxmemory_bytes,
             client_memory_budget=self._server.client_memory_bound,
+            persistent=self.persistence.enabled,
         )
 
     def _service_monitor(self, metrics: RedisMetrics) -> dict[str, Any]:

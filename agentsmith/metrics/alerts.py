@@ -62,6 +62,8 @@ class BusFacts:
     maxmemory_bytes: int
     #: ``--maxmemory-clients`` in bytes, or None without the command guard (no such bound).
     client_memory_budget: int | None
+    #: Redis restores its data from a volume when it restarts (``RedisPersistence.append_only``).
+    persistent: bool = False
 
 
 def _selector(job: str, namespace: str | None) -> str:
@@ -167,23 +169,26 @@ def rule_groups(metrics: RedisMetrics, bus: BusFacts, *, job: str) -> list[dict[
                 "maxclients (and the container's open-file limit) only for a real load."
             ),
         ),
-        _alert(
-            REDIS_RESTARTED,
-            f"redis_uptime_in_seconds{{{sel}}} < {_WINDOW_SECONDS}",
-            after="0s",
-            severity="warning",
-            summary=f"Redis {where} (re)started: the jobs in flight before it were lost",
-            description=(
-                f"Redis has been up for less than {WINDOW}. An in-memory bus keeps nothing across a restart: "
-                "every job in flight when it stopped (a node drain, an OOM kill, a rollout) is gone."
-            ),
-            runbook=(
-                "Resubmit the jobs that were in flight when Redis stopped. Find why it stopped (kubectl get events; "
-                "kubectl describe pod: Evicted by a drain, OOMKilled, a rollout). To make drains wait for the bus, "
-                "use disruption=RedisDisruption.wait_for_bus(). The first start fires this alert too."
-            ),
-        ),
     ]
+    if not bus.persistent:  # a bus that restores its jobs from its volume loses none on a restart
+        rules.append(
+            _alert(
+                REDIS_RESTARTED,
+                f"redis_uptime_in_seconds{{{sel}}} < {_WINDOW_SECONDS}",
+                after="0s",
+                severity="warning",
+                summary=f"Redis {where} (re)started: the jobs in flight before it were lost",
+                description=(
+                    f"Redis has been up for less than {WINDOW}. An in-memory bus keeps nothing across a restart: "
+                    "every job in flight when it stopped (a node drain, an OOM kill, a rollout) is gone."
+                ),
+                runbook=(
+                    "Resubmit the jobs that were in flight when Redis stopped. Find why it stopped (kubectl get "
+                    "events; kubectl describe pod: Evicted by a drain, OOMKilled, a rollout). To make drains wait for "
+                    "the bus, use disruption=RedisDisruption.wait_for_bus(). The first start fires this alert too."
+                ),
+            )
+        )
     if bus.client_memory_budget is not None:
         client_bytes = int(bus.client_memory_budget * metrics.client_memory_threshold)
         rules.append(

@@ -25,6 +25,7 @@ from agentsmith import (
     RedisAccess,
     RedisAuth,
     RedisMetrics,
+    RedisPersistence,
     RedisRole,
     Resources,
     SecretKeyRef,
@@ -334,6 +335,18 @@ def rules_of(objects: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     (group,) = objects[("PrometheusRule", "redis")]["spec"]["groups"]
     assert group["name"] == "agentsmith-redis-redis"
     return {rule["alert"]: rule for rule in group["rules"]}
+
+
+def test_a_persistent_bus_has_no_restart_alert(synth_redis: SynthRedis) -> None:
+    # GIVEN a bus that restores its jobs from its volume WHEN synthesised with metrics THEN a restart is no job loss
+    persistent = synth(
+        synth_redis,
+        metrics=RedisMetrics(),
+        persistence=RedisPersistence.append_only(),
+        resources=Resources(memory_limit="1Gi"),
+    )
+    assert list(rules_of(persistent)) == [name for name in ALERTS if name != "AgentsmithRedisRestarted"]
+    assert "AgentsmithRedisRestarted" in rules_of(synth(synth_redis, metrics=RedisMetrics()))
 
 
 def test_alert_names_are_pinned_and_every_alert_has_a_runbook(synth_redis: SynthRedis) -> None:
