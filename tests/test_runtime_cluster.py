@@ -10,6 +10,7 @@ while docs/operations.md's blocks ("Redis Cluster"), redis-py's ``RedisCluster``
 from __future__ import annotations
 
 import functools
+import socket
 import subprocess
 import sys
 import time
@@ -53,7 +54,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
     """Three masters on free loopback ports sharing the 16384 slots; yields their ports."""
     server = require_redis_server("redis:7")
     folder = tmp_path_factory.mktemp("cluster")
-    ports = [free_port() for _ in range(3)]
+    ports = cluster_ports(3)
     processes = []
     try:
         for port in ports:
@@ -82,8 +83,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
                         stderr=subprocess.STDOUT,
                     )
                 )
-        for port in ports:
-            wait_for(functools.partial(ping, port), what=f"node {port}")
+        for port, process in zip(ports, processes):
+            # a node that exits (a refused configuration) fails at once, with its log
+            wait_for(functools.partial(started, process, port, folder / str(port) / "redis.log"), what=f"node {port}")
         subprocess.run(
             ["redis-cli", "--cluster", "create", *(f"{LOOPBACK}:{p}" for p in ports), "--cluster-replicas", "0",
              "--cluster-yes"],
@@ -97,6 +99,36 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
+
+
+#: Redis Cluster listens on port + 10000 for its bus, so a node's port must be at most 65535 - 10000.
+MAX_CLUSTER_PORT = 55535
+
+
+def cluster_ports(count: int) -> list[int]:
+    """``count`` distinct free ports whose cluster bus ports (+10000) are free too."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port <= MAX_CLUSTER_PORT and port not in ports and bindable(port + 10000):
+            ports.append(port)
+    return ports
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+        return True
+
+
+def started(process: subprocess.Popen[bytes], port: int, log: Path) -> bool:
+    """Whether the node answers; raises with its log when it has exited."""
+    if process.poll() is not None:
+        raise RuntimeError(f"redis-server on port {port} exited {process.returncode}: {log.read_text()[-500:]}")
+    return ping(port)
 
 
 def ping(port: int) -> bool:
