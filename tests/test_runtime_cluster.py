@@ -83,7 +83,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
                         stderr=subprocess.STDOUT,
                     )
                 )
-        for port, process in zip(ports, processes):
+        for port, process in zip(ports, processes, strict=True):
             # a node that exits (a refused configuration) fails at once, with its log
             wait_for(functools.partial(started, process, port, folder / str(port) / "redis.log"), what=f"node {port}")
         subprocess.run(
