@@ -425,7 +425,7 @@ def problems(objects: Sequence[Object]) -> list[str]:
     buses = _buses(objects)
     found: list[str] = []
     if not buses:
-        kinds = sorted({str(o.get("kind")) for o in objects})
+        kinds = sorted({str(o.get("kind") or "an object without a kind") for o in objects})
         found.append(
             f"the build holds no Deployment labelled {COMPONENT[0]}={COMPONENT[1]} (it holds "
             f"{', '.join(kinds) or 'no object'}): check a build of EphemeralRedis manifests, and keep that label"

@@ -70,6 +70,9 @@ def test_a_build_without_the_bus_is_refused() -> None:
         "the build holds no Deployment labelled app.kubernetes.io/component=message-bus (it holds no object): "
         "check a build of EphemeralRedis manifests, and keep that label"
     ]
+    # a document that is no Kubernetes object (no kind) is named as such, not as "None"
+    (line,) = problems([{"garbage": ["x"]}])
+    assert "(it holds an object without a kind)" in line
 
 
 def test_the_exporter_s_security_context_is_checked_too(synth_redis: SynthRedis) -> None:
