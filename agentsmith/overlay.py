@@ -41,13 +41,13 @@ from urllib.parse import urlsplit
 import cdk8s
 
 from agentsmith.core import seed
+from agentsmith.core.rules import NAMESPACE_NAME_LABEL
 
 __all__ = ["main", "problems", "read_build"]
 
 COMPONENT = (seed.COMPONENT_LABEL_KEY, seed.COMPONENT_MESSAGE_BUS)
 URL_KEY = seed.SECRET_KEY_REDIS_URL
 #: The label Kubernetes sets on every Namespace: its name.
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 USAGE = "usage: agentsmith check-overlay KUSTOMIZATION_DIR | -"
 SUMMARY = "check a Kustomize build of the bus: replicas, selectors, ports, NetworkPolicy, securityContexts, redis-url"
 

@@ -534,10 +534,14 @@ class EphemeralRedis(Construct):
             "containers": [self._container()],
         }
         if self.metrics is not None and self._server.exporter is not None:
-            sidecar = exporter.container(self.metrics, self._server.exporter, redis_port=self.port)
-            if self.pod_options.image_pull_policy is not None:  # one pull policy for the pod (RedisPodOptions)
-                sidecar["imagePullPolicy"] = self.pod_options.image_pull_policy
-            spec["containers"].append(sidecar)
+            spec["containers"].append(
+                exporter.container(
+                    self.metrics,
+                    self._server.exporter,
+                    redis_port=self.port,
+                    pull_policy=self.pod_options.image_pull_policy,  # one pull policy for the pod
+                )
+            )
         spec.update(pod_placement.pod_spec_fields(self.placement))
         spec.update(pod_options_manifest.pod_spec_fields(self.pod_options))
         if self.persistence.enabled:  # the claim replaces the read-only root's emptyDir

@@ -69,8 +69,10 @@ def redis_client_env(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
     the paths where :func:`redis_tls_mounts` mounts the files; with ``cluster=True``: ``REDIS_CLUSTER=true``.
     Use it as ``env=[redis_url_env(bus), *redis_client_env(bus)]``.
     """
-    _check_wiring(endpoint, REDIS_URL_ENV)
-    tls, cluster = _extras(endpoint)
+    return _client_env(*_check_wiring(endpoint, REDIS_URL_ENV))
+
+
+def _client_env(tls: RedisTLS | None, cluster: bool) -> list[dict[str, Any]]:
     return [*(tls._env() if tls else []), *([{"name": REDIS_CLUSTER_ENV, "value": "true"}] if cluster else [])]
 
 
@@ -80,8 +82,7 @@ def redis_tls_volumes(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
     ``redis-tls-ca`` (the CA bundle as ``ca.crt``, from the Secret or ConfigMap) and, with a client
     certificate, ``redis-tls-client`` (``tls.crt``, ``tls.key``). Use it as ``PodSpec(volumes=...)``.
     """
-    _check_wiring(endpoint, REDIS_URL_ENV)
-    tls, _ = _extras(endpoint)
+    tls, _ = _check_wiring(endpoint, REDIS_URL_ENV)
     return tls._volumes() if tls else []
 
 
@@ -91,8 +92,7 @@ def redis_tls_mounts(endpoint: RedisEndpoint) -> list[dict[str, Any]]:
     At ``/etc/agentsmith/redis-tls/ca`` and ``/etc/agentsmith/redis-tls/client``. Use it as
     ``Container(volume_mounts=...)``.
     """
-    _check_wiring(endpoint, REDIS_URL_ENV)
-    tls, _ = _extras(endpoint)
+    tls, _ = _check_wiring(endpoint, REDIS_URL_ENV)
     return tls._mounts() if tls else []
 
 
@@ -110,11 +110,10 @@ def add_redis_url(
     Raises:
         AgentsmithConfigError: ``container`` is not a cdk8s-plus container (use ``redis_url_env``); nothing changed.
     """
-    _check_wiring(endpoint, name)
+    tls, cluster = _check_wiring(endpoint, name)
     kplus = _cdk8s_plus_of(container)
     if not isinstance(scope, Construct):
         raise fail(None, "scope", scope, "must be a construct", "Pass the chart that holds the workload.")
-    tls, _ = _extras(endpoint)
     secret_name = endpoint.connection.name
     reference_id = f"ConnectionSecret-{secret_name}"
     secret = scope.node.try_find_child(reference_id) or kplus.Secret.from_secret_name(scope, reference_id, secret_name)
@@ -123,7 +122,7 @@ def add_redis_url(
     if tls is not None:
         for volume, mount in zip(tls._volumes(), tls._mounts(), strict=True):
             container.mount(mount["mountPath"], _plus_volume(kplus, scope, volume), read_only=True)
-    for variable in redis_client_env(endpoint):
+    for variable in _client_env(tls, cluster):
         container.env.add_variable(variable["name"], kplus.EnvValue.from_value(variable["value"]))
 
 
@@ -146,12 +145,6 @@ def _plus_volume(kplus: ModuleType, scope: Construct, volume: dict[str, Any]) ->
         return kplus.Volume.from_config_map(scope, volume_id, source, name=volume["name"], items=mapping)
     source = kplus.Secret.from_secret_name(scope, f"{volume_id}-source", source_name)
     return kplus.Volume.from_secret(scope, volume_id, source, name=volume["name"], items=mapping)
-
-
-def _extras(endpoint: RedisEndpoint) -> tuple[RedisTLS | None, bool]:
-    """The endpoint's optional ``tls_ca`` and ``cluster`` (endpoints without them have none)."""
-    tls = getattr(endpoint, "tls_ca", None)
-    return tls, bool(getattr(endpoint, "cluster", False))
 
 
 def _line_of(cls: type) -> str | None:
@@ -181,8 +174,9 @@ def _cdk8s_plus_of(container: object) -> ModuleType:
     return module
 
 
-def _check_wiring(endpoint: object, name: object) -> None:
-    """The arguments of ``redis_url_env``/``add_redis_url``: a RedisEndpoint and an env var name."""
+def _check_wiring(endpoint: object, name: object) -> tuple[RedisTLS | None, bool]:
+    """The arguments of the wiring helpers: a RedisEndpoint and an env var name; returns the endpoint's optional
+    ``tls_ca`` and ``cluster`` (endpoints written before them have none)."""
     if not isinstance(endpoint, RedisEndpoint) or not isinstance(getattr(endpoint, "connection", None), SecretKeyRef):
         raise fail(
             None,
@@ -192,8 +186,9 @@ def _check_wiring(endpoint: object, name: object) -> None:
             "Pass the construct itself, e.g. redis_url_env(redis) with redis = EphemeralRedis(...).",
         )
     SecretKeyRef._check(None, endpoint.connection, prop="endpoint.connection")  # your own endpoint's, too
-    tls = getattr(endpoint, "tls_ca", None)  # optional: endpoints written before it have none
+    tls = getattr(endpoint, "tls_ca", None)
     if tls is not None:
         RedisTLS._check(None, tls, prop="endpoint.tls_ca")
-    boolean(None, "endpoint.cluster", getattr(endpoint, "cluster", False))
+    cluster = boolean(None, "endpoint.cluster", getattr(endpoint, "cluster", False))
     env_var_name(None, "name", name)
+    return tls, cluster

@@ -15,6 +15,9 @@ from agentsmith.core.quantity import QuantityError, parse_quantity
 from agentsmith.core.yaml_types import yaml_ambiguous
 from agentsmith.errors import AgentsmithConfigError
 
+#: The label Kubernetes (1.21+) sets on every namespace to its name: how a selector picks one namespace.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
 if TYPE_CHECKING:
     from constructs import Construct
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 from agentsmith.base import manifest
 from agentsmith.core import seed
 from agentsmith.core.rules import PathArg, fail, selector
+from agentsmith.core.values import plain_repr
 
 __all__ = ["DEFAULT_SIDECAR_LABELS", "GrafanaDashboard", "config_map", "config_map_name", "panels"]
 
@@ -47,8 +48,7 @@ class GrafanaDashboard:
 
     def __repr__(self) -> str:
         """``GrafanaDashboard(sidecar_labels={...})``: a call that rebuilds this value."""
-        labels = self.sidecar_labels
-        return f"GrafanaDashboard(sidecar_labels={dict(labels) if isinstance(labels, Mapping) else labels!r})"
+        return plain_repr(self)
 
     @staticmethod
     def _check(path: PathArg, value: object, *, prop: str = "metrics.dashboard") -> GrafanaDashboard | None:

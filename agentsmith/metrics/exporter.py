@@ -12,6 +12,7 @@ from typing import Any, Final
 from agentsmith.access.server import ExporterLogin
 from agentsmith.base import manifest
 from agentsmith.metrics.metrics import RedisMetrics
+from agentsmith.pod import options
 
 __all__ = [
     "EXPORTER_CONTAINER",
@@ -39,10 +40,6 @@ def metrics_service_name(name: str) -> str:
     return f"{name}-metrics"
 
 
-def _pull_policy(image: str) -> str:
-    return "IfNotPresent" if "@" in image else "Always"
-
-
 def _http_probe(*, initial_delay: int, period: int) -> dict[str, Any]:
     # /health answers 200 while the exporter serves, whatever Redis's state: Redis down shows as
     # redis_up 0 (an alert), not as an unready pod that would take the bus out of its Service.
@@ -54,8 +51,13 @@ def _http_probe(*, initial_delay: int, period: int) -> dict[str, Any]:
     }
 
 
-def container(metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_port: int) -> dict[str, Any]:
-    """The ``redis-exporter`` container: scrapes Redis on the pod's loopback, serves ``/metrics``."""
+def container(
+    metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_port: int, pull_policy: str | None = None
+) -> dict[str, Any]:
+    """The ``redis-exporter`` container: scrapes Redis on the pod's loopback, serves ``/metrics``.
+
+    ``pull_policy``: the pod's choice (``RedisPodOptions``), else what the image's reference implies.
+    """
     args = [f"--redis.addr=redis://127.0.0.1:{redis_port}", f"--web.listen-address=:{metrics.port}"]
     if exporter_login.user is not None:
         args.append(f"--redis.user={exporter_login.user}")
@@ -63,7 +65,7 @@ def container(metrics: RedisMetrics, exporter_login: ExporterLogin, *, redis_por
     spec: dict[str, Any] = {
         "name": EXPORTER_CONTAINER,
         "image": metrics.image,
-        "imagePullPolicy": _pull_policy(metrics.image),
+        "imagePullPolicy": options.pull_policy(metrics.image, pull_policy),
         "args": args,
         "ports": [{"name": METRICS_PORT_NAME, "containerPort": metrics.port, "protocol": "TCP"}],
         "resources": {

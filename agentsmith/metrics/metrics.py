@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Final
 
 from agentsmith.core import redis_props, seed
-from agentsmith.core.rules import PathArg, boolean, fail, integer, selector
+from agentsmith.core.rules import NAMESPACE_NAME_LABEL, PathArg, boolean, fail, integer, selector
 from agentsmith.endpoint import SecretKeyRef
 from agentsmith.metrics.dashboard import GrafanaDashboard
 from agentsmith.pod.network import NetworkPeer
@@ -35,7 +35,7 @@ DEFAULT_EXPORTER_RESOURCES: Final = Resources(
 #: in the namespace named ``monitoring`` (``kubernetes.io/metadata.name`` is set by Kubernetes).
 DEFAULT_SCRAPERS: Final[tuple[NetworkPeer, ...]] = (
     NetworkPeer(
-        namespace_selector=MappingProxyType({"kubernetes.io/metadata.name": "monitoring"}),
+        namespace_selector=MappingProxyType({NAMESPACE_NAME_LABEL: "monitoring"}),
         pod_selector=MappingProxyType({"app.kubernetes.io/name": "prometheus"}),
     ),
 )

@@ -8,8 +8,8 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Final
 
 from agentsmith.core import seed
-from agentsmith.core.rules import PathArg, fail, selector
-from agentsmith.core.values import FactoryBuilt, frozen_sequence
+from agentsmith.core.rules import NAMESPACE_NAME_LABEL, PathArg, fail, selector
+from agentsmith.core.values import FactoryBuilt, frozen_sequence, plain_repr
 
 __all__ = ["DEFAULT_NETWORK", "SAME_NAMESPACE", "NetworkPeer", "RedisNetwork"]
 
@@ -28,12 +28,7 @@ class NetworkPeer:
 
     def __repr__(self) -> str:
         """``NetworkPeer(pod_selector={...}, namespace_selector=...)``: a call that rebuilds this peer."""
-
-        def plain(value: object) -> object:  # a mappingproxy as a dict; anything else (invalid) as it is
-            return dict(value) if isinstance(value, Mapping) else value
-
-        pods, namespaces = plain(self.pod_selector), plain(self.namespace_selector)
-        return f"NetworkPeer(pod_selector={pods!r}, namespace_selector={namespaces!r})"
+        return plain_repr(self)
 
     def _policy_entry(self) -> dict[str, Any]:
         """This peer as a ``from`` entry (every pod as ``{}``: Kustomize labels would fill an empty ``matchLabels``)."""
@@ -124,10 +119,6 @@ class RedisNetwork(FactoryBuilt):
 
 #: The seed's network: a NetworkPolicy admitting every pod of Redis's namespace (:meth:`RedisNetwork.policy`).
 DEFAULT_NETWORK: Final = RedisNetwork.policy()
-
-
-#: The label Kubernetes (1.21+) sets on every namespace to its name: what ``client_namespaces`` select.
-NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
 
 
 def policy_manifest(
