@@ -147,6 +147,11 @@ class InstalledRuns:
     overlay_good: Run
     #: `python -m agentsmith check-overlay -` with the broken overlay's build on stdin (expected to fail)
     overlay_stdin: Run
+    #: tests/consumers/features_app.py (the props and helpers added since the first release, bad input included)
+    #: with the app's own imports/k8s in the lean environment, and on cdk8s-plus-27 and the newest line
+    features_l1: Run
+    features_plus27: Run
+    features_plus3x: Run
     #: the small consumer, run by a venv of each Python >= 3.10 found (this one included)
     interpreters: dict[Interpreter, Run]
 
@@ -394,6 +399,8 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         l1 = app_folder(apps, "l1", CONSUMERS / "l1_app.py")
         shutil.copytree(ROOT / "imports", l1 / "imports", ignore=shutil.ignore_patterns("__pycache__"))
         l1_optimized = shutil.copytree(l1, apps / "l1-optimized")
+        features = app_folder(apps, "features-l1", CONSUMERS / "features_app.py")
+        shutil.copytree(ROOT / "imports", features / "imports", ignore=shutil.ignore_patterns("__pycache__"))
         clash = app_folder(apps, "clash", CONSUMERS / "clash_app.py")
         user_clash = app_folder(apps, "user-clash", CONSUMERS / "user_clash_app.py")
         return {
@@ -402,6 +409,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             "consumer": run([python, "main.py"], consumer, "out"),
             "l1_app": run([python, "l1_app.py"], l1, "out"),
             "l1_app_optimized": run([python, "-O", "l1_app.py"], l1_optimized, "out"),
+            "features_l1": run([python, "features_app.py", "imports.k8s"], features, "out"),
             **check_overlays(base, apps, base / "venv-lean"),
         }
 
@@ -414,12 +422,14 @@ def run_installed_apps(base: Path) -> InstalledRuns:
         requirements = ["--find-links", str(Path(wheel).parent), "-r", str(example / "requirements.txt")]
         python = str(make_venv(base / "venv-plus27", this.path, requirements))
         app = app_folder(apps, "plus27", CONSUMERS / "plus_app.py")
+        features = app_folder(apps, "features-plus27", CONSUMERS / "features_app.py")
         refused = app_folder(apps, "namespaces-refused", CONSUMERS / "namespaces_app.py")
         client = app_folder(apps, "namespaces-client", CONSUMERS / "namespaces_app.py")
         ephemeral = shutil.copytree(example, apps / "example-ephemeral")
         external = shutil.copytree(example, apps / "example-external")
         return {
             "plus27_app": run([python, "plus_app.py", "cdk8s_plus_27"], app, "out"),
+            "features_plus27": run([python, "features_app.py", "cdk8s_plus_27"], features, "out"),
             "namespaces_refused": run([python, "namespaces_app.py", "cdk8s_plus_27", "refused"], refused, "out"),
             "namespaces_client": run(
                 [python, "namespaces_app.py", "cdk8s_plus_27", "client_namespaces"], client, "out"
@@ -445,6 +455,7 @@ def run_installed_apps(base: Path) -> InstalledRuns:
     def plus3x() -> dict[str, Run]:
         python = str(make_venv(base / "venv-plus3x", this.path, [wheel, NEWEST_PLUS]))
         app = app_folder(apps, "plus3x", CONSUMERS / "plus_app.py")
+        features = app_folder(apps, "features-plus3x", CONSUMERS / "features_app.py")
         docs: dict[str, Run] = {}
         for key, blocks in (("readme_plus3x", readme_blocks()), ("package_plus3x", package_blocks())):
             folder = app_folder(apps, key, text=as_pasted(blocks, NEWEST_PLUS_MODULE))
@@ -452,7 +463,11 @@ def run_installed_apps(base: Path) -> InstalledRuns:
             docs[key] = run([python, "main.py"], folder, "dist")
         docs["readme_init_app"] = init_app(base, apps, wheel)
         docs["readme_uv_init_app"] = uv_init_app(base, apps, wheel, this.path)
-        return {"plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"), **docs}
+        return {
+            "plus3x_app": run([python, "plus_app.py", NEWEST_PLUS_MODULE], app, "out"),
+            "features_plus3x": run([python, "features_app.py", NEWEST_PLUS_MODULE], features, "out"),
+            **docs,
+        }
 
     def project() -> dict[str, Run]:
         """The Testing trap, with this environment's python (no venv to make)."""

@@ -208,6 +208,65 @@ def test_cdk8s_plus_app_wires_with_add_redis_url(installed_runs: InstalledRuns, 
         assert env_of(run.outdir, deployment) == BUS_URL_FROM_SECRET, deployment
 
 
+FEATURE_ERRORS = {
+    "persistence in 512Mi": "AgentsmithConfigError maxmemory",
+    "persistence fsync": "AgentsmithConfigError persistence.fsync",
+    "toleration seconds": "AgentsmithConfigError placement.tolerations[0].toleration_seconds",
+    "priority class": "AgentsmithConfigError placement.priority_class_name",
+    "pull policy": "AgentsmithConfigError pod_options.image_pull_policy",
+    "dashboard": "AgentsmithConfigError metrics.dashboard",
+    "tls_ca over redis://": "AgentsmithConfigError tls_ca",
+    "cluster": "AgentsmithConfigError cluster",
+    "redis_url host": "AgentsmithConfigError host",
+}
+#: The worker wired to a managed Redis over TLS with a private CA, a client certificate and Cluster.
+TLS_WORKER_ENV = [
+    {"name": "REDIS_URL", "valueFrom": {"secretKeyRef": {"name": "agentsmith-secrets", "key": "redis-url"}}},
+    {"name": "REDIS_TLS_CA_FILE", "value": "/etc/agentsmith/redis-tls/ca/ca.crt"},
+    {"name": "REDIS_TLS_CERT_FILE", "value": "/etc/agentsmith/redis-tls/client/tls.crt"},
+    {"name": "REDIS_TLS_KEY_FILE", "value": "/etc/agentsmith/redis-tls/client/tls.key"},
+    {"name": "REDIS_CLUSTER", "value": "true"},
+]
+
+
+@pytest.mark.parametrize("binding", ["imports.k8s", "cdk8s-plus-27", "newest-cdk8s-plus-3x"])
+def test_the_newer_props_and_helpers_work_from_the_wheel(installed_runs: InstalledRuns, binding: str) -> None:
+    # GIVEN an app outside the repository (its own imports/k8s, or one cdk8s-plus line) using the wheel's newer
+    # props (persistence, placement, pod options, disruption, dashboard) and TLS/Cluster wiring, and bad input
+    run = succeeded(
+        {
+            "imports.k8s": installed_runs.features_l1,
+            "cdk8s-plus-27": installed_runs.features_plus27,
+            "newest-cdk8s-plus-3x": installed_runs.features_plus3x,
+        }[binding]
+    )
+    report = run.report
+    # THEN every bad input is an AgentsmithConfigError naming its prop, and redis_url encodes the password
+    assert report["errors"] == FEATURE_ERRORS
+    assert report["url"] == "rediss://agent:a%2Fb%2Bc%3Dd%40e%3Af%25g@cache.example.com:6380"
+    # AND the bus carries the new objects and fields
+    names = {path.name for path in run.outdir.iterdir()}
+    for file in ("PersistentVolumeClaim.bus-data", "PodDisruptionBudget.bus", "ConfigMap.bus-dashboard"):
+        assert f"{file}.k8s.yaml" in names, sorted(names)
+    bus = yaml.safe_load((run.outdir / "Deployment.bus.k8s.yaml").read_text(encoding="utf-8"))
+    pod = bus["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"pool": "bus"} and pod["priorityClassName"] == "bus-critical"
+    assert pod["imagePullSecrets"] == [{"name": "registry"}]
+    assert [c["imagePullPolicy"] for c in pod["containers"]] == ["IfNotPresent", "IfNotPresent"]
+    assert pod["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "bus-data"}}]
+    assert "--appendonly" in pod["containers"][0]["args"]
+    # AND the worker reads the URL, the CA and client files (mounted read-only) and the Cluster flag
+    worker = yaml.safe_load((run.outdir / "Deployment.worker.k8s.yaml").read_text(encoding="utf-8"))
+    assert env_of(run.outdir, "worker") == TLS_WORKER_ENV
+    mounts = the_container(worker)["volumeMounts"]
+    assert [(m["mountPath"], m["readOnly"]) for m in mounts] == [
+        ("/etc/agentsmith/redis-tls/ca", True),
+        ("/etc/agentsmith/redis-tls/client", True),
+    ]
+    volumes = {v["name"]: v["secret"]["secretName"] for v in worker["spec"]["template"]["spec"]["volumes"]}
+    assert volumes == {"redis-tls-ca": "managed-ca", "redis-tls-client": "managed-client"}
+
+
 def test_the_lowest_supported_versions_wire_with_add_redis_url(installed_runs: InstalledRuns) -> None:
     # GIVEN the wheel with the lowest cdk8s, constructs and cdk8s-plus-27 that pyproject.toml allows
     def versions(pins: list[str]) -> dict[str, Version]:
